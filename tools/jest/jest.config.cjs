@@ -1,0 +1,19 @@
+// Shared jest configuration. A package's tests run with rootDir = that package.
+'use strict';
+const path = require('node:path');
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+
+module.exports = {
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  transform: { '\\.ts$': path.join(__dirname, 'esbuild-transform.cjs') },
+  moduleFileExtensions: ['ts', 'js', 'cjs', 'json'],
+  moduleNameMapper: {
+    '^@codex-sandbox/([a-z-]+)$': path.join(repoRoot, 'packages/$1/src/index.ts'),
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  haste: { enableSymlinks: true },
+  watchman: false,
+  cacheDirectory: path.join(require('node:os').tmpdir(), 'codex-sandbox-jest-cache'),
+};
