@@ -2,7 +2,9 @@
 'use strict';
 const path = require('node:path');
 
-const repoRoot = path.resolve(__dirname, '..', '..');
+// Under Bazel the runfiles tree is the repository (CODEX_REPO_ROOT); __dirname would be the
+// symlink-resolved source tree, which is not what the test declared as its inputs.
+const repoRoot = process.env.CODEX_REPO_ROOT || path.resolve(__dirname, '..', '..');
 
 module.exports = {
   testEnvironment: 'node',
