@@ -1,0 +1,3 @@
+export * from './errors.js';
+export * from './seccomp.js';
+export * from './wsl.js';

@@ -1,0 +1,184 @@
+// Table tests of the generated seccomp program, run through a small classic-BPF interpreter that
+// lives only here (the product never interprets its own filter).
+import * as fs from 'node:fs';
+import {
+  AF_INET,
+  AF_INET6,
+  AF_UNIX,
+  AUDIT_ARCH_AARCH64,
+  AUDIT_ARCH_X86_64,
+  EPERM,
+  SECCOMP_RET_ALLOW,
+  SECCOMP_RET_ERRNO,
+  SECCOMP_RET_KILL_PROCESS,
+  SYSCALL_NUMBERS,
+  buildSeccompProgram,
+  seccompRules,
+  type SeccompArch,
+  type SeccompMode,
+} from '../src/seccomp.js';
+import { SeccompError } from '../src/errors.js';
+
+interface SeccompData {
+  arch: number;
+  nr: number;
+  arg0: bigint;
+}
+
+/** Executes a classic BPF program over a seccomp_data record; supports the opcodes seccomp allows us to emit. */
+function runBpf(program: Buffer, data: SeccompData): number {
+  const record = Buffer.alloc(64);
+  record.writeInt32LE(data.nr | 0, 0);
+  record.writeUInt32LE(data.arch >>> 0, 4);
+  record.writeBigUInt64LE(BigInt.asUintN(64, data.arg0), 16);
+  expect(program.length % 8).toBe(0);
+  const count = program.length / 8;
+  let a = 0;
+  let pc = 0;
+  for (let steps = 0; steps < 10_000; steps++) {
+    if (pc >= count) throw new Error(`fell off the end of the program at ${pc}`);
+    const at = pc * 8;
+    const code = program.readUInt16LE(at);
+    const jt = program.readUInt8(at + 2);
+    const jf = program.readUInt8(at + 3);
+    const k = program.readUInt32LE(at + 4);
+    switch (code) {
+      case 0x20: // BPF_LD | BPF_W | BPF_ABS
+        if (k % 4 !== 0 || k + 4 > 64) throw new Error(`bad load offset ${k}`);
+        a = record.readUInt32LE(k);
+        pc += 1;
+        break;
+      case 0x15: // BPF_JMP | BPF_JEQ | BPF_K
+        pc += 1 + (a === k ? jt : jf);
+        break;
+      case 0x35: // BPF_JMP | BPF_JGE | BPF_K
+        pc += 1 + (a >= k ? jt : jf);
+        break;
+      case 0x05: // BPF_JMP | BPF_JA
+        pc += 1 + k;
+        break;
+      case 0x06: // BPF_RET | BPF_K
+        return k;
+      default:
+        throw new Error(`unsupported opcode 0x${code.toString(16)} at ${pc}`);
+    }
+  }
+  throw new Error('program did not terminate');
+}
+
+const DENY = (SECCOMP_RET_ERRNO | EPERM) >>> 0;
+const ALLOW = SECCOMP_RET_ALLOW;
+const KILL = SECCOMP_RET_KILL_PROCESS;
+const AUDIT: Record<SeccompArch, number> = { x64: AUDIT_ARCH_X86_64, arm64: AUDIT_ARCH_AARCH64 };
+const ARCHES: SeccompArch[] = ['x64', 'arm64'];
+const MODES: SeccompMode[] = ['base', 'restricted', 'proxy-routed'];
+// Syscalls that no mode filters, per arch: read/write/openat/execve/recvfrom/clone.
+const UNFILTERED: Record<SeccompArch, number[]> = { x64: [0, 1, 257, 59, 45, 56], arm64: [63, 64, 56, 221, 207, 220] };
+const AF_NETLINK = 16;
+const AF_PACKET = 17;
+const AF_VSOCK = 40;
+
+type Row = [SeccompMode, string, bigint, number];
+/** (mode, syscall, arg0) -> expected action, arch-independent. */
+const TABLE: Row[] = [];
+for (const mode of MODES) {
+  for (const name of ['io_uring_setup', 'io_uring_enter', 'io_uring_register', 'ptrace', 'process_vm_readv', 'process_vm_writev']) {
+    TABLE.push([mode, name, 0n, DENY]);
+  }
+  const networkVerdict = mode === 'restricted' ? DENY : ALLOW;
+  for (const name of ['connect', 'accept', 'accept4', 'bind', 'listen', 'getpeername', 'getsockname', 'shutdown', 'sendto', 'sendmmsg', 'recvmmsg', 'getsockopt', 'setsockopt']) {
+    TABLE.push([mode, name, 3n, networkVerdict]);
+  }
+}
+TABLE.push(
+  ['base', 'socket', BigInt(AF_INET), ALLOW],
+  ['base', 'socket', BigInt(AF_UNIX), ALLOW],
+  ['base', 'socket', BigInt(AF_VSOCK), ALLOW],
+  ['base', 'socketpair', BigInt(AF_UNIX), ALLOW],
+  ['restricted', 'socket', BigInt(AF_UNIX), ALLOW],
+  ['restricted', 'socket', BigInt(AF_INET), DENY],
+  ['restricted', 'socket', BigInt(AF_INET6), DENY],
+  ['restricted', 'socket', BigInt(AF_NETLINK), DENY],
+  ['restricted', 'socket', BigInt(AF_PACKET), DENY],
+  ['restricted', 'socket', BigInt(AF_VSOCK), DENY],
+  // Only the low 32 bits are the domain (an int); high garbage must not change the verdict.
+  ['restricted', 'socket', (0xdeadn << 32n) | BigInt(AF_UNIX), ALLOW],
+  ['restricted', 'socket', (1n << 32n) | BigInt(AF_INET), DENY],
+  ['restricted', 'socketpair', BigInt(AF_UNIX), ALLOW],
+  ['restricted', 'socketpair', BigInt(AF_INET), DENY],
+  ['proxy-routed', 'socket', BigInt(AF_INET), ALLOW],
+  ['proxy-routed', 'socket', BigInt(AF_INET6), ALLOW],
+  ['proxy-routed', 'socket', BigInt(AF_UNIX), DENY],
+  ['proxy-routed', 'socket', BigInt(AF_NETLINK), DENY],
+  ['proxy-routed', 'socketpair', BigInt(AF_UNIX), ALLOW],
+  ['proxy-routed', 'socketpair', BigInt(AF_INET), DENY],
+);
+
+describe.each(ARCHES)('seccomp program for %s', (arch) => {
+  it.each(TABLE)('%s: %s(arg0=%s) -> %s', (mode, name, arg0, expected) => {
+    const nr = (SYSCALL_NUMBERS[arch] as Record<string, number>)[name];
+    expect(nr).toBeDefined();
+    const program = buildSeccompProgram(mode, arch);
+    expect(runBpf(program, { arch: AUDIT[arch], nr: nr as number, arg0 }) >>> 0).toBe(expected >>> 0);
+  });
+
+  it.each(MODES)('%s: ordinary syscalls are allowed', (mode) => {
+    const program = buildSeccompProgram(mode, arch);
+    for (const nr of UNFILTERED[arch]) {
+      expect(runBpf(program, { arch: AUDIT[arch], nr, arg0: 0n })).toBe(ALLOW);
+    }
+  });
+
+  it.each(MODES)('%s: a foreign architecture kills the process', (mode) => {
+    const program = buildSeccompProgram(mode, arch);
+    const foreign = [AUDIT[arch === 'x64' ? 'arm64' : 'x64'], 0x40000003 /* i386 */, 0];
+    for (const other of foreign) {
+      expect(runBpf(program, { arch: other, nr: 0, arg0: 0n }) >>> 0).toBe(KILL);
+    }
+  });
+
+  it('covers every syscall in the table', () => {
+    expect(Object.keys(SYSCALL_NUMBERS[arch]).sort()).toEqual(
+      [...new Set(MODES.flatMap((m) => [...seccompRules(m).denied, ...seccompRules(m).domainRules.map((r) => r.syscall)]))].sort(),
+    );
+  });
+});
+
+it('x86_64 denies the x32 ABI with EPERM', () => {
+  for (const mode of MODES) {
+    const program = buildSeccompProgram(mode, 'x64');
+    for (const nr of [0x40000000, 0x40000000 + 41, 0x40000000 + 59, 0x7fffffff]) {
+      expect(runBpf(program, { arch: AUDIT_ARCH_X86_64, nr, arg0: BigInt(AF_UNIX) }) >>> 0).toBe(DENY);
+    }
+  }
+});
+
+it('aarch64 has no x32 cut-off: high numbers are simply unknown syscalls and allowed', () => {
+  const program = buildSeccompProgram('base', 'arm64');
+  expect(runBpf(program, { arch: AUDIT_ARCH_AARCH64, nr: 0x40000000, arg0: 0n })).toBe(ALLOW);
+});
+
+it.each(['ia32', 'arm', 'riscv64', 'ppc64', 's390x', 'loong64', ''])('refuses architecture %p', (arch) => {
+  expect(() => buildSeccompProgram('restricted', arch)).toThrow(SeccompError);
+  expect(() => buildSeccompProgram('restricted', arch)).toThrow(/supported: x64 \(x86_64\), arm64 \(aarch64\)/);
+});
+
+it('refuses an unknown mode', () => {
+  expect(() => buildSeccompProgram('none' as SeccompMode, 'x64')).toThrow(SeccompError);
+});
+
+describe('syscall numbers match the kernel headers', () => {
+  const headers: Array<[SeccompArch, string]> = [
+    ['x64', '/usr/include/x86_64-linux-gnu/asm/unistd_64.h'],
+    ['arm64', '/usr/include/asm-generic/unistd.h'],
+  ];
+  const present = headers.filter(([, file]) => fs.existsSync(file));
+  // Headers are a development-machine convenience; when none is installed the table is covered above.
+  (present.length > 0 ? it.each(present) : it.skip.each(headers))('%s against %s', (arch, file) => {
+    const text = fs.readFileSync(file, 'utf8');
+    for (const [name, nr] of Object.entries(SYSCALL_NUMBERS[arch])) {
+      const match = new RegExp(`^#define __NR_${name}\\s+(\\d+)\\s*$`, 'm').exec(text);
+      expect([name, match?.[1]]).toEqual([name, String(nr)]);
+    }
+  });
+});
