@@ -1,0 +1,98 @@
+// Owns the dry-run report: the resolved policy as a readable table plus the exact backend command
+// line, so a user can see why a path is readable, writable or denied. Pure string formatting over
+// already-resolved data. Must NOT resolve policy or build command lines itself.
+import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
+import { shellQuoteArgv } from './shell-quote.js';
+
+export interface ExplainInput {
+  profileId: string;
+  policy: ResolvedSandboxPolicy;
+  /** Resolved absolute path of the command, when a command was given. */
+  commandPath: string | undefined;
+  /** What would run: the backend argv (bwrap ...) or the bare command when no sandbox applies. */
+  launchArgv: readonly string[] | undefined;
+  /** One line saying which backend / binary was chosen and why. */
+  backendDescription: string;
+  /** Extra facts about the launch (environment additions, ...). */
+  notes?: readonly string[];
+}
+
+function section(title: string, rows: readonly string[]): string[] {
+  if (rows.length === 0) return [`${title.padEnd(10)} (none)`];
+  return rows.map((row, i) => `${(i === 0 ? title : '').padEnd(10)} ${row}`);
+}
+
+function networkLine(policy: ResolvedSandboxPolicy): string {
+  return policy.network === 'enabled'
+    ? 'enabled (host network namespace)'
+    : 'restricted (no network: private network namespace, socket syscalls filtered)';
+}
+
+function readableRows(policy: ResolvedSandboxPolicy): string[] {
+  if (policy.kind !== 'restricted' || policy.fullDiskRead) return ['/ (entire filesystem)'];
+  const rows = [...policy.readableRoots];
+  if (policy.includePlatformDefaults) rows.push('platform defaults (:minimal: /usr, /etc, /lib, /bin, ...)');
+  return rows;
+}
+
+function writableRows(policy: ResolvedSandboxPolicy): string[] {
+  if (policy.kind !== 'restricted' || policy.fullDiskWrite) return ['/ (entire filesystem)'];
+  const rows: string[] = [];
+  for (const root of policy.writableRoots) {
+    rows.push(root.root);
+    for (const carveOut of root.readOnlySubpaths) rows.push(`  read-only: ${carveOut}`);
+    if (root.protectedMetadataNames.length > 0) {
+      rows.push(`  not writable anywhere below: ${root.protectedMetadataNames.join(', ')}`);
+    }
+  }
+  return rows;
+}
+
+function deniedRows(policy: ResolvedSandboxPolicy): string[] {
+  if (policy.kind !== 'restricted') return [];
+  const rows = [...policy.unreadableRoots];
+  for (const glob of policy.unreadableGlobs) rows.push(`glob ${glob}`);
+  if (policy.unreadableGlobs.length > 0) {
+    rows.push(
+      `  (globs are matched against files existing at launch${
+        policy.globScanMaxDepth !== undefined ? `, scanning ${policy.globScanMaxDepth} levels deep` : ''
+      })`,
+    );
+  }
+  if (!policy.fullDiskRead) rows.push('everything not listed as readable or writable');
+  return rows;
+}
+
+function kindLine(policy: ResolvedSandboxPolicy): string {
+  switch (policy.kind) {
+    case 'restricted':
+      return policy.needsSandbox ? 'restricted (sandboxed)' : 'restricted, but nothing to restrict (runs unsandboxed)';
+    case 'unrestricted':
+      return policy.needsSandbox ? 'unrestricted filesystem (sandboxed for network)' : 'no sandbox (full access)';
+    case 'external-sandbox':
+      return 'external sandbox (filesystem confined by the caller)';
+  }
+}
+
+export function formatExplanation(input: ExplainInput): string {
+  const { policy } = input;
+  const lines = [
+    ...section('profile', [input.profileId]),
+    ...section('mode', [kindLine(policy)]),
+    ...section('cwd', [policy.cwd]),
+    ...section('network', [networkLine(policy)]),
+    ...section('readable', readableRows(policy)),
+    ...section('writable', writableRows(policy)),
+    ...section('denied', deniedRows(policy)),
+    ...section('backend', [input.backendDescription]),
+  ];
+  if (input.commandPath !== undefined) lines.push(...section('command', [input.commandPath]));
+  for (const note of input.notes ?? []) lines.push(...section('note', [note]));
+  lines.push('');
+  if (input.launchArgv !== undefined) {
+    lines.push('command line:', `  ${shellQuoteArgv(input.launchArgv)}`);
+  } else {
+    lines.push('command line: (no COMMAND given)');
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,77 @@
+import { parseCommandLine, sandboxUsage } from '../src/cli-args.js';
+import { UsageError } from '../src/errors.js';
+import { CLI_VERSION } from '../src/version.js';
+
+function args(argv: string[]) {
+  const parsed = parseCommandLine(argv);
+  if (parsed.kind !== 'run') throw new Error('expected a run');
+  return parsed.args;
+}
+
+describe('parseCommandLine', () => {
+  test('minimal', () => {
+    expect(args(['sandbox', '--', 'true'])).toEqual({
+      permissionProfile: undefined,
+      profile: undefined,
+      configOverrides: [],
+      cd: undefined,
+      dryRun: false,
+      command: ['true'],
+    });
+  });
+  test('every option, -c before and after sandbox keeps command-line order', () => {
+    expect(
+      args(['-c', 'a=1', 'sandbox', '-c', 'b="x y"', '-P', ':workspace', '-p', 'work', '-C', '/w', '--config=c=3', '--', 'echo', 'hi']),
+    ).toEqual({
+      permissionProfile: ':workspace',
+      profile: 'work',
+      configOverrides: ['a=1', 'b="x y"', 'c=3'],
+      cd: '/w',
+      dryRun: false,
+      command: ['echo', 'hi'],
+    });
+  });
+  test('long forms and the hidden alias', () => {
+    expect(args(['sandbox', '--permission-profile', ':read-only', 'true']).permissionProfile).toBe(':read-only');
+    expect(args(['sandbox', '--permissions-profile', ':read-only', 'true']).permissionProfile).toBe(':read-only');
+    expect(args(['sandbox', '--profile', 'p', '--cd', '/x', 'true'])).toMatchObject({ profile: 'p', cd: '/x' });
+  });
+  test('options after the command belong to the command', () => {
+    expect(args(['sandbox', 'ls', '-la', '-P', 'x', '--dry-run']).command).toEqual(['ls', '-la', '-P', 'x', '--dry-run']);
+    expect(args(['sandbox', 'ls', '-la']).permissionProfile).toBeUndefined();
+  });
+  test('dry run, with and without a command; --explain is an alias', () => {
+    expect(args(['sandbox', '--dry-run'])).toMatchObject({ dryRun: true, command: [] });
+    expect(args(['sandbox', '--explain', '--', 'cat', '/x'])).toMatchObject({ dryRun: true, command: ['cat', '/x'] });
+  });
+  test.each([
+    [['--version']],
+    [['-V']],
+    [['sandbox', '--version']],
+  ])('%j prints the version', (argv) => {
+    expect(parseCommandLine(argv)).toEqual({ kind: 'print', text: `${CLI_VERSION}\n` });
+  });
+  test('help', () => {
+    const parsed = parseCommandLine(['sandbox', '--help']);
+    expect(parsed.kind).toBe('print');
+    if (parsed.kind === 'print') {
+      expect(parsed.text).toContain('Usage: codex sandbox [OPTIONS] [--] COMMAND [ARGS]...');
+      expect(parsed.text).toContain('--permission-profile');
+      expect(parsed.text).not.toContain('--permissions-profile');
+      expect(parsed.text).toContain('--dry-run');
+    }
+    expect(sandboxUsage()).toContain('Usage: codex sandbox');
+  });
+  test.each([
+    [[], /missing subcommand/],
+    [['sandbox'], /missing COMMAND/],
+    [['sandbox', '--bogus', 'true'], /unknown option '--bogus'/],
+    [['sandbox', '-P'], /argument missing/],
+    [['sandbox', '-c', 'novalue', 'true'], /-c\/--config expects key=value/],
+    [['linux', '--', 'true'], /unknown command 'linux'/],
+    [['sandbox', '-P', 'a', '--permissions-profile', 'b', 'true'], /disagree/],
+  ])('%j is a usage error', (argv, message) => {
+    expect(() => parseCommandLine(argv)).toThrow(UsageError);
+    expect(() => parseCommandLine(argv)).toThrow(message);
+  });
+});

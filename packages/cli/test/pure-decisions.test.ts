@@ -1,0 +1,117 @@
+import { selectBackend } from '../src/backend.js';
+import { selectEntryPoint } from '../src/arg0.js';
+import { exitStatusFromChild } from '../src/exit-status.js';
+import { shellQuote, shellQuoteArgv } from '../src/shell-quote.js';
+import { restoreLauncherEnvironment } from '../src/launcher-env.js';
+import { createDiagnosticSink, normaliseWarning } from '../src/diagnostics.js';
+
+describe('selectBackend', () => {
+  test.each([
+    ['linux', { kind: 'available', id: 'linux-bwrap' }],
+    ['darwin', { kind: 'not-implemented', id: 'macos-seatbelt', os: 'macOS' }],
+    ['win32', { kind: 'not-implemented', id: 'windows-restricted-token', os: 'Windows' }],
+    ['freebsd', { kind: 'unsupported', os: 'freebsd' }],
+    ['aix', { kind: 'unsupported', os: 'aix' }],
+  ])('%s', (platform, expected) => {
+    expect(selectBackend(platform)).toMatchObject(expected);
+  });
+});
+
+describe('selectEntryPoint (arg0 dispatch)', () => {
+  test.each([
+    [undefined, 'cli'],
+    ['codex', 'cli'],
+    ['/usr/local/bin/codex', 'cli'],
+    ['codex-linux-sandbox', 'linux-sandbox-helper'],
+    ['/tmp/x/codex-linux-sandbox', 'linux-sandbox-helper'],
+    ['./codex-linux-sandbox', 'linux-sandbox-helper'],
+    ['/opt/codex-linux-sandbox.cjs', 'linux-sandbox-helper'],
+    ['/opt/codex-linux-sandbox-old', 'cli'],
+    ['/codex-linux-sandbox/codex', 'cli'],
+  ])('%s -> %s', (arg0, expected) => {
+    expect(selectEntryPoint(arg0)).toBe(expected);
+  });
+});
+
+describe('exitStatusFromChild', () => {
+  test.each([
+    [0, null, 0],
+    [3, null, 3],
+    [255, null, 255],
+    [null, 'SIGKILL', 137],
+    [null, 'SIGTERM', 143],
+    [null, 'SIGPIPE', 141],
+    [null, 'SIGINT', 130],
+    [null, null, 1],
+    [null, 'SIGNOTREAL', 1],
+  ] as const)('code %s signal %s -> %s', (code, signal, expected) => {
+    expect(exitStatusFromChild(code, signal)).toBe(expected);
+  });
+});
+
+describe('shellQuote', () => {
+  test.each([
+    ['true', 'true'],
+    ['/usr/bin/bwrap', '/usr/bin/bwrap'],
+    ['--ro-bind', '--ro-bind'],
+    ['', "''"],
+    ['a b', "'a b'"],
+    ["it's", "'it'\\''s'"],
+    ['$HOME', "'$HOME'"],
+    ['a*b', "'a*b'"],
+    ['x\ny', "'x\ny'"],
+  ])('%j -> %s', (word, expected) => {
+    expect(shellQuote(word)).toBe(expected);
+  });
+  test('argv', () => {
+    expect(shellQuoteArgv(['echo', 'a b', 'c'])).toBe("echo 'a b' c");
+  });
+});
+
+describe('restoreLauncherEnvironment', () => {
+  test('without the launcher marker nothing changes', () => {
+    const env: Record<string, string | undefined> = {
+      CODEX_SANDBOX_ARG0: '/x/codex-linux-sandbox',
+      CODEX_SANDBOX_STASHED_NODE_EXTRA_CA_CERTS: '/a.pem',
+    };
+    expect(restoreLauncherEnvironment(env)).toEqual({ arg0: undefined });
+    expect(env).toEqual({ CODEX_SANDBOX_ARG0: '/x/codex-linux-sandbox', CODEX_SANDBOX_STASHED_NODE_EXTRA_CA_CERTS: '/a.pem' });
+  });
+  test('restores stashed variables (empty values too) and removes private ones', () => {
+    const env: Record<string, string | undefined> = {
+      CODEX_SANDBOX_LAUNCHER: '1',
+      CODEX_SANDBOX_ARG0: '/x/codex-linux-sandbox',
+      CODEX_SANDBOX_STASHED_NODE_EXTRA_CA_CERTS: '/a.pem',
+      CODEX_SANDBOX_STASHED_NODE_OPTIONS: '',
+      PATH: '/bin',
+    };
+    expect(restoreLauncherEnvironment(env)).toEqual({ arg0: '/x/codex-linux-sandbox' });
+    expect(env).toEqual({ NODE_EXTRA_CA_CERTS: '/a.pem', NODE_OPTIONS: '', PATH: '/bin' });
+  });
+  test('variables the user did not have stay absent', () => {
+    const env: Record<string, string | undefined> = { CODEX_SANDBOX_LAUNCHER: '1', CODEX_SANDBOX_ARG0: 'codex' };
+    restoreLauncherEnvironment(env);
+    expect(env).toEqual({});
+  });
+});
+
+describe('diagnostics', () => {
+  test('warnings are printed once each, in one format', () => {
+    const out: string[] = [];
+    const sink = createDiagnosticSink('codex sandbox', (t) => out.push(t));
+    sink.warn('no bwrap');
+    sink.warn('no bwrap');
+    sink.warn('two\nlines');
+    sink.error('bad thing');
+    expect(out.join('')).toBe(
+      'codex sandbox: warning: no bwrap\ncodex sandbox: warning: two\n  lines\ncodex sandbox: bad thing\n',
+    );
+  });
+  test.each([
+    ['warning: x', 'x'],
+    ['codex sandbox: warning: x', 'x'],
+    ['x', 'x'],
+  ])('normaliseWarning(%j)', (input, expected) => {
+    expect(normaliseWarning(input)).toBe(expected);
+  });
+});
