@@ -13,6 +13,8 @@ def _expand_env(ctx, targets):
     lines = []
     for key, value in ctx.attr.env.items():
         lines.append('export %s="%s"' % (key, ctx.expand_location(value, targets)))
+    for key, value in ctx.attr.env_from_files.items():
+        lines.append('export %s="$(cat "$ws/%s")"' % (key, ctx.expand_location(value, targets)))
     return "\n".join(lines)
 
 # $ws in an env value is the absolute workspace root of the runfiles tree.
@@ -62,6 +64,7 @@ _COMMON_ATTRS = {
     "srcs": attr.label_list(allow_files = True, doc = "Sources and configs the tool reads."),
     "data": attr.label_list(allow_files = True, doc = "Other runtime inputs (binaries, digests)."),
     "env": attr.string_dict(doc = "Environment; $(rootpath ...) is expanded; $ws is the runfiles workspace root."),
+    "env_from_files": attr.string_dict(doc = "Environment set to the contents of a runfile ($(rootpath ...))."),
     "_node": attr.label(default = _NODE, allow_single_file = True),
     "_node_modules": attr.label(default = _NODE_MODULES, allow_single_file = True),
     "_lockfile": attr.label(default = _LOCKFILE, allow_single_file = True),

@@ -18,8 +18,10 @@ def ts_package(
         generated_srcs = [],
         test_data = [],
         test_env = {},
+        test_env_from_files = {},
         test_tags = [],
         test_size = "medium",
+        has_tests = True,
         target_compatible_with = None):
     """Declares :srcs, :typecheck and :test for the package this BUILD file belongs to.
 
@@ -28,17 +30,26 @@ def ts_package(
       generated_srcs: labels of generated .ts files that live under src/.
       test_data: runtime inputs of the tests (binaries, digests, executables).
       test_env: environment for the tests; $(rootpath ...) expands, $ws is the runfiles root.
+      test_env_from_files: environment variables set to the contents of a runfile.
       test_tags: e.g. ["no-sandbox"] for tests that switch to an unprivileged user.
       test_size: Bazel test size.
-      target_compatible_with: constraint values; elsewhere the tests are reported as skipped.
+      has_tests: False for a package without test/ (no :test target).
+      target_compatible_with: constraint values for :test (e.g. ["@platforms//os:macos"]); on
+        other hosts `bazel test //...` reports it as skipped. :typecheck runs everywhere.
     """
     pkg = native.package_name()
+    dep_srcs = [d + ":srcs" for d in deps]
+
+    # Transitive: a package's :srcs carries the sources of everything it imports.
     native.filegroup(
         name = "srcs",
-        srcs = native.glob(["src/**/*.ts", "package.json", "tsconfig.json"]) + generated_srcs,
+        srcs = native.glob(
+            ["src/**/*.ts", "package.json", "tsconfig.json"],
+            # Generated code is made by the build (a locally generated copy must not shadow it).
+            exclude = ["src/gen/**"],
+        ) + generated_srcs + dep_srcs,
         visibility = ["//visibility:public"],
     )
-    dep_srcs = [d + ":srcs" for d in deps]
     test_srcs = native.glob(["test/**"], allow_empty = True)
     compat = {}
     if target_compatible_with != None:
@@ -46,15 +57,18 @@ def ts_package(
     tsc_test(
         name = "typecheck",
         size = "small",
-        srcs = [":srcs"] + dep_srcs + test_srcs + _SHARED_CONFIG,
+        srcs = [":srcs"] + test_srcs + _SHARED_CONFIG,
         tsconfig = pkg + "/tsconfig.json",
     )
+    if not has_tests:
+        return
     jest_test(
         name = "test",
         size = test_size,
-        srcs = [":srcs"] + dep_srcs + test_srcs + _SHARED_CONFIG,
+        srcs = [":srcs"] + test_srcs + _SHARED_CONFIG,
         data = test_data,
         env = test_env,
+        env_from_files = test_env_from_files,
         package_dir = pkg,
         tags = test_tags,
         **compat

@@ -1,0 +1,14 @@
+"""What a test needs to run the Bazel-built codex-bwrap: data deps and the env vars tests read."""
+
+CODEX_BWRAP_TEST_DATA = [
+    "//third_party/bubblewrap:codex-bwrap",
+    "//third_party/bubblewrap:codex-bwrap-sha256",
+]
+
+CODEX_BWRAP_TEST_ENV = {
+    "CODEX_BWRAP_TEST_BINARY": "$ws/$(rootpath //third_party/bubblewrap:codex-bwrap)",
+}
+
+CODEX_BWRAP_TEST_ENV_FROM_FILES = {
+    "CODEX_BWRAP_TEST_SHA256": "$(rootpath //third_party/bubblewrap:codex-bwrap-sha256)",
+}

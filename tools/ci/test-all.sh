@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs `bazel test //...` and prints one closing line, "N passed, N failed, N skipped", counting
+# individual test cases (jest tests, sh checks, tsc runs) rather than Bazel targets.
+set -uo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$repo"
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+
+bazel test //... --test_summary=short "$@" 2>&1 | tee "$log"
+status="${PIPESTATUS[0]}"
+
+node tools/ci/summarize-tests.mjs "$log" "$(bazel info bazel-testlogs 2>/dev/null)"
+summary_status=$?
+
+# Bazel's exit 4 means "no tests found"; treat any non-zero Bazel status as a failure.
+if ((status != 0)); then
+  exit "$status"
+fi
+exit "$summary_status"
