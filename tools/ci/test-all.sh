@@ -9,7 +9,7 @@ cd "$repo"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 
-bazel test //... --test_summary=short "$@" 2>&1 | tee "$log"
+bazel test //... --keep_going --test_summary=short "$@" 2>&1 | tee "$log"
 status="${PIPESTATUS[0]}"
 
 node tools/ci/summarize-tests.mjs "$log" "$(bazel info bazel-testlogs 2>/dev/null)"
