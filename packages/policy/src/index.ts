@@ -1,1 +1,48 @@
+// Public surface of @codex-sandbox/policy: the permission model every backend consumes.
 export * from './types.js';
+export { PolicyError, ConfigError, ProfileError, WireError, type ConfigErrorDetails } from './errors.js';
+export {
+  loadConfig,
+  parseConfigText,
+  parseOverride,
+  parseDottedKey,
+  defaultCodexHome,
+  layerDefining,
+  SANDBOX_MODES,
+  type ConfigLoadOptions,
+  type ConfigLayer,
+  type ConfigLayerKind,
+  type LoadedConfig,
+  type ParseConfigExtras,
+  type ParsedOverride,
+  type SandboxMode,
+} from './config.js';
+export { compileProfileTable, resolveProfileChain, WORKSPACE_ROOTS_GLOB_PREFIX, type CompiledProfile, type CompileContext } from './compile.js';
+export {
+  builtinProfile,
+  isBuiltinProfileId,
+  readOnlyProfile,
+  workspaceWriteProfile,
+  LEGACY_PROFILE_ID_DANGER_NO_SANDBOX,
+  LEGACY_SPECIAL_PROJECT_ROOTS,
+  type WorkspaceWriteOptions,
+} from './builtins.js';
+export { selectPermissionProfile, type ProfileSelection, type SelectedProfile, type SelectionOrigin } from './select.js';
+export {
+  resolveSandboxPolicy,
+  accessForPath,
+  canRead,
+  canWrite,
+  createAccessQuery,
+  type AccessQuery,
+  type ResolveContext,
+} from './resolve.js';
+export {
+  encodeSandboxRequest,
+  decodeSandboxRequest,
+  sandboxRequestToJson,
+  sandboxRequestFromJson,
+  permissionProfileToJson,
+  permissionProfileFromJson,
+  type SandboxRequest,
+} from './wire.js';

@@ -1,0 +1,54 @@
+// Lexical path helpers shared by compilation and resolution: normalisation, home expansion,
+// component-wise prefix tests, glob detection. Pure string functions: must NOT touch the fs.
+import path from 'node:path';
+
+/** Characters that make a config key a glob (P2). */
+export function hasGlobChars(s: string): boolean {
+  return /[*?[\]]/.test(s);
+}
+
+/** Collapses `.`/`..` and duplicate slashes without consulting the filesystem; no trailing slash. */
+export function normalizeAbsolute(p: string): string {
+  const n = path.posix.normalize(p);
+  return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n;
+}
+
+/** `~` and `~/x` expand against homeDir; everything else is returned unchanged. */
+export function expandHome(p: string, homeDir: string): string {
+  if (p === '~') return homeDir;
+  if (p.startsWith('~/')) return path.posix.join(homeDir, p.slice(2));
+  return p;
+}
+
+/** Absolute, lexically normalised: relative input is joined onto base. */
+export function absolutize(p: string, base: string): string {
+  return normalizeAbsolute(path.posix.isAbsolute(p) ? p : path.posix.join(base, p));
+}
+
+/** Number of components of a normalised absolute path (`/` has 0). */
+export function depthOf(p: string): number {
+  return p === '/' ? 0 : p.split('/').length - 1;
+}
+
+/** True when `prefix` equals `p` or is a component-wise ancestor of it (both normalised). */
+export function isPathPrefix(prefix: string, p: string): boolean {
+  if (prefix === '/') return p.startsWith('/');
+  return p === prefix || p.startsWith(prefix + '/');
+}
+
+/** True when `p` lies strictly below `root`. */
+export function isStrictlyUnder(root: string, p: string): boolean {
+  return p !== root && isPathPrefix(root, p);
+}
+
+/** A relative subpath made only of normal components (no `.`, `..`, empty, or leading `/`). */
+export function isDescendantSubpath(s: string): boolean {
+  if (s.length === 0 || s.startsWith('/')) return false;
+  const parts = s.split('/').filter((c) => c.length > 0);
+  return parts.length > 0 && parts.every((c) => c !== '.' && c !== '..');
+}
+
+/** Joins a validated descendant subpath onto an absolute root. */
+export function joinSubpath(root: string, sub: string | undefined): string {
+  return sub === undefined ? root : normalizeAbsolute(path.posix.join(root, sub));
+}
