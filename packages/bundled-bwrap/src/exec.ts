@@ -1,7 +1,13 @@
-// Owns how the verified bundled bwrap is executed: through /proc/self/fd/K of the child, where the
-// child's fd K is the very descriptor that was hashed, so replacing the file at its path after
-// verification cannot change what runs. Must NOT look up or verify (lookup.ts, verify.ts) and must
-// never execute the bundled binary by its path.
+// Owns how the verified bundled bwrap is executed: through /proc/self/fd/N in the child, where fd N
+// is the very descriptor that was hashed, so replacing the file at its path after verification
+// cannot change what runs. Two ways to get that descriptor into the child:
+//  - stdio slot (bundledBwrapExecTarget): put it at index K of the stdio array; libuv dup2s it to K.
+//    Robust to any stdio layout, but the dup clears O_CLOEXEC, so bwrap and the sandboxed command
+//    inherit fd K (read-only, the bwrap binary) unless an inner stage closes it.
+//  - inherited (inheritedBwrapExecTarget): exec /proc/self/fd/<parent fd>; the fork copies the
+//    O_CLOEXEC descriptor, execve resolves it before closing it, so nothing after exec inherits it.
+//    Requires that the stdio array leaves index <parent fd> alone.
+// Must NOT look up or verify (lookup.ts, verify.ts) and must never execute the binary by its path.
 
 import { spawn, type ChildProcess, type SpawnOptions, type StdioOptions } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -69,22 +75,52 @@ export function withBundledBwrapFd(stdio: readonly StdioEntry[], target: Bundled
   return merged;
 }
 
+/**
+ * Exec target that uses the parent's own O_CLOEXEC descriptor (no stdio slot): the child sees it
+ * from the fork, execve of /proc/self/fd/<fd> opens it, then the kernel closes it, so neither bwrap
+ * nor the sandboxed command inherits it. The stdio array must not use index `fd`.
+ */
+export interface InheritedBwrapExecTarget {
+  file: string;
+  argv0: string;
+  fd: number;
+}
+
+export function inheritedBwrapExecTarget(opened: OpenedBundledBwrap): InheritedBwrapExecTarget {
+  if (!opened.isOpen) throw new BundledBwrapOpenError(opened.path, 'its verified descriptor was already closed');
+  if (!fs.existsSync(`/proc/self/fd/${opened.fd}`)) throw new ProcFdUnavailableError();
+  return { file: `/proc/self/fd/${opened.fd}`, argv0: BUNDLED_BWRAP_ARGV0, fd: opened.fd };
+}
+
+/** Pure: throws unless `stdio` leaves child fd `fd` untouched (libuv would dup2 over it otherwise). */
+export function assertStdioLeavesFdFree(stdio: readonly StdioEntry[], fd: number): void {
+  if (fd < 3 || !isFree(stdio[fd])) {
+    throw new InvalidExecFdIndexError(fd, 'the stdio array would replace the inherited bwrap descriptor at that index');
+  }
+}
+
 export type BundledBwrapSpawnOptions = Omit<SpawnOptions, 'stdio' | 'argv0' | 'shell'> & {
   /** The caller's stdio array (its own extra fds included); the binary's fd is added at target.index. */
   stdio?: readonly StdioEntry[];
 };
 
-/** Spawns the verified binary through /proc/self/fd with `args`. The caller still owns (and closes) the parent fd. */
+/**
+ * Spawns the verified binary through /proc/self/fd with `args`, with either kind of target.
+ * The caller still owns (and closes) the parent descriptor; closing it right after this returns is
+ * safe, because the child has already exec'd by then.
+ */
 export function spawnBundledBwrap(
-  target: BundledBwrapExecTarget,
+  target: BundledBwrapExecTarget | InheritedBwrapExecTarget,
   args: readonly string[],
   options: BundledBwrapSpawnOptions = {},
 ): ChildProcess {
   const { stdio = ['pipe', 'pipe', 'pipe'], ...rest } = options;
-  return spawn(target.file, [...args], {
-    ...rest,
-    argv0: target.argv0,
-    shell: false,
-    stdio: withBundledBwrapFd(stdio, target),
-  });
+  let childStdio: StdioEntry[];
+  if ('index' in target) {
+    childStdio = withBundledBwrapFd(stdio, target);
+  } else {
+    assertStdioLeavesFdFree(stdio, target.fd);
+    childStdio = [...stdio];
+  }
+  return spawn(target.file, [...args], { ...rest, argv0: target.argv0, shell: false, stdio: childStdio });
 }

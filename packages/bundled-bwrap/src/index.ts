@@ -39,6 +39,9 @@ export {
   type BwrapDigestExpectation,
 } from './verify.js';
 export {
+  assertStdioLeavesFdFree,
+  inheritedBwrapExecTarget,
+  type InheritedBwrapExecTarget,
   BUNDLED_BWRAP_ARGV0,
   bundledBwrapExecTarget,
   DEFAULT_BUNDLED_BWRAP_FD_INDEX,

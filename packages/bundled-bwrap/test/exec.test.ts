@@ -3,7 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import {
+  assertStdioLeavesFdFree,
   bundledBwrapExecTarget,
+  inheritedBwrapExecTarget,
   BundledBwrapOpenError,
   DEFAULT_BUNDLED_BWRAP_FD_INDEX,
   InvalidExecFdIndexError,
@@ -160,6 +162,72 @@ describe('running the verified bundled bwrap (real bwrap, real processes)', () =
       expect([bundled.source, bundled.opened.path]).toEqual(['bazel-test-binary', binary.path]);
       const target = bundledBwrapExecTarget(bundled.opened);
       expect((await finish(spawnBundledBwrap(target, SANDBOX_ECHO_ARGS))).stdout).toBe('ok\n');
+    } finally {
+      bundled.opened.close();
+    }
+  });
+});
+
+describe('inherited descriptor (no stdio slot)', () => {
+  test.each([
+    ['free slot', ['pipe', 'pipe', 'pipe', 10, 11, 12] as StdioEntry[], 20, true],
+    ['ignored slot', ['pipe', 'pipe', 'pipe', 'ignore'] as StdioEntry[], 3, true],
+    ['occupied slot', ['pipe', 'pipe', 'pipe', 10, 11, 12] as StdioEntry[], 5, false],
+    ['stdin/stdout/stderr', [] as StdioEntry[], 1, false],
+  ])('assertStdioLeavesFdFree: %s', (_name, stdio, fd, ok) => {
+    const check = (): void => assertStdioLeavesFdFree(stdio, fd);
+    if (ok) expect(check).not.toThrow();
+    else expect(check).toThrow(InvalidExecFdIndexError);
+  });
+
+  test('the parent descriptor is O_CLOEXEC and the target execs it directly', () => {
+    const binary = requireTestBinary();
+    const layout = makeReleaseLayout(binary.path);
+    const bundled = openBundledBwrap({ frontEndPath: layout.frontEnd, digest: binary.sha256, env: {} });
+    try {
+      const flagsLine = fs.readFileSync(`/proc/self/fdinfo/${bundled.opened.fd}`, 'utf8').split('\n').find((l) => l.startsWith('flags:'));
+      const O_CLOEXEC = 0o2000000;
+      expect(Number.parseInt((flagsLine ?? 'flags: 0').split(/\s+/)[1] ?? '0', 8) & O_CLOEXEC).toBe(O_CLOEXEC);
+      expect(inheritedBwrapExecTarget(bundled.opened)).toEqual({ file: `/proc/self/fd/${bundled.opened.fd}`, argv0: 'bwrap', fd: bundled.opened.fd });
+    } finally {
+      bundled.opened.close();
+    }
+  });
+
+  test('runs the verified bytes after a swap, and the sandboxed command does not inherit the binary', async () => {
+    const binary = requireTestBinary();
+    const layout = makeReleaseLayout(binary.path);
+    const bundled = openBundledBwrap({ frontEndPath: layout.frontEnd, digest: binary.sha256, env: {} });
+    try {
+      const impostor = path.join(layout.dir, 'impostor');
+      fs.writeFileSync(impostor, '#!/bin/sh\necho swapped\n', { mode: 0o755 });
+      fs.renameSync(impostor, layout.bwrap);
+      expect(spawnSync(layout.bwrap, [], { encoding: 'utf8' }).stdout).toBe('swapped\n');
+
+      const listFds = ['--ro-bind', '/', '/', '--unshare-user', '--unshare-pid', '--', '/bin/ls', '-l', '/proc/self/fd'];
+      const inherited = await finish(spawnBundledBwrap(inheritedBwrapExecTarget(bundled.opened), listFds));
+      expect([inherited.code, inherited.stderr]).toEqual([0, '']);
+      expect(inherited.stdout).toContain('/proc/');
+      expect(inherited.stdout).not.toContain(layout.dir);
+
+      // The stdio-slot variant hands fd 6 to bwrap and on to the command (documented trade-off).
+      const viaSlot = await finish(spawnBundledBwrap(bundledBwrapExecTarget(bundled.opened), listFds));
+      expect([viaSlot.code, viaSlot.stderr]).toEqual([0, '']);
+      expect(viaSlot.stdout).toMatch(new RegExp(` 6 -> ${layout.dir}/`));
+    } finally {
+      bundled.opened.close();
+    }
+  });
+
+  test('spawnBundledBwrap refuses a stdio array that would overwrite the inherited descriptor', () => {
+    const binary = requireTestBinary();
+    const layout = makeReleaseLayout(binary.path);
+    const bundled = openBundledBwrap({ frontEndPath: layout.frontEnd, digest: binary.sha256, env: {} });
+    try {
+      const target = inheritedBwrapExecTarget(bundled.opened);
+      const stdio: StdioEntry[] = ['pipe', 'pipe', 'pipe'];
+      stdio[target.fd] = 'inherit';
+      expect(() => spawnBundledBwrap(target, ['--version'], { stdio })).toThrow(InvalidExecFdIndexError);
     } finally {
       bundled.opened.close();
     }
