@@ -1,0 +1,328 @@
+// Owns the host-side bookkeeping of mount placeholders: bwrap creates an empty file or directory on
+// the host for each missing protected path it mounts over inside a writable root, and this module
+// makes sure those are removed once no run needs them any more, even when a run was killed.
+//
+// Layout: <tmpdir>/codex-sandbox-placeholders-<euid>/ (0700, ours, never a symlink), one
+// subdirectory per target (hash of its path) holding `target` (path and kind), `origin`
+// (`synthetic` when a sandbox run created it, `preexisting` when it was there before any run) and
+// one `owner-<pid>-<run>` marker per live run. A lock file created with O_EXCL (Node has no flock)
+// serialises register / release / sweep; a lock whose owner died is recovered.
+// Must NOT delete anything that is not an empty file or empty directory, anything that existed
+// before a sandbox run created it, or anything another live run still owns.
+
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { PlaceholderRegistryError } from './runtime-errors.js';
+
+export interface PlaceholderTarget {
+  path: string;
+  kind: 'file' | 'dir';
+  /** True when the path existed before this run's bwrap started (possibly left by another run). */
+  preexisting: boolean;
+}
+
+const REGISTRY_PREFIX = 'codex-sandbox-placeholders-';
+const LOCK_NAME = 'lock';
+const OWNER_PREFIX = 'owner-';
+const LOCK_TIMEOUT_MS = 10_000;
+/** A lock file without a parseable owner older than this was left by a process that died mid-create. */
+const UNPARSEABLE_LOCK_STALE_MS = 5_000;
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+function sleepSync(ms: number): void {
+  Atomics.wait(sleepCell, 0, 0, ms);
+}
+
+/** Start time (clock ticks since boot) of a live process, or undefined when it does not exist. */
+export function processStartTime(pid: number): string | undefined {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // Fields after the command name (which may contain spaces and parentheses) start after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Field 22 of the full line is `starttime`; the slice starts at field 3.
+  return fields[19];
+}
+
+interface OwnerIdentity {
+  pid: number;
+  startTime: string;
+}
+
+function parseOwner(text: string): OwnerIdentity | undefined {
+  const match = /^(\d+) (\d+)\n?$/.exec(text);
+  if (match?.[1] === undefined || match[2] === undefined) return undefined;
+  return { pid: Number(match[1]), startTime: match[2] };
+}
+
+function isAlive(owner: OwnerIdentity): boolean {
+  return processStartTime(owner.pid) === owner.startTime;
+}
+
+function errnoCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** The registry directory for this effective uid under a temp directory (canonicalised when possible). */
+export function defaultRegistryDir(tmpDir: string = os.tmpdir()): string {
+  let base = tmpDir;
+  try {
+    base = fs.realpathSync(tmpDir);
+  } catch {
+    // Use the temp dir as given; creating the registry below will report a real problem.
+  }
+  return path.join(base, `${REGISTRY_PREFIX}${process.geteuid?.() ?? 0}`);
+}
+
+export function targetKey(targetPath: string): string {
+  return createHash('sha256').update(targetPath).digest('hex').slice(0, 32);
+}
+
+export class PlaceholderRegistry {
+  private readonly self: OwnerIdentity;
+
+  constructor(readonly root: string) {
+    const startTime = processStartTime(process.pid);
+    if (startTime === undefined) {
+      throw new PlaceholderRegistryError('cannot read this process\'s start time from /proc; /proc must be mounted');
+    }
+    this.self = { pid: process.pid, startTime };
+  }
+
+  /** Creates the registry directory if needed and checks it is a real 0700 directory owned by us. */
+  ensureRoot(): void {
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      let stat: fs.Stats;
+      try {
+        stat = fs.lstatSync(this.root);
+      } catch (error) {
+        if (errnoCode(error) !== 'ENOENT') throw this.rootError(`cannot inspect it (${String(error)})`);
+        try {
+          fs.mkdirSync(this.root, { mode: 0o700 });
+        } catch (mkdirError) {
+          if (errnoCode(mkdirError) !== 'EEXIST') throw this.rootError(`cannot create it (${String(mkdirError)})`);
+        }
+        continue;
+      }
+      if (stat.isSymbolicLink()) {
+        throw new PlaceholderRegistryError(`placeholder registry must not be a symlink: ${this.root}; remove it and retry`);
+      }
+      if (!stat.isDirectory()) throw this.rootError('it is not a directory; remove it and retry');
+      const euid = process.geteuid?.() ?? 0;
+      if (stat.uid !== euid) {
+        throw this.rootError(`it is owned by uid ${stat.uid}, not by this user (uid ${euid}); remove it and retry`);
+      }
+      if ((stat.mode & 0o077) !== 0) fs.chmodSync(this.root, 0o700);
+      return;
+    }
+    throw this.rootError('it keeps disappearing while being created');
+  }
+
+  private rootError(reason: string): PlaceholderRegistryError {
+    return new PlaceholderRegistryError(`cannot use placeholder registry ${this.root}: ${reason}`);
+  }
+
+  /** Runs `body` holding the registry lock. */
+  withLock<T>(body: () => T): T {
+    this.ensureRoot();
+    const lockPath = path.join(this.root, LOCK_NAME);
+    const deadline = Date.now() + LOCK_TIMEOUT_MS;
+    const content = `${this.self.pid} ${this.self.startTime}\n`;
+    for (;;) {
+      try {
+        const fd = fs.openSync(lockPath, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+        try {
+          fs.writeSync(fd, content);
+        } finally {
+          fs.closeSync(fd);
+        }
+        break;
+      } catch (error) {
+        if (errnoCode(error) !== 'EEXIST') throw this.rootError(`cannot create its lock file (${String(error)})`);
+      }
+      this.recoverStaleLock(lockPath);
+      if (Date.now() > deadline) {
+        throw new PlaceholderRegistryError(
+          `timed out waiting for the placeholder registry lock ${lockPath}; if no codex sandbox is running, remove it`,
+        );
+      }
+      sleepSync(2);
+    }
+    try {
+      return body();
+    } finally {
+      try {
+        fs.unlinkSync(lockPath);
+      } catch {
+        // Someone judged our lock stale (we were stopped for a long time); nothing more to release.
+      }
+    }
+  }
+
+  private recoverStaleLock(lockPath: string): void {
+    let text: string;
+    let stat: fs.Stats;
+    try {
+      text = fs.readFileSync(lockPath, 'utf8');
+      stat = fs.statSync(lockPath);
+    } catch {
+      return;
+    }
+    const owner = parseOwner(text);
+    const stale = owner === undefined ? Date.now() - stat.mtimeMs > UNPARSEABLE_LOCK_STALE_MS : !isAlive(owner);
+    if (!stale) return;
+    // Move the stale lock aside atomically, then make sure what we moved is what we judged stale;
+    // if another process replaced it meanwhile, put theirs back.
+    const aside = `${lockPath}.stale-${this.self.pid}-${randomBytes(4).toString('hex')}`;
+    try {
+      fs.renameSync(lockPath, aside);
+    } catch {
+      return;
+    }
+    let movedText = '';
+    try {
+      movedText = fs.readFileSync(aside, 'utf8');
+    } catch {
+      // Treat as different below.
+    }
+    if (movedText !== text) {
+      try {
+        fs.linkSync(aside, lockPath);
+      } catch {
+        // A new lock exists already; the moved one's owner will find its lock gone at release.
+      }
+    }
+    try {
+      fs.unlinkSync(aside);
+    } catch {
+      // Already gone.
+    }
+  }
+
+  /** Records this run as an owner of each target; returns the run's marker name for release(). */
+  register(targets: readonly PlaceholderTarget[]): string {
+    const marker = `${OWNER_PREFIX}${this.self.pid}-${randomBytes(6).toString('hex')}`;
+    if (targets.length === 0) return marker;
+    this.withLock(() => {
+      for (const target of targets) {
+        const entry = path.join(this.root, targetKey(target.path));
+        if (!fs.existsSync(entry)) {
+          fs.mkdirSync(entry, { mode: 0o700 });
+          fs.writeFileSync(path.join(entry, 'target'), JSON.stringify({ path: target.path, kind: target.kind }));
+          // A path that was present before is only ours when a registered run created it (then an
+          // entry with origin `synthetic` exists already and is kept as is).
+          // A planned-as-preexisting path that vanished since (another run released it) will be
+          // created again by our bwrap, so it is ours to remove.
+          const existsNow = fs.existsSync(target.path);
+          fs.writeFileSync(path.join(entry, 'origin'), target.preexisting && existsNow ? 'preexisting' : 'synthetic');
+        }
+        fs.writeFileSync(path.join(entry, marker), `${this.self.pid} ${this.self.startTime}\n`);
+      }
+    });
+    return marker;
+  }
+
+  /** Drops this run's ownership and removes placeholders nobody owns any more. */
+  release(targets: readonly PlaceholderTarget[], marker: string): void {
+    if (targets.length === 0) return;
+    this.withLock(() => {
+      for (const target of targets) {
+        const entry = path.join(this.root, targetKey(target.path));
+        try {
+          fs.unlinkSync(path.join(entry, marker));
+        } catch {
+          // Already collected.
+        }
+        this.collect(entry);
+      }
+    });
+  }
+
+  /** Removes placeholders left by runs that died (killed front ends). Cheap when the registry is empty. */
+  sweep(): void {
+    this.ensureRoot();
+    const entries = fs.readdirSync(this.root).filter((name) => /^[0-9a-f]{32}$/.test(name));
+    if (entries.length === 0) return;
+    this.withLock(() => {
+      for (const name of entries) this.collect(path.join(this.root, name));
+    });
+  }
+
+  /** With the lock held: forget dead owners; if none is left, delete the placeholder (when safe) and the entry. */
+  private collect(entry: string): void {
+    let names: string[];
+    try {
+      names = fs.readdirSync(entry);
+    } catch {
+      return;
+    }
+    let liveOwners = 0;
+    for (const name of names.filter((n) => n.startsWith(OWNER_PREFIX))) {
+      let owner: OwnerIdentity | undefined;
+      try {
+        owner = parseOwner(fs.readFileSync(path.join(entry, name), 'utf8'));
+      } catch {
+        owner = undefined;
+      }
+      if (owner !== undefined && isAlive(owner)) {
+        liveOwners += 1;
+      } else {
+        fs.rmSync(path.join(entry, name), { force: true });
+      }
+    }
+    if (liveOwners > 0) return;
+    const target = readTarget(entry);
+    let origin = '';
+    try {
+      origin = fs.readFileSync(path.join(entry, 'origin'), 'utf8');
+    } catch {
+      // Unknown origin: never delete the target.
+    }
+    if (target !== undefined && origin === 'synthetic') removeEmptyPlaceholder(target.path, target.kind);
+    fs.rmSync(entry, { recursive: true, force: true });
+  }
+}
+
+function readTarget(entry: string): { path: string; kind: 'file' | 'dir' } | undefined {
+  try {
+    const parsed: unknown = JSON.parse(fs.readFileSync(path.join(entry, 'target'), 'utf8'));
+    if (typeof parsed !== 'object' || parsed === null) return undefined;
+    const record = parsed as Record<string, unknown>;
+    const targetPath = record['path'];
+    const kind = record['kind'];
+    if (typeof targetPath !== 'string' || !path.isAbsolute(targetPath)) return undefined;
+    if (kind !== 'file' && kind !== 'dir') return undefined;
+    return { path: targetPath, kind };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Deletes `target` only if it is still an empty regular file / empty directory (never follows symlinks). */
+export function removeEmptyPlaceholder(target: string, kind: 'file' | 'dir'): boolean {
+  let stat: fs.Stats;
+  try {
+    stat = fs.lstatSync(target);
+  } catch {
+    return false;
+  }
+  try {
+    if (kind === 'file' && stat.isFile() && stat.size === 0) {
+      fs.unlinkSync(target);
+      return true;
+    }
+    if (kind === 'dir' && stat.isDirectory() && fs.readdirSync(target).length === 0) {
+      fs.rmdirSync(target);
+      return true;
+    }
+  } catch {
+    // In use as a mount point elsewhere, or permissions changed: leave it.
+  }
+  return false;
+}

@@ -1,0 +1,627 @@
+// Owns running one command under bubblewrap for a resolved policy: choosing the launcher (once per
+// sandbox object), the host checks, expanding deny globs, building the plan, handing bwrap its
+// descriptors (seccomp program, empty data, status pipe), forwarding signals to the command's
+// process group, passing the exit status through, and the placeholder bookkeeping around the run.
+// Must NOT decide bwrap arguments or seccomp rules (bwrap-args.ts / seccomp.ts do) and must never
+// fall back to running a command with less confinement than the policy asks for.
+
+import { spawn, type ChildProcess, type StdioNull, type StdioPipe } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Stream } from 'node:stream';
+
+import { openBundledBwrap } from '@codex-sandbox/bundled-bwrap';
+import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
+
+import { buildBwrapArgs } from './bwrap-args.js';
+import { expandDenyGlobs, findExecutableOnPath } from './deny-globs.js';
+import { chooseLauncher, type BundledBwrapOpener, type LauncherChoice, type LauncherSelection } from './launcher.js';
+import { checkUserNamespaces, decideProcMount, type BwrapNetworkMode } from './preflight.js';
+import { defaultCacheDir, hostKey, identityKey, ProbeCache } from './probe-cache.js';
+import { defaultRegistryDir, PlaceholderRegistry, type PlaceholderTarget } from './registry.js';
+import { BwrapSpawnError, SandboxRequestError, Wsl1UnsupportedError } from './runtime-errors.js';
+import { buildSeccompProgram, type SeccompMode } from './seccomp.js';
+import { USER_NAMESPACE_WARNING } from './warnings.js';
+import { isWsl1 } from './wsl.js';
+
+export type { BwrapNetworkMode } from './preflight.js';
+
+/** One of the command's standard descriptors. */
+export type StdioSlot = StdioNull | StdioPipe | 'overlapped' | number | Stream;
+
+export interface SandboxRunRequest {
+  policy: ResolvedSandboxPolicy;
+  /** argv of the command; argv[0] is looked up on the command's PATH inside the sandbox. */
+  command: string[];
+  /** Absolute directory the command starts in. */
+  commandCwd: string;
+  /** The command's complete environment (undefined values are dropped). */
+  env: Record<string, string | undefined>;
+  /** Default: `full` when the policy enables network, else `isolated`. */
+  network?: BwrapNetworkMode;
+  /** Use this launcher instead of choosing one (tests, or a caller that chose already). */
+  bwrap?: LauncherChoice;
+  /** Default `inherit`. */
+  stdio?: 'inherit' | 'ignore' | 'pipe' | [StdioSlot, StdioSlot, StdioSlot];
+  /** Called once the process is spawned (to use piped streams). */
+  onSpawn?: (child: ChildProcess) => void;
+}
+
+export interface SandboxRunResult {
+  /** The command's exit status; 128+N when it was killed by signal N. */
+  exitCode: number;
+  warnings: string[];
+}
+
+export interface SandboxPlan {
+  /** `bwrap`: run argv under bubblewrap; `direct`: the policy restricts nothing, argv is the command. */
+  mode: 'bwrap' | 'direct';
+  /** The complete command line (program first). For bwrap runs the descriptors are those of a real run. */
+  argv: string[];
+  launcher?: { kind: LauncherChoice['kind']; path: string };
+  seccompMode: 'none' | SeccompMode;
+  mountProc: boolean;
+  syntheticTargets: PlaceholderTarget[];
+  warnings: string[];
+}
+
+export interface LinuxSandboxOptions {
+  /** Environment used to find bwrap and rg (PATH) and the cache dir. Default process.env. */
+  env?: Record<string, string | undefined>;
+  /** Directory of the probe cache; `null` disables the on-disk cache. Default $XDG_CACHE_HOME/codex-sandbox. */
+  cacheDir?: string | null;
+  /** Temp dir holding the placeholder registry. Default os.tmpdir(). */
+  tmpDir?: string;
+  /** Always use this launcher. */
+  bwrap?: LauncherChoice;
+  /** Opens the bundled fallback. Default: @codex-sandbox/bundled-bwrap next to `frontEndPath`. */
+  openBundled?: BundledBwrapOpener;
+  /** Path of the installed front end (where the bundled codex-resources/bwrap is looked up). */
+  frontEndPath?: string;
+  /** Forward SIGINT/SIGTERM/SIGHUP/SIGQUIT received by this process to running commands. Default true. */
+  forwardSignals?: boolean;
+}
+
+export interface LinuxSandbox {
+  run(req: SandboxRunRequest): Promise<SandboxRunResult>;
+  plan(req: SandboxRunRequest): Promise<SandboxPlan>;
+  /** Releases a held bundled-bwrap descriptor. */
+  dispose(): void;
+}
+
+const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
+const SECCOMP_FD = 3;
+const STATUS_FD = 4;
+const FIRST_DATA_FD = 5;
+/** Options of bwrap whose first value is a descriptor that bwrap consumes (and may close) per use. */
+const DATA_FD_OPTIONS = new Set(['--ro-bind-data', '--bind-data', '--file']);
+
+function defaultNetwork(policy: ResolvedSandboxPolicy): BwrapNetworkMode {
+  return policy.network === 'enabled' ? 'full' : 'isolated';
+}
+
+/** Pure: the policy restricts nothing this backend enforces, so the command runs as is. */
+export function runsUnsandboxed(policy: ResolvedSandboxPolicy, network: BwrapNetworkMode): boolean {
+  if (network === 'proxy-only') return false;
+  if (!policy.needsSandbox) return true;
+  return (
+    network === 'full' &&
+    policy.fullDiskWrite &&
+    policy.unreadableRoots.length === 0 &&
+    policy.unreadableGlobs.length === 0
+  );
+}
+
+/**
+ * Pure: gives every descriptor-consuming option that uses `sharedFd` its own descriptor number,
+ * starting at `firstFd` (bubblewrap >= 0.9 closes such a descriptor after its first use, so one
+ * shared /dev/null cannot serve several placeholders). Stops at the first `--`.
+ */
+export function assignDataDescriptors(args: readonly string[], sharedFd: number, firstFd: number): { args: string[]; count: number } {
+  const out = [...args];
+  let next = firstFd;
+  for (let i = 0; i < out.length - 1; i += 1) {
+    const token = out[i];
+    if (token === '--') break;
+    if (token !== undefined && DATA_FD_OPTIONS.has(token)) {
+      if (out[i + 1] === String(sharedFd)) {
+        out[i + 1] = String(next);
+        next += 1;
+      }
+      i += 2;
+    }
+  }
+  return { args: out, count: next - firstFd };
+}
+
+function cleanEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) result[key] = value;
+  return result;
+}
+
+function validateRequest(req: Pick<SandboxRunRequest, 'command' | 'commandCwd'>): void {
+  if (req.command.length === 0 || req.command[0] === '') {
+    throw new SandboxRequestError('no command to run: give the command and its arguments after the options');
+  }
+  if (!path.isAbsolute(req.commandCwd)) {
+    throw new SandboxRequestError(`command cwd ${req.commandCwd} is relative; pass an absolute directory`);
+  }
+}
+
+function writableDirs(policy: ResolvedSandboxPolicy, commandCwd: string): string[] {
+  return [policy.cwd, commandCwd, ...policy.writableRoots.map((root) => root.root)];
+}
+
+function stdioSlots(stdio: SandboxRunRequest['stdio']): [StdioSlot, StdioSlot, StdioSlot] {
+  if (stdio === undefined || stdio === 'inherit') return ['inherit', 'inherit', 'inherit'];
+  if (stdio === 'ignore') return ['ignore', 'ignore', 'ignore'];
+  if (stdio === 'pipe') return ['pipe', 'pipe', 'pipe'];
+  return stdio;
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  return os.constants.signals[signal] ?? 0;
+}
+
+/** exit code → same; killed by signal N → 128+N (what a shell reports). */
+function exitStatusOf(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  if (signal !== null) return 128 + signalNumber(signal);
+  return 1;
+}
+
+/** The running children signals are forwarded to; handlers exist only while something runs. */
+class SignalForwarding {
+  private readonly targets = new Set<(signal: NodeJS.Signals) => void>();
+  private readonly handlers = new Map<NodeJS.Signals, () => void>();
+
+  add(target: (signal: NodeJS.Signals) => void): () => void {
+    this.targets.add(target);
+    if (this.handlers.size === 0) {
+      for (const signal of FORWARDED_SIGNALS) {
+        const handler = (): void => {
+          for (const t of this.targets) t(signal);
+        };
+        this.handlers.set(signal, handler);
+        process.on(signal, handler);
+      }
+    }
+    return () => {
+      this.targets.delete(target);
+      if (this.targets.size === 0) {
+        for (const [signal, handler] of this.handlers) process.removeListener(signal, handler);
+        this.handlers.clear();
+      }
+    };
+  }
+}
+
+const signalForwarding = new SignalForwarding();
+
+/**
+ * Delivers signals to the sandbox's process group. bwrap reports the host pid of the namespace's
+ * PID 1 (its init, which ignores them); with --new-session that init leads the session and process
+ * group the command runs in, so signalling the group reaches the command and its children. Signals
+ * that arrive before bwrap reported the pid, or before the init called setsid, are retried.
+ */
+class SandboxSignalTarget {
+  private initPid: number | undefined;
+  private readonly pending: NodeJS.Signals[] = [];
+  private finished = false;
+
+  constructor(private readonly bwrap: ChildProcess) {}
+
+  setInitPid(pid: number): void {
+    this.initPid = pid;
+    for (const signal of this.pending.splice(0)) this.deliver(signal, 0);
+  }
+
+  finish(): void {
+    this.finished = true;
+  }
+
+  send = (signal: NodeJS.Signals): void => {
+    if (this.initPid === undefined) {
+      this.pending.push(signal);
+      return;
+    }
+    this.deliver(signal, 0);
+  };
+
+  private deliver(signal: NodeJS.Signals, attempt: number): void {
+    if (this.finished || this.initPid === undefined) return;
+    try {
+      process.kill(-this.initPid, signal);
+      return;
+    } catch {
+      // No such group yet (init has not called setsid) or it is gone already.
+    }
+    let initAlive = false;
+    try {
+      process.kill(this.initPid, 0);
+      initAlive = true;
+    } catch {
+      initAlive = false;
+    }
+    if (initAlive && attempt < 200) {
+      setTimeout(() => this.deliver(signal, attempt + 1), 5);
+      return;
+    }
+    // The sandbox is gone or never formed a group: bwrap itself gets it (its children die with it).
+    try {
+      this.bwrap.kill(signal);
+    } catch {
+      // Already exited.
+    }
+  }
+}
+
+/** An O_CLOEXEC temp file holding `data`, already unlinked; read by bwrap from offset 0. */
+function unlinkedDataFile(data: Buffer, dir: string): number {
+  for (let attempt = 0; ; attempt += 1) {
+    const file = path.join(dir, `codex-sandbox-seccomp-${process.pid}-${Date.now()}-${attempt}`);
+    let fd: number;
+    try {
+      fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 10) continue;
+      throw new BwrapSpawnError(`cannot create a temporary file for the seccomp program in ${dir}: ${String(error)}`);
+    }
+    fs.unlinkSync(file);
+    fs.writeSync(fd, data, 0, data.length, 0);
+    return fd;
+  }
+}
+
+/**
+ * A descriptor for the same open file as `fd` whose number is >= `minimum`, so the child's stdio
+ * slots (which libuv fills with dup2) cannot overwrite it before exec. Re-opens through
+ * /proc/self/fd (the same file object, no path lookup), occupying lower numbers meanwhile.
+ */
+function descriptorAtOrAbove(fd: number, minimum: number): { fd: number; close: () => void } {
+  if (fd >= minimum) return { fd, close: () => {} };
+  const fillers: number[] = [];
+  try {
+    for (;;) {
+      const candidate = fs.openSync(`/proc/self/fd/${fd}`, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+      if (candidate >= minimum) return { fd: candidate, close: () => fs.closeSync(candidate) };
+      fillers.push(candidate);
+    }
+  } finally {
+    for (const filler of fillers) fs.closeSync(filler);
+  }
+}
+
+function parseStatusLines(buffer: string, onPid: (pid: number) => void): string {
+  let rest = buffer;
+  for (;;) {
+    const newline = rest.indexOf('\n');
+    if (newline < 0) return rest;
+    const line = rest.slice(0, newline);
+    rest = rest.slice(newline + 1);
+    try {
+      const parsed: unknown = JSON.parse(line);
+      if (typeof parsed === 'object' && parsed !== null) {
+        const pid = (parsed as Record<string, unknown>)['child-pid'];
+        if (typeof pid === 'number' && Number.isInteger(pid) && pid > 1) onPid(pid);
+      }
+    } catch {
+      // bwrap writes one JSON document per line; ignore anything else.
+    }
+  }
+}
+
+interface PreparedRun {
+  plan: SandboxPlan;
+  launcher: LauncherChoice;
+  /** bwrap arguments (program excluded) with the status fd and per-use data descriptors filled in. */
+  args: string[];
+  dataDescriptorCount: number;
+  seccompProgram: Buffer | undefined;
+}
+
+class LinuxSandboxImpl implements LinuxSandbox {
+  private readonly env: Record<string, string | undefined>;
+  private readonly cache: ProbeCache;
+  private readonly host = hostKey();
+  private readonly registry: PlaceholderRegistry;
+  private readonly launchers = new Map<string, LauncherSelection>();
+  private readonly memoProc = new Map<string, boolean>();
+  private readonly memoUserNamespaces = new Map<string, boolean>();
+  private wsl1: boolean | undefined;
+
+  constructor(private readonly options: LinuxSandboxOptions) {
+    this.env = options.env ?? process.env;
+    const cacheDir = options.cacheDir === undefined ? defaultCacheDir(this.env) : options.cacheDir ?? undefined;
+    this.cache = new ProbeCache(cacheDir);
+    this.registry = new PlaceholderRegistry(defaultRegistryDir(options.tmpDir));
+  }
+
+  dispose(): void {
+    for (const selection of this.launchers.values()) selection.choice.release();
+    this.launchers.clear();
+  }
+
+  private isWsl1(): boolean {
+    if (this.wsl1 === undefined) {
+      try {
+        this.wsl1 = isWsl1(fs.readFileSync('/proc/version', 'utf8'));
+      } catch {
+        this.wsl1 = false;
+      }
+    }
+    return this.wsl1;
+  }
+
+  private selectLauncher(req: SandboxRunRequest): LauncherSelection {
+    const explicit = req.bwrap ?? this.options.bwrap;
+    if (explicit !== undefined) return { choice: explicit, warnings: [] };
+    const excludeUnder = [...new Set(writableDirs(req.policy, req.commandCwd))].sort();
+    const key = excludeUnder.join('\0');
+    const known = this.launchers.get(key);
+    if (known !== undefined) return known;
+    const frontEndPath = this.options.frontEndPath ?? process.argv[1] ?? process.execPath;
+    const selection = chooseLauncher({
+      env: this.env,
+      cwd: process.cwd(),
+      excludeUnder,
+      cache: this.cache,
+      openBundled:
+        this.options.openBundled ?? (() => openBundledBwrap({ frontEndPath, env: this.env }).opened),
+    });
+    this.launchers.set(key, selection);
+    return selection;
+  }
+
+  private async hostChecks(
+    launcher: LauncherChoice,
+    policy: ResolvedSandboxPolicy,
+    network: BwrapNetworkMode,
+    dryRun: boolean,
+  ): Promise<{ mountProc: boolean; warnings: string[] }> {
+    const id = identityKey(launcher.identity);
+    const warnings: string[] = [];
+    const procKey = `${id}\0${network}`;
+    let mountProc = this.memoProc.get(procKey);
+    let provedUserNamespaces = false;
+    if (mountProc === undefined) {
+      if (dryRun) {
+        mountProc = this.cache.hostFacts(launcher.identity, this.host)?.procMount?.[network] !== 'no-proc';
+      } else {
+        const decision = await decideProcMount(launcher, network, this.cache, this.host);
+        mountProc = decision.mountProc;
+        provedUserNamespaces = decision.provedUserNamespaces;
+        this.memoProc.set(procKey, mountProc);
+      }
+    }
+    // No user-namespace warning for policies that do not confine the filesystem (full access,
+    // external sandbox): those are not what the warning is about.
+    if (policy.kind === 'restricted' && !dryRun) {
+      let ok = this.memoUserNamespaces.get(id);
+      if (ok === undefined) {
+        ok = provedUserNamespaces || (await checkUserNamespaces(launcher, this.cache, this.host));
+        this.memoUserNamespaces.set(id, ok);
+      }
+      if (!ok) warnings.push(USER_NAMESPACE_WARNING);
+    }
+    return { mountProc, warnings };
+  }
+
+  private async prepare(req: SandboxRunRequest, dryRun: boolean): Promise<PreparedRun | SandboxPlan> {
+    validateRequest(req);
+    const network = req.network ?? defaultNetwork(req.policy);
+    if (runsUnsandboxed(req.policy, network)) {
+      return { mode: 'direct', argv: [...req.command], seccompMode: 'none', mountProc: false, syntheticTargets: [], warnings: [] };
+    }
+    if (this.isWsl1()) throw new Wsl1UnsupportedError();
+    const selection = this.selectLauncher(req);
+    const launcher = selection.choice;
+    const checks = await this.hostChecks(launcher, req.policy, network, dryRun);
+    const excludeUnder = writableDirs(req.policy, req.commandCwd);
+    const rgPath = findExecutableOnPath('rg', this.env['PATH'], excludeUnder);
+    const denyGlobMatches =
+      req.policy.unreadableGlobs.length === 0
+        ? []
+        : await expandDenyGlobs(req.policy.unreadableGlobs, { maxDepth: req.policy.globScanMaxDepth, rgPath, excludeUnder });
+    const bwrapPlan = buildBwrapArgs(req.policy, {
+      commandCwd: req.commandCwd,
+      command: req.command,
+      network,
+      mountProc: checks.mountProc,
+      emptyDataFd: FIRST_DATA_FD,
+      seccompFd: SECCOMP_FD,
+      extraReadOnlyBinds: [this.registry.root],
+      denyGlobMatches,
+    });
+    const withData = assignDataDescriptors(bwrapPlan.args, FIRST_DATA_FD, FIRST_DATA_FD);
+    const args = ['--json-status-fd', String(STATUS_FD), ...withData.args];
+    const seccompProgram =
+      bwrapPlan.seccompMode === 'none' ? undefined : buildSeccompProgram(bwrapPlan.seccompMode, process.arch);
+    const plan: SandboxPlan = {
+      mode: 'bwrap',
+      argv: [launcher.exec.file, ...args],
+      launcher: { kind: launcher.kind, path: launcher.path },
+      seccompMode: bwrapPlan.seccompMode,
+      mountProc: checks.mountProc,
+      syntheticTargets: bwrapPlan.syntheticTargets.map((t) => ({ path: t.path, kind: t.kind, preexisting: t.preexisting })),
+      warnings: [...selection.warnings, ...checks.warnings],
+    };
+    return { plan, launcher, args, dataDescriptorCount: withData.count, seccompProgram };
+  }
+
+  async plan(req: SandboxRunRequest): Promise<SandboxPlan> {
+    const prepared = await this.prepare(req, true);
+    return 'args' in prepared ? prepared.plan : prepared;
+  }
+
+  async run(req: SandboxRunRequest): Promise<SandboxRunResult> {
+    // Placeholders of killed runs go first, so this run plans against the real state of the tree.
+    const network = req.network ?? defaultNetwork(req.policy);
+    if (!runsUnsandboxed(req.policy, network)) this.registry.sweep();
+    const prepared = await this.prepare(req, false);
+    if (!('args' in prepared)) {
+      const result = await runDirect(req, this.options.forwardSignals ?? true);
+      return { exitCode: result, warnings: prepared.warnings };
+    }
+    const exitCode = await this.runBwrap(req, prepared);
+    return { exitCode, warnings: prepared.plan.warnings };
+  }
+
+  private async runBwrap(req: SandboxRunRequest, prepared: PreparedRun): Promise<number> {
+    const targets = prepared.plan.syntheticTargets;
+    const opened: number[] = [];
+    let marker: string | undefined;
+    let heldExec: { fd: number; close: () => void } | undefined;
+    try {
+      const seccompFd = prepared.seccompProgram === undefined ? undefined : unlinkedDataFile(prepared.seccompProgram, os.tmpdir());
+      if (seccompFd !== undefined) opened.push(seccompFd);
+      const dataFds: number[] = [];
+      for (let i = 0; i < prepared.dataDescriptorCount; i += 1) {
+        const fd = fs.openSync('/dev/null', 'r');
+        opened.push(fd);
+        dataFds.push(fd);
+      }
+      const stdio: StdioSlot[] = [...stdioSlots(req.stdio), seccompFd ?? 'ignore', 'pipe', ...dataFds];
+      let file = prepared.launcher.exec.file;
+      if (prepared.launcher.heldFd !== undefined) {
+        heldExec = descriptorAtOrAbove(prepared.launcher.heldFd, stdio.length);
+        file = `/proc/self/fd/${heldExec.fd}`;
+      }
+      marker = this.registry.register(targets);
+      return await spawnAndWait(file, prepared, stdio, req, this.options.forwardSignals ?? true);
+    } finally {
+      for (const fd of opened) fs.closeSync(fd);
+      heldExec?.close();
+      if (marker !== undefined) this.registry.release(targets, marker);
+    }
+  }
+}
+
+function spawnAndWait(
+  file: string,
+  prepared: PreparedRun,
+  stdio: StdioSlot[],
+  req: SandboxRunRequest,
+  forwardSignals: boolean,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let child: ChildProcess;
+    try {
+      child = spawn(file, prepared.args, {
+        argv0: prepared.launcher.exec.argv0,
+        cwd: req.commandCwd,
+        env: cleanEnv(req.env),
+        stdio,
+        // Own session: a terminal's SIGINT reaches only the front end, which forwards it once.
+        detached: true,
+      });
+    } catch (error) {
+      reject(new BwrapSpawnError(`cannot start bubblewrap ${prepared.launcher.path}: ${String(error)}`));
+      return;
+    }
+    const target = new SandboxSignalTarget(child);
+    const stopForwarding = forwardSignals ? signalForwarding.add(target.send) : () => {};
+    let statusBuffer = '';
+    const status = child.stdio[STATUS_FD] as NodeJS.ReadableStream | null | undefined;
+    status?.setEncoding('utf8');
+    status?.on('data', (chunk: string) => {
+      statusBuffer = parseStatusLines(statusBuffer + chunk, (pid) => target.setInitPid(pid));
+    });
+    status?.on('error', () => {});
+    let spawnError: Error | undefined;
+    child.on('error', (error) => {
+      spawnError = error;
+    });
+    child.on('close', (code, signal) => {
+      target.finish();
+      stopForwarding();
+      if (spawnError !== undefined && code === null && signal === null) {
+        reject(new BwrapSpawnError(`cannot start bubblewrap ${prepared.launcher.path}: ${spawnError.message}`));
+        return;
+      }
+      resolve(exitStatusOf(code, signal));
+    });
+    req.onSpawn?.(child);
+  });
+}
+
+/** Runs the command itself, no sandbox (full access). Signals are forwarded like for sandboxed runs. */
+function runDirect(req: UnsandboxedRunRequest, forwardSignals: boolean): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const [program, ...args] = req.command;
+    if (program === undefined) {
+      reject(new SandboxRequestError('no command to run'));
+      return;
+    }
+    const child = spawn(program, args, {
+      cwd: req.commandCwd,
+      env: cleanEnv(req.env),
+      stdio: stdioSlots(req.stdio),
+      detached: true,
+    });
+    const forward = (signal: NodeJS.Signals): void => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        try {
+          child.kill(signal);
+        } catch {
+          // Already exited.
+        }
+      }
+    };
+    const stopForwarding = forwardSignals ? signalForwarding.add(forward) : () => {};
+    let spawnError: NodeJS.ErrnoException | undefined;
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      spawnError = error;
+    });
+    child.on('close', (code, signal) => {
+      stopForwarding();
+      if (spawnError !== undefined && code === null && signal === null) {
+        // What a shell reports: 127 for a missing command, 126 when it cannot be executed.
+        process.stderr.write(`codex sandbox: ${program}: ${spawnError.message}\n`);
+        resolve(spawnError.code === 'ENOENT' ? 127 : 126);
+        return;
+      }
+      resolve(exitStatusOf(code, signal));
+    });
+    req.onSpawn?.(child);
+  });
+}
+
+/** A sandbox object that remembers its launcher choice and host checks across runs. */
+export function createLinuxSandbox(options: LinuxSandboxOptions = {}): LinuxSandbox {
+  return new LinuxSandboxImpl(options);
+}
+
+/** One-shot run (the CLI): probes are cached on disk, so repeated invocations stay cheap. */
+export async function runSandboxed(req: SandboxRunRequest, options: LinuxSandboxOptions = {}): Promise<SandboxRunResult> {
+  const sandbox = createLinuxSandbox(options);
+  try {
+    return await sandbox.run(req);
+  } finally {
+    sandbox.dispose();
+  }
+}
+
+/** The exact command line a run would use, without running the command (`--dry-run`). */
+export async function planSandboxedRun(req: SandboxRunRequest, options: LinuxSandboxOptions = {}): Promise<SandboxPlan> {
+  const sandbox = createLinuxSandbox(options);
+  try {
+    return await sandbox.plan(req);
+  } finally {
+    sandbox.dispose();
+  }
+}
+
+export type UnsandboxedRunRequest = Pick<SandboxRunRequest, 'command' | 'commandCwd' | 'env' | 'stdio' | 'onSpawn'>;
+
+/** `:danger-full-access`: run the command directly, exit status passed through. */
+export async function runUnsandboxed(req: UnsandboxedRunRequest, options: { forwardSignals?: boolean } = {}): Promise<SandboxRunResult> {
+  validateRequest(req);
+  const exitCode = await runDirect(req, options.forwardSignals ?? true);
+  return { exitCode, warnings: [] };
+}

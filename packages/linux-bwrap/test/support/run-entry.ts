@@ -1,0 +1,77 @@
+// Test support: a minimal front end around the OS layer, bundled by the e2e tests and run as a real
+// child process (as root or as an unprivileged user). argv[2] is a JSON spec file; the process
+// prints warnings as `WARNING: ...` on stderr and exits with the command's exit status.
+
+import * as fs from 'node:fs';
+
+import { openVerifiedBwrap } from '@codex-sandbox/bundled-bwrap';
+import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
+
+import { bundledLauncher, systemLauncher, type LauncherChoice } from '../../src/launcher.js';
+import type { BwrapNetworkMode } from '../../src/preflight.js';
+import { ProbeCache } from '../../src/probe-cache.js';
+import { createLinuxSandbox } from '../../src/runner.js';
+
+export interface RunSpec {
+  policy: ResolvedSandboxPolicy;
+  command: string[];
+  commandCwd: string;
+  network?: BwrapNetworkMode;
+  launcher: { kind: 'system'; path: string } | { kind: 'bundled'; path: string; sha256: string } | { kind: 'choose' };
+  /** null disables the probe cache. */
+  cacheDir: string | null;
+  tmpDir: string;
+  /** Print the plan as JSON instead of running. */
+  planOnly?: boolean;
+  /** Extra environment for the command (merged over this process's). */
+  env?: Record<string, string>;
+}
+
+function launcherFor(spec: RunSpec, cache: ProbeCache): LauncherChoice | undefined {
+  switch (spec.launcher.kind) {
+    case 'system':
+      return systemLauncher(spec.launcher.path, cache);
+    case 'bundled':
+      return bundledLauncher(openVerifiedBwrap(spec.launcher.path, { mode: 'release', sha256: spec.launcher.sha256 }), cache);
+    case 'choose':
+      return undefined;
+  }
+}
+
+async function main(): Promise<number> {
+  const specPath = process.argv[2];
+  if (specPath === undefined) throw new Error('usage: run-entry SPEC.json');
+  const spec = JSON.parse(fs.readFileSync(specPath, 'utf8')) as RunSpec;
+  const cache = new ProbeCache(spec.cacheDir ?? undefined);
+  const bwrap = launcherFor(spec, cache);
+  const sandbox = createLinuxSandbox({ cacheDir: spec.cacheDir, tmpDir: spec.tmpDir, bwrap });
+  const req = {
+    policy: spec.policy,
+    command: spec.command,
+    commandCwd: spec.commandCwd,
+    env: { ...process.env, ...spec.env },
+    network: spec.network,
+  };
+  try {
+    if (spec.planOnly === true) {
+      process.stdout.write(`${JSON.stringify(await sandbox.plan(req))}\n`);
+      return 0;
+    }
+    const result = await sandbox.run(req);
+    for (const warning of result.warnings) process.stderr.write(`WARNING: ${warning}\n`);
+    return result.exitCode;
+  } finally {
+    sandbox.dispose();
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const named = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    process.stderr.write(`ERROR: ${named}\n`);
+    process.exitCode = 1;
+  },
+);
