@@ -29,11 +29,27 @@ else
   runfiles="$0.runfiles"
 fi
 ws="$(cd "$runfiles/{workspace}" && pwd)"
+node="$ws/{node}"
+if [[ -n "${{TEST_TMPDIR:-}}" ]]; then
+  # jest and tsc resolve symlinks, and the runfiles tree is a forest of links into the source tree
+  # and bazel-out: a relative import from a source file to a generated one would then miss. A real
+  # copy of the (small) declared inputs keeps sources and generated files side by side.
+  tree="$TEST_TMPDIR/workspace"
+  rm -rf "$tree"
+  mkdir -p "$tree"
+  for entry in "$ws"/* "$ws"/.[!.]*; do
+    [[ -e "$entry" ]] || continue
+    [[ "$(basename "$entry")" == node_modules ]] && continue
+    cp -rL "$entry" "$tree/"
+  done
+  ln -s "$ws/node_modules" "$tree/node_modules"
+  ws="$tree"
+fi
 {chdir}
 export CODEX_REPO_ROOT="$ws"
 export CODEX_NODE_MODULES="$ws/node_modules"
 {env}
-exec "$ws/{node}" {args} "$@"
+exec "$node" {args} "$@"
 """
 
 def _node_program(ctx, args, chdir = True):
