@@ -30,15 +30,20 @@ const MAX_UINT32 = 0xffffffff;
 // ---------------------------------------------------------------------------------------------
 // Shared validation
 
+/** Strings must survive UTF-8 (protobuf, argv): no NUL, no lone surrogates. */
+function isTransportable(s: string): boolean {
+  return !s.includes('\0') && !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+}
+
 function checkAbsolute(p: unknown, what: string): string {
-  if (typeof p !== 'string' || !p.startsWith('/') || p.includes('\0')) {
-    throw new WireError(`${what} must be an absolute path string without NUL bytes, got ${JSON.stringify(p) ?? String(p)}`);
+  if (typeof p !== 'string' || !p.startsWith('/') || !isTransportable(p)) {
+    throw new WireError(`${what} must be an absolute path string (valid UTF-8, no NUL bytes), got ${JSON.stringify(p) ?? String(p)}`);
   }
   return p;
 }
 
 function checkSubpath(s: unknown, what: string): string {
-  if (typeof s !== 'string' || !isDescendantSubpath(s) || s.includes('\0')) {
+  if (typeof s !== 'string' || !isDescendantSubpath(s) || !isTransportable(s)) {
     throw new WireError(`${what} must be a descendant path without \`.\` or \`..\` components, got ${JSON.stringify(s) ?? String(s)}`);
   }
   return s;
@@ -52,8 +57,8 @@ function checkDepth(d: unknown, what: string): number {
 }
 
 function checkNonEmpty(s: unknown, what: string): string {
-  if (typeof s !== 'string' || s.length === 0 || s.includes('\0')) {
-    throw new WireError(`${what} must be a non-empty string without NUL bytes`);
+  if (typeof s !== 'string' || s.length === 0 || !isTransportable(s)) {
+    throw new WireError(`${what} must be a non-empty string (valid UTF-8, no NUL bytes)`);
   }
   return s;
 }
@@ -202,6 +207,8 @@ export function decodeSandboxRequest(bytes: Uint8Array): SandboxRequest {
 }
 
 function validateRequest(req: SandboxRequest): void {
+  // Whatever we encode must decode: run the profile through the same checks as input.
+  permissionProfileFromJson(permissionProfileToJson(req.profile));
   checkAbsolute(req.cwd, 'sandbox request cwd');
   checkAbsolute(req.commandCwd, 'sandbox request command_cwd');
   req.workspaceRoots.forEach((r, i) => checkAbsolute(r, `sandbox request workspace_roots[${i}]`));
@@ -230,6 +237,7 @@ function entryToJson(e: FileSystemSandboxEntry): Json {
   return out;
 }
 
+/** The `--permission-profile` JSON form. Does not validate; use permissionProfileFromJson to check. */
 export function permissionProfileToJson(p: PermissionProfile): Json {
   if (p.type === 'disabled') return { type: 'disabled' };
   if (p.type === 'external') return { type: 'external', network: p.network };
