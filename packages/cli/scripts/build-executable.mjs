@@ -53,10 +53,18 @@ const LAUNCHER = [
   '',
 ].join('\n');
 
-async function loadEsbuild(explicit) {
+// esbuild comes from --esbuild, else the --node-modules tree (Bazel passes its node_modules there),
+// else the normal resolution from this script's location.
+async function loadEsbuild(explicit, nodeModules) {
   if (explicit) return import(pathToFileURL(resolve(explicit)).href);
-  const require = createRequire(import.meta.url);
-  return require('esbuild');
+  if (nodeModules) {
+    try {
+      return createRequire(join(nodeModules, 'noop.js'))('esbuild');
+    } catch {
+      // fall through to the script's own resolution
+    }
+  }
+  return createRequire(import.meta.url)('esbuild');
 }
 
 async function main() {
@@ -64,7 +72,7 @@ async function main() {
   const scriptDir = dirname(fileURLToPath(import.meta.url));
   const repoRoot = resolve(scriptDir, '..', '..', '..');
   const tsconfig = resolve(args.tsconfig ?? join(repoRoot, 'tsconfig.base.json'));
-  const esbuild = await loadEsbuild(args.esbuild);
+  const esbuild = await loadEsbuild(args.esbuild, args['node-modules']);
   const result = await esbuild.build({
     entryPoints: [resolve(args.entry)],
     bundle: true,

@@ -1,0 +1,68 @@
+// In-process per-command cost: N sequential `sandbox.run(['true'])` calls through the library API
+// (one Node process, config and probes paid once) versus N sequential spawns of bare bwrap from the
+// same process. Prints JSON. Used by bench/run.sh.
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, value, i, all) => (i % 2 === 0 ? [...pairs, [value.replace(/^--/, ''), all[i + 1]]] : pairs), []),
+);
+const count = Number(process.env.INPROCESS_RUNS ?? 100);
+const warmup = 5;
+
+const require = createRequire(import.meta.url);
+const esbuild = require(join(args.repo, 'node_modules', 'esbuild'));
+const bundle = join(args.cache, 'lib', 'cli-lib.cjs');
+mkdirSync(join(args.cache, 'lib'), { recursive: true });
+await esbuild.build({
+  entryPoints: [join(args.repo, 'packages/cli/src/index.ts')],
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  tsconfig: join(args.repo, 'tsconfig.base.json'),
+  outfile: bundle,
+  logLevel: 'warning',
+});
+const { createSandbox } = require(bundle);
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+async function time(label, once) {
+  for (let i = 0; i < warmup; i++) await once();
+  const samples = [];
+  for (let i = 0; i < count; i++) {
+    const start = performance.now();
+    const code = await once();
+    samples.push(performance.now() - start);
+    if (code !== 0) throw new Error(`${label}: exit ${code}`);
+  }
+  return { median: median(samples), mean: samples.reduce((a, b) => a + b, 0) / samples.length };
+}
+
+const bare = () =>
+  new Promise((resolve, reject) => {
+    const child = spawn(args.bwrap, ['--ro-bind', '/', '/', '--unshare-all', '--', 'true'], { stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve(code));
+  });
+
+const env = { ...process.env, CODEX_HOME: join(args.cache, 'home-ours') };
+const readOnly = createSandbox({ permissionProfile: ':read-only', cwd: args.work, env });
+const workspace = createSandbox({ permissionProfile: ':workspace', cwd: args.work, env });
+const result = {
+  runs: count,
+  bareBwrap: await time('bare bwrap', bare),
+  readOnly: await time('read-only', async () => (await readOnly.run(['true'], { stdio: 'ignore' })).exitCode),
+  workspace: await time('workspace', async () => (await workspace.run(['true'], { stdio: 'ignore' })).exitCode),
+};
+readOnly.dispose();
+workspace.dispose();
+process.stdout.write(JSON.stringify(result) + '\n');

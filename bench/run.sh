@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: this project's `codex` executable, the Codex CLI's `codex sandbox`
+# (npm @openai/codex, installed on demand into a cache OUTSIDE the repository; never a project
+# dependency, never used by tests or CI), and bare bubblewrap, running `-- true` under read-only
+# and workspace-write. Also the in-process API's per-command cost and each front end's peak RSS.
+#
+#   bench/run.sh [path/to/built/codex]        (default: build one with the repo's build script)
+#   env: RUNS (default 40), WARMUP (default 5), PEER_VERSION (default: latest), RSS_RUNS (default 7)
+set -euo pipefail
+
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/codex-sandbox-bench"
+runs="${RUNS:-40}"
+warmup="${WARMUP:-5}"
+rss_runs="${RSS_RUNS:-7}"
+mkdir -p "$cache"
+case "$cache" in /tmp/*) echo "bench: cache $cache must be outside /tmp (the peer refuses to run there)" >&2; exit 2 ;; esac
+
+need() { command -v "$1" >/dev/null 2>&1; }
+need hyperfine || { echo "bench: hyperfine is required (apt-get install hyperfine)" >&2; exit 2; }
+if [ ! -x /usr/bin/time ]; then
+  echo "bench: installing GNU time for peak-RSS measurement" >&2
+  apt-get install -y time >/dev/null
+fi
+bwrap="$(command -v bwrap || true)"
+[ -n "$bwrap" ] || { echo "bench: a system bwrap is required for the bare-bwrap baseline" >&2; exit 2; }
+
+# --- this project -----------------------------------------------------------------------------
+ours="${1:-}"
+if [ -z "$ours" ]; then
+  ours="$cache/ours/codex"
+  echo "bench: building $ours" >&2
+  node "$repo/packages/cli/scripts/build-executable.mjs" --entry "$repo/packages/cli/src/main.ts" --out "$ours"
+fi
+ours="$(cd "$(dirname "$ours")" && pwd)/$(basename "$ours")"
+
+# --- the peer ---------------------------------------------------------------------------------
+peer_dir="$cache/peer"
+peer_bin="$peer_dir/node_modules/.bin/codex"
+if [ ! -x "$peer_bin" ]; then
+  echo "bench: installing @openai/codex${PEER_VERSION:+@$PEER_VERSION} into $peer_dir (one time)" >&2
+  mkdir -p "$peer_dir"
+  [ -f "$peer_dir/package.json" ] || echo '{"private":true}' >"$peer_dir/package.json"
+  npm install --prefix "$peer_dir" --no-audit --no-fund --loglevel=error "@openai/codex@${PEER_VERSION:-latest}" >&2
+fi
+# The npm entry point is a Node wrapper; time the native binary it execs, as users of the peer's
+# standalone install would get it.
+peer_native="$(find "$peer_dir/node_modules/@openai" -path '*/bin/codex' -type f -perm -u+x 2>/dev/null | head -n 1)"
+peer="${peer_native:-$peer_bin}"
+
+# --- a neutral workspace outside /tmp, private CODEX_HOMEs and TMPDIR (the peer's quirk) --------
+work="$cache/work"
+ours_home="$cache/home-ours"
+peer_home="$cache/home-peer"
+peer_tmp="$cache/tmp-peer"
+mkdir -p "$work" "$ours_home" "$peer_home" "$peer_tmp"
+cd "$work"
+export TMPDIR="$peer_tmp"
+
+results="$cache/results"
+rm -rf "$results" && mkdir -p "$results"
+
+hf() { # name, command...
+  local name="$1"; shift
+  hyperfine -N --warmup "$warmup" --runs "$runs" --export-json "$results/$name.json" "$@" >/dev/null
+}
+
+echo "bench: sanity checks" >&2
+CODEX_HOME="$ours_home" "$ours" sandbox -- true
+CODEX_HOME="$ours_home" "$ours" sandbox -P :workspace -- true
+CODEX_HOME="$peer_home" "$peer" sandbox -- true
+CODEX_HOME="$peer_home" "$peer" sandbox -c sandbox_mode=workspace-write -- true
+
+echo "bench: timing (hyperfine -N, $warmup warmups, $runs runs each)" >&2
+hf bare-bwrap "$bwrap --ro-bind / / --unshare-all -- true"
+hf ours-read-only "env CODEX_HOME=$ours_home $ours sandbox -- true"
+hf peer-read-only "env CODEX_HOME=$peer_home TMPDIR=$peer_tmp $peer sandbox -- true"
+hf ours-workspace "env CODEX_HOME=$ours_home $ours sandbox -P :workspace -- true"
+hf peer-workspace "env CODEX_HOME=$peer_home TMPDIR=$peer_tmp $peer sandbox -c sandbox_mode=workspace-write -- true"
+hf node-baseline "node -e 0"
+
+echo "bench: in-process API" >&2
+node "$repo/bench/inprocess.mjs" --repo "$repo" --cache "$cache" --bwrap "$bwrap" --work "$work" >"$results/inprocess.json"
+
+echo "bench: peak RSS (/usr/bin/time -f %M, median of $rss_runs)" >&2
+rss() { # name, command...
+  local name="$1"; shift
+  : >"$results/$name.rss"
+  for _ in $(seq "$rss_runs"); do
+    /usr/bin/time -f %M -o "$results/$name.rss" -a "$@" >/dev/null
+  done
+}
+rss ours-read-only env CODEX_HOME="$ours_home" "$ours" sandbox -- true
+rss ours-workspace env CODEX_HOME="$ours_home" "$ours" sandbox -P :workspace -- true
+rss peer-read-only env CODEX_HOME="$peer_home" TMPDIR="$peer_tmp" "$peer" sandbox -- true
+rss peer-workspace env CODEX_HOME="$peer_home" TMPDIR="$peer_tmp" "$peer" sandbox -c sandbox_mode=workspace-write -- true
+
+node "$repo/bench/summarize.mjs" "$results" "$("$peer" --version 2>/dev/null | head -n 1)"

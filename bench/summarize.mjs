@@ -1,0 +1,44 @@
+// Prints the benchmark table (markdown) from bench/run.sh's results directory.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const [dir, peerVersion = 'unknown'] = process.argv.slice(2);
+const ms = (seconds) => seconds * 1000;
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+function hf(name) {
+  const r = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')).results[0];
+  return { median: ms(r.median), runs: r.times.length };
+}
+function rss(name) {
+  const values = readFileSync(join(dir, `${name}.rss`), 'utf8').split('\n').filter(Boolean).map(Number);
+  return median(values) / 1024;
+}
+const f = (x) => x.toFixed(1);
+const bare = hf('bare-bwrap');
+const node = hf('node-baseline');
+const lines = [];
+lines.push(`Peer: @openai/codex ${peerVersion}. Medians of ${bare.runs} runs (hyperfine -N).`, '');
+lines.push('| `-- true` under | this CLI (ms) | Codex CLI (ms) | ours / Codex | target |');
+lines.push('|---|---:|---:|---:|---|');
+for (const mode of ['read-only', 'workspace']) {
+  const ours = hf(`ours-${mode}`);
+  const peer = hf(`peer-${mode}`);
+  lines.push(`| ${mode === 'workspace' ? 'workspace-write' : mode} | ${f(ours.median)} | ${f(peer.median)} | ${(ours.median / peer.median).toFixed(2)}x | <= 0.8x |`);
+}
+lines.push('', `Baselines: bare bwrap ${f(bare.median)} ms; \`node -e 0\` (with the machine's NODE_EXTRA_CA_CERTS) ${f(node.median)} ms.`, '');
+const ip = JSON.parse(readFileSync(join(dir, 'inprocess.json'), 'utf8'));
+lines.push(`| in-process API, ${ip.runs} sequential \`run(['true'])\` | per command (ms) | / bare bwrap spawned from Node | target |`);
+lines.push('|---|---:|---:|---|');
+lines.push(`| bare bwrap (spawned from the same process) | ${f(ip.bareBwrap.median)} | 1.00x | |`);
+for (const [label, key] of [['read-only', 'readOnly'], ['workspace-write', 'workspace']]) {
+  lines.push(`| ${label} | ${f(ip[key].median)} | ${(ip[key].median / ip.bareBwrap.median).toFixed(2)}x | <= 2x |`);
+}
+lines.push('', '| peak RSS (MB, median) | this CLI | Codex CLI | target |', '|---|---:|---:|---|');
+for (const mode of ['read-only', 'workspace']) {
+  lines.push(`| ${mode === 'workspace' ? 'workspace-write' : mode} | ${f(rss(`ours-${mode}`))} | ${f(rss(`peer-${mode}`))} | <= 45 MB |`);
+}
+process.stdout.write(lines.join('\n') + '\n');

@@ -1,0 +1,26 @@
+// Public library API of @codex-sandbox/cli: the same sandboxed run as `codex sandbox`, usable
+// in-process so a Node program that sandboxes many commands pays config loading, profile resolution
+// and bubblewrap probing once, not per command. Must NOT print anything or exit the process.
+export {
+  createSandbox,
+  NETWORK_DISABLED_VARIABLE,
+  type CreateSandboxOptions,
+  type Env,
+  type RunOptions,
+  type RunResult,
+  type Sandbox,
+  type SandboxPlan,
+  type StdioChoice,
+} from './sandbox.js';
+export { selectBackend, type BackendId, type BackendSelection } from './backend.js';
+export {
+  CliError,
+  UsageError,
+  CommandNotFoundError,
+  CommandNotExecutableError,
+  BackendNotImplementedError,
+  UnsupportedPlatformError,
+} from './errors.js';
+export { runCli, type CliIo } from './run-cli.js';
+export { runLinuxHelper, type HelperIo } from './run-linux-helper.js';
+export { CLI_VERSION } from './version.js';

@@ -1,0 +1,67 @@
+// Owns the seam between the cli package and @codex-sandbox/linux-bwrap: one backend object per
+// sandbox, created lazily, that plans and runs commands and forwards the backend's warnings.
+// Must NOT build bwrap arguments or choose launchers itself (linux-bwrap does).
+import { BundledBwrapError } from '@codex-sandbox/bundled-bwrap';
+import { LinuxSandboxError } from '@codex-sandbox/linux-bwrap';
+import { createLinuxSandbox, type SandboxPlan as BackendPlan } from '../../linux-bwrap/src/runtime.js'; // TEMP
+import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
+import { registerUserFacingErrors } from './report-error.js';
+
+registerUserFacingErrors(LinuxSandboxError, BundledBwrapError);
+
+export interface BackendRequest {
+  policy: ResolvedSandboxPolicy;
+  command: string[];
+  cwd: string;
+  env: Record<string, string | undefined>;
+  stdio?: 'inherit' | 'ignore';
+}
+
+export interface PlannedLaunch {
+  argv: string[];
+  /** One line: what runs the command (which bubblewrap, seccomp, /proc), for the dry run. */
+  description: string;
+}
+
+export interface LinuxBackend {
+  plan(request: BackendRequest): Promise<PlannedLaunch>;
+  run(request: BackendRequest): Promise<{ exitCode: number }>;
+  dispose(): void;
+}
+
+export interface OpenLinuxBackendOptions {
+  env: Record<string, string | undefined>;
+  frontEndPath: string;
+  onWarning: (message: string) => void;
+}
+
+function describePlan(plan: BackendPlan): string {
+  if (plan.mode === 'direct') return 'none: the policy restricts nothing, the command runs directly';
+  const launcher = plan.launcher === undefined ? 'bubblewrap' : `${plan.launcher.kind} bubblewrap ${plan.launcher.path}`;
+  const seccomp = plan.seccompMode === 'none' ? 'no seccomp filter' : `seccomp filter "${plan.seccompMode}"`;
+  return `Linux: ${launcher}, ${seccomp}, ${plan.mountProc ? 'fresh /proc' : 'no fresh /proc'}`;
+}
+
+export function openLinuxBackend(options: OpenLinuxBackendOptions): LinuxBackend {
+  const sandbox = createLinuxSandbox({ env: options.env, frontEndPath: options.frontEndPath });
+  const toRequest = (request: BackendRequest) => ({
+    policy: request.policy,
+    command: request.command,
+    commandCwd: request.cwd,
+    env: request.env,
+    stdio: request.stdio ?? 'inherit',
+  });
+  return {
+    async plan(request) {
+      const planned = await sandbox.plan(toRequest(request));
+      planned.warnings.forEach(options.onWarning);
+      return { argv: planned.argv, description: describePlan(planned) };
+    },
+    async run(request) {
+      const result = await sandbox.run(toRequest(request));
+      result.warnings.forEach(options.onWarning);
+      return { exitCode: result.exitCode };
+    },
+    dispose: () => sandbox.dispose(),
+  };
+}

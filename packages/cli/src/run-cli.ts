@@ -1,0 +1,45 @@
+// Owns the `codex [-c k=v] sandbox ...` entry point: parse, build the sandbox, print the dry run or run
+// the command, and map every outcome to an exit status. Must NOT contain policy or backend logic.
+import { parseCommandLine, sandboxUsage } from './cli-args.js';
+import { createDiagnosticSink } from './diagnostics.js';
+import { reportError } from './report-error.js';
+import { createSandbox } from './sandbox.js';
+
+export interface CliIo {
+  writeOut: (text: string) => void;
+  writeErr: (text: string) => void;
+  env: Record<string, string | undefined>;
+  /** Path of this executable, for locating the bundled bwrap next to it. */
+  frontEndPath: string;
+}
+
+export const CLI_PROGRAM_NAME = 'codex sandbox';
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const sink = createDiagnosticSink(CLI_PROGRAM_NAME, io.writeErr);
+  try {
+    const parsed = parseCommandLine(argv);
+    if (parsed.kind === 'print') {
+      io.writeOut(parsed.text);
+      return 0;
+    }
+    const { args } = parsed;
+    const sandbox = createSandbox({
+      ...(args.permissionProfile !== undefined ? { permissionProfile: args.permissionProfile } : {}),
+      ...(args.profile !== undefined ? { profile: args.profile } : {}),
+      ...(args.cd !== undefined ? { cwd: args.cd } : {}),
+      configOverrides: args.configOverrides,
+      env: io.env,
+      frontEndPath: io.frontEndPath,
+      onWarning: (message) => sink.warn(message),
+    });
+    if (args.dryRun) {
+      io.writeOut(await sandbox.explain(args.command));
+      return 0;
+    }
+    const result = await sandbox.run(args.command);
+    return result.exitCode;
+  } catch (error) {
+    return reportError(error, { sink, env: io.env, usage: sandboxUsage, writeErr: io.writeErr });
+  }
+}

@@ -1,0 +1,56 @@
+// Owns the `codex-linux-sandbox` entry point (arg0 dispatch, reference 2.2): parse the helper flags,
+// parse the profile JSON with the policy package, and run the command through the Linux backend with
+// the caller's environment and cwd passed through unchanged. Must NOT read config files.
+import * as path from 'node:path';
+import { permissionProfileFromJson, resolveSandboxPolicy } from '@codex-sandbox/policy';
+import { createDiagnosticSink } from './diagnostics.js';
+import { LINUX_HELPER_USAGE, parseLinuxHelperArgs } from './linux-helper-args.js';
+import { reportError } from './report-error.js';
+import { resolveCommand } from './command-resolution.js';
+import { openLinuxBackend } from './linux-backend.js';
+import { BackendNotImplementedError, UnsupportedPlatformError, UsageError } from './errors.js';
+import { selectBackend } from './backend.js';
+
+export const HELPER_PROGRAM_NAME = 'codex-linux-sandbox';
+
+export interface HelperIo {
+  writeErr: (text: string) => void;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  frontEndPath: string;
+}
+
+export async function runLinuxHelper(argv: readonly string[], io: HelperIo): Promise<number> {
+  const sink = createDiagnosticSink(HELPER_PROGRAM_NAME, io.writeErr);
+  try {
+    const selection = selectBackend(process.platform);
+    if (selection.kind === 'unsupported') throw new UnsupportedPlatformError(selection.os);
+    if (selection.kind === 'not-implemented') throw new BackendNotImplementedError(selection.displayName, selection.os);
+    const args = parseLinuxHelperArgs(argv);
+    if (!args.mountProc) {
+      // The backend decides /proc itself (fresh /proc when the host allows it); it cannot yet be told
+      // to leave it out, so refuse rather than run with a /proc the caller did not ask for.
+      throw new UsageError('--no-proc is not supported yet: the bubblewrap backend always decides the /proc mount itself');
+    }
+    const profile = permissionProfileFromJson(args.permissionProfileJson);
+    const policyCwd = path.resolve(io.cwd, args.sandboxPolicyCwd);
+    const commandCwd = path.resolve(io.cwd, args.commandCwd ?? '.');
+    const policy = resolveSandboxPolicy(profile, { cwd: policyCwd, workspaceRoots: [policyCwd], env: io.env });
+    resolveCommand(args.command[0] as string, { searchPath: io.env['PATH'], cwd: commandCwd });
+    const backend = openLinuxBackend({
+      env: io.env,
+      frontEndPath: io.frontEndPath,
+      onWarning: (message) => sink.warn(message),
+    });
+    const result = await backend.run({
+      policy,
+      command: args.command,
+      cwd: commandCwd,
+      env: io.env,
+      stdio: 'inherit',
+    });
+    return result.exitCode;
+  } catch (error) {
+    return reportError(error, { sink, env: io.env, usage: () => `${LINUX_HELPER_USAGE}\n`, writeErr: io.writeErr });
+  }
+}

@@ -1,0 +1,351 @@
+// End-to-end tests of the built `codex` executable: real processes, real bubblewrap, real files.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { makeWorkspace, prepareExecutable, run, type PreparedExecutable, type RunOptions } from './helpers/executable.js';
+import { CLI_VERSION } from '../src/version.js';
+
+if (process.platform !== 'linux') {
+  throw new Error('these end-to-end tests run on Linux only');
+}
+
+let exe: PreparedExecutable;
+let ws: ReturnType<typeof makeWorkspace>;
+
+beforeAll(() => {
+  exe = prepareExecutable();
+});
+afterAll(() => exe?.cleanup());
+beforeEach(() => {
+  ws = makeWorkspace();
+});
+afterEach(() => ws.cleanup());
+
+function baseEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return {
+    PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',
+    HOME: ws.root,
+    CODEX_HOME: ws.codexHome,
+    ...extra,
+  };
+}
+
+function codex(args: readonly string[], options: RunOptions = {}) {
+  return run(exe.path, args, { cwd: ws.work, env: baseEnv(), ...options });
+}
+
+function writeConfig(text: string, name = 'config.toml'): void {
+  fs.writeFileSync(path.join(ws.codexHome, name), text);
+  fs.chmodSync(path.join(ws.codexHome, name), 0o644);
+}
+
+const writeProbe = (file: string) => ['sh', '-c', `echo hi > '${file}' && echo wrote`];
+
+describe('the executable file', () => {
+  test('is a 0755 sh/JS polyglot with a #!/bin/sh first line', () => {
+    const text = fs.readFileSync(exe.path, 'utf8');
+    expect(text.split('\n')[0]).toBe('#!/bin/sh');
+    expect(text.split('\n')[1]).toMatch(/^":" \/\/;.*exec node /);
+    expect(fs.statSync(exe.path).mode & 0o777).toBe(0o755);
+  });
+});
+
+describe('options', () => {
+  test('--version, at top level and after sandbox', () => {
+    for (const args of [['--version'], ['sandbox', '--version']]) {
+      const result = codex(args);
+      expect(result.stdout).toBe(`${CLI_VERSION}\n`);
+      expect(result.status).toBe(0);
+    }
+  });
+
+  test('--help prints usage on stdout and exits 0', () => {
+    const result = codex(['sandbox', '--help']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('Usage: codex sandbox [OPTIONS] [--] COMMAND [ARGS]...');
+    expect(result.stderr).toBe('');
+  });
+
+  test('default profile is read-only: the workspace is not writable, reading works', () => {
+    fs.writeFileSync(path.join(ws.work, 'in.txt'), 'content\n');
+    const read = codex(['sandbox', '--', 'cat', 'in.txt']);
+    expect(read.stdout).toBe('content\n');
+    expect(read.status).toBe(0);
+    const write = codex(['sandbox', '--', ...writeProbe(path.join(ws.work, 'out.txt'))]);
+    expect(write.status).not.toBe(0);
+    expect(fs.existsSync(path.join(ws.work, 'out.txt'))).toBe(false);
+  });
+
+  test('-P :workspace and the hidden alias --permissions-profile allow writes in the workspace', () => {
+    for (const flag of ['-P', '--permission-profile', '--permissions-profile']) {
+      const target = path.join(ws.work, `out${flag}.txt`);
+      const result = codex(['sandbox', flag, ':workspace', '--', ...writeProbe(target)]);
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toBe('wrote\n');
+      expect(result.status).toBe(0);
+      expect(fs.readFileSync(target, 'utf8')).toBe('hi\n');
+    }
+  });
+
+  test('-C DIR sets the working directory of the command and of the policy', () => {
+    const other = path.join(ws.root, 'other');
+    fs.mkdirSync(other, { mode: 0o777 });
+    const result = codex(['sandbox', '-P', ':workspace', '-C', other, '--', 'sh', '-c', 'pwd; echo x > made']);
+    expect(result.stdout).toBe(`${other}\n`);
+    expect(result.status).toBe(0);
+    expect(fs.existsSync(path.join(other, 'made'))).toBe(true);
+  });
+
+  test('-c is accepted before and after `sandbox`', () => {
+    for (const args of [
+      ['-c', 'sandbox_mode="workspace-write"', 'sandbox', '--'],
+      ['sandbox', '-c', 'sandbox_mode=workspace-write', '--'],
+    ]) {
+      const target = path.join(ws.work, `c${args[0]}.txt`);
+      const result = codex([...args, ...writeProbe(target)]);
+      expect(result.stdout).toBe('wrote\n');
+      expect(result.status).toBe(0);
+    }
+  });
+
+  test('sandbox_mode written in config.toml is honoured', () => {
+    writeConfig('sandbox_mode = "workspace-write"\n');
+    const result = codex(['sandbox', '--', ...writeProbe(path.join(ws.work, 'cfg.txt'))]);
+    expect(result.stdout).toBe('wrote\n');
+    expect(result.status).toBe(0);
+    const explained = codex(['sandbox', '--dry-run', '--', 'true']);
+    expect(explained.stdout).toMatch(/^profile\s+:workspace$/m);
+  });
+
+  test('-p NAME layers $CODEX_HOME/NAME.config.toml', () => {
+    writeConfig('sandbox_mode = "read-only"\n');
+    writeConfig('sandbox_mode = "workspace-write"\n', 'work.config.toml');
+    expect(codex(['sandbox', '--', ...writeProbe(path.join(ws.work, 'a.txt'))]).status).not.toBe(0);
+    const result = codex(['sandbox', '-p', 'work', '--', ...writeProbe(path.join(ws.work, 'b.txt'))]);
+    expect(result.stdout).toBe('wrote\n');
+    expect(result.status).toBe(0);
+  });
+
+  test('options after the command belong to the command', () => {
+    const result = codex(['sandbox', 'echo', '-P', ':workspace', '--version']);
+    expect(result.stdout).toBe('-P :workspace --version\n');
+    expect(result.status).toBe(0);
+  });
+
+  test('network is off under the restricted profiles and the command is told so', () => {
+    const result = codex(['sandbox', '--', 'sh', '-c', 'echo "$CODEX_SANDBOX_NETWORK_DISABLED"; cat /proc/net/dev | wc -l']);
+    expect(result.stdout.split('\n')[0]).toBe('1');
+    // Only the header lines and `lo` exist in a fresh network namespace.
+    expect(Number(result.stdout.split('\n')[1])).toBe(3);
+  });
+});
+
+describe('exit status', () => {
+  test('is the command\'s own', () => {
+    expect(codex(['sandbox', '--', 'sh', '-c', 'exit 7']).status).toBe(7);
+    expect(codex(['sandbox', '--', 'true']).status).toBe(0);
+    expect(codex(['sandbox', '--', 'false']).status).toBe(1);
+  });
+  test('is 128+N when the command dies from signal N', () => {
+    expect(codex(['sandbox', '--', 'sh', '-c', 'kill -TERM $$']).status).toBe(143);
+    expect(codex(['sandbox', '--', 'sh', '-c', 'kill -KILL $$']).status).toBe(137);
+  });
+});
+
+describe('errors', () => {
+  test('usage error: exit 2, message and usage on stderr', () => {
+    const result = codex(['sandbox', '--bogus', 'true']);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^codex sandbox: unknown option '--bogus'\n/);
+    expect(result.stderr).toContain('Usage: codex sandbox [OPTIONS] [--] COMMAND [ARGS]...');
+  });
+  test('missing COMMAND and an OS subcommand are usage errors', () => {
+    expect(codex(['sandbox']).status).toBe(2);
+    const linux = codex(['linux', '--', 'true']);
+    expect(linux.status).toBe(2);
+    expect(linux.stderr).toContain("unknown command 'linux'");
+  });
+  test('command not found: 127', () => {
+    const result = codex(['sandbox', '--', 'no-such-command-xyz', 'arg']);
+    expect(result.status).toBe(127);
+    expect(result.stderr).toBe('codex sandbox: command not found: no-such-command-xyz\n');
+  });
+  test('not executable: 126', () => {
+    const file = path.join(ws.work, 'script.sh');
+    fs.writeFileSync(file, '#!/bin/sh\necho nope\n', { mode: 0o644 });
+    const result = codex(['sandbox', '--', './script.sh']);
+    expect(result.status).toBe(126);
+    expect(result.stderr).toMatch(/^codex sandbox: cannot execute \.\/script\.sh: .* is not executable/);
+    expect(codex(['sandbox', '--', ws.work]).status).toBe(126);
+  });
+  test('invalid config: exit 1 naming the key and the reason, no stack trace', () => {
+    writeConfig('sandbox_mode = "sometimes"\n');
+    const result = codex(['sandbox', '--', 'true']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^codex sandbox: .*sandbox_mode/);
+    expect(result.stderr).toContain('read-only');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+  test('invalid -c override: exit 1 naming the key', () => {
+    const result = codex(['sandbox', '-c', 'default_permissions=":nope"', '--', 'true']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^codex sandbox: .*default_permissions/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+  test('unknown -p profile: exit 1', () => {
+    const result = codex(['sandbox', '-p', 'missing', '--', 'true']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^codex sandbox: .*missing/);
+  });
+  test('-C to a missing directory: exit 1', () => {
+    const result = codex(['sandbox', '-C', path.join(ws.root, 'nope'), '--', 'true']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^codex sandbox: working directory .*nope does not exist/);
+  });
+});
+
+describe('--dry-run', () => {
+  test('prints the policy table and the backend command line without running anything', () => {
+    fs.mkdirSync(path.join(ws.work, '.git'));
+    const marker = path.join(ws.work, 'marker');
+    const result = codex(['sandbox', '-P', ':workspace', '--dry-run', '--', 'touch', marker]);
+    expect(result.status).toBe(0);
+    expect(fs.existsSync(marker)).toBe(false);
+    const out = result.stdout;
+    expect(out).toMatch(/^profile\s+:workspace$/m);
+    expect(out).toMatch(/^network\s+restricted/m);
+    expect(out).toMatch(/^readable\s+\/ \(entire filesystem\)$/m);
+    expect(out).toMatch(new RegExp(`^writable\\s+${ws.work}$`, 'm'));
+    expect(out).toContain(`read-only: ${path.join(ws.work, '.git')}`);
+    expect(out).toMatch(/^command\s+\/.*\/touch$/m);
+    expect(out).toMatch(new RegExp(`^note\\s+${marker} is writable inside the sandbox$`, 'm'));
+    const commandLine = out.split('command line:\n')[1] ?? '';
+    expect(commandLine).toMatch(/bwrap .*--unshare-net/);
+    expect(commandLine).toContain(`-- touch ${marker}`);
+  });
+  test('--explain is the same, and works without a command', () => {
+    const result = codex(['sandbox', '--explain']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^profile\s+:read-only$/m);
+    expect(result.stdout).toContain('command line: (no COMMAND given)');
+  });
+  test('reports missing commands like a real run', () => {
+    expect(codex(['sandbox', '--dry-run', '--', 'no-such-command-xyz']).status).toBe(127);
+  });
+});
+
+describe('environment', () => {
+  test('the command sees exactly the user environment (launcher variables restored and removed)', () => {
+    const env = baseEnv({ NODE_EXTRA_CA_CERTS: '/nonexistent/ca.pem', NODE_OPTIONS: '--no-deprecation', MY_VAR: 'a b' });
+    const result = run(exe.path, ['sandbox', '--', 'env'], { cwd: ws.work, env });
+    expect(result.status).toBe(0);
+    const lines = result.stdout.split('\n').filter((l) => l !== '');
+    expect(lines).toContain('NODE_EXTRA_CA_CERTS=/nonexistent/ca.pem');
+    expect(lines).toContain('NODE_OPTIONS=--no-deprecation');
+    expect(lines).toContain('MY_VAR=a b');
+    expect(lines.filter((l) => l.startsWith('CODEX_SANDBOX_') && !l.startsWith('CODEX_SANDBOX_NETWORK_DISABLED='))).toEqual([]);
+  });
+  test('an empty NODE_EXTRA_CA_CERTS stays set and empty; an absent one stays absent', () => {
+    const set = run(exe.path, ['sandbox', '--', 'sh', '-c', 'echo "${NODE_EXTRA_CA_CERTS-unset}"'], {
+      cwd: ws.work,
+      env: baseEnv({ NODE_EXTRA_CA_CERTS: '' }),
+    });
+    expect(set.stdout).toBe('\n');
+    const unset = run(exe.path, ['sandbox', '--', 'sh', '-c', 'echo "${NODE_EXTRA_CA_CERTS-unset}"'], { cwd: ws.work, env: baseEnv() });
+    expect(unset.stdout).toBe('unset\n');
+  });
+});
+
+describe('warnings', () => {
+  test('no bwrap on PATH: the bundled one runs, and the warning is printed once in the common format', () => {
+    const bin = path.join(ws.root, 'bin');
+    fs.mkdirSync(bin, { mode: 0o755 });
+    for (const tool of ['sh', 'true', 'echo', 'node']) {
+      const target = tool === 'node' ? process.execPath : `/bin/${tool}`;
+      fs.symlinkSync(fs.realpathSync(target), path.join(bin, tool));
+    }
+    const result = run(exe.path, ['sandbox', '--', 'echo', 'ok'], { cwd: ws.work, env: baseEnv({ PATH: bin }) });
+    expect(result.stdout).toBe('ok\n');
+    expect(result.status).toBe(0);
+    const warnings = result.stderr.split('\n').filter((l) => l.startsWith('codex sandbox: warning: '));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/could not find bubblewrap on PATH/);
+    expect(result.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('  '))).toEqual(warnings);
+  });
+  test('config warnings use the same format', () => {
+    writeConfig('totally_unknown_key = 1\n');
+    const result = codex(['sandbox', '--', 'true']);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toMatch(/^codex sandbox: warning: .*totally_unknown_key/);
+  });
+});
+
+describe('arg0 dispatch: codex-linux-sandbox', () => {
+  const profile = JSON.stringify({
+    type: 'managed',
+    file_system: { type: 'restricted', entries: [{ path: { type: 'special', value: { kind: 'root' } }, access: 'read' }] },
+    network: 'restricted',
+  });
+  function helperPath(): string {
+    const link = path.join(ws.root, 'codex-linux-sandbox');
+    fs.symlinkSync(exe.path, link);
+    return link;
+  }
+  test('a symlink named codex-linux-sandbox runs the helper entry', () => {
+    const result = run(helperPath(), ['--sandbox-policy-cwd', ws.work, '--permission-profile', profile, '--', 'sh', '-c', 'echo in; echo x > f'], {
+      cwd: ws.work,
+      env: baseEnv(),
+    });
+    expect(result.stdout).toBe('in\n');
+    expect(result.status).not.toBe(0);
+    expect(fs.existsSync(path.join(ws.work, 'f'))).toBe(false);
+  });
+  test('--command-cwd and exit status pass through', () => {
+    const sub = path.join(ws.work, 'sub');
+    fs.mkdirSync(sub);
+    const result = run(
+      helperPath(),
+      ['--sandbox-policy-cwd', ws.work, '--command-cwd', sub, '--permission-profile', profile, '--', 'sh', '-c', 'pwd; exit 3'],
+      { cwd: ws.work, env: baseEnv() },
+    );
+    expect(result.stdout).toBe(`${sub}\n`);
+    expect(result.status).toBe(3);
+  });
+  test('flags this architecture does not need are rejected with a clear error', () => {
+    const result = run(helperPath(), ['--sandbox-policy-cwd', ws.work, '--permission-profile', profile, '--apply-seccomp-then-exec', '--', 'true'], {
+      cwd: ws.work,
+      env: baseEnv(),
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^codex-linux-sandbox: --apply-seccomp-then-exec is not supported/);
+  });
+  test('bad profile JSON: exit 1 with the reason', () => {
+    const result = run(helperPath(), ['--sandbox-policy-cwd', ws.work, '--permission-profile', '{nope', '--', 'true'], {
+      cwd: ws.work,
+      env: baseEnv(),
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^codex-linux-sandbox: .*permission profile/i);
+  });
+});
+
+describe('as an unprivileged user', () => {
+  test('runs read-only, enforces it, and reports 127', () => {
+    fs.writeFileSync(path.join(ws.work, 'in.txt'), 'content\n', { mode: 0o644 });
+    const read = codex(['sandbox', '--', 'sh', '-c', 'id -u; cat in.txt'], { unprivileged: true });
+    expect(read.stdout).toBe('65534\ncontent\n');
+    expect(read.status).toBe(0);
+    const write = codex(['sandbox', '--', ...writeProbe(path.join(ws.work, 'o.txt'))], { unprivileged: true });
+    expect(write.status).not.toBe(0);
+    expect(codex(['sandbox', '--', 'no-such-command-xyz'], { unprivileged: true }).status).toBe(127);
+  });
+  test('workspace-write lets the user write the workspace only', () => {
+    const result = codex(['sandbox', '-P', ':workspace', '--', 'sh', '-c', `echo a > ok.txt && echo b > '${os.homedir()}/x' `], {
+      unprivileged: true,
+    });
+    expect(fs.existsSync(path.join(ws.work, 'ok.txt'))).toBe(true);
+    expect(result.status).not.toBe(0);
+  });
+});

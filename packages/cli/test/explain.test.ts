@@ -1,0 +1,83 @@
+import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
+import { formatExplanation } from '../src/explain.js';
+
+const base: ResolvedSandboxPolicy = {
+  kind: 'restricted',
+  cwd: '/w',
+  network: 'restricted',
+  fullDiskRead: true,
+  fullDiskWrite: false,
+  includePlatformDefaults: false,
+  readableRoots: [],
+  writableRoots: [
+    { root: '/w', readOnlySubpaths: ['/w/.git', '/w/.codex'], protectedMetadataNames: ['.git', '.agents', '.codex'] },
+    { root: '/tmp', readOnlySubpaths: [], protectedMetadataNames: [] },
+  ],
+  unreadableRoots: [],
+  unreadableGlobs: [],
+  needsSandbox: true,
+};
+
+function explain(policy: ResolvedSandboxPolicy, argv: string[] | null = ['/usr/bin/bwrap', '--ro-bind', '/', '/', '--', 'echo', 'a b']) {
+  return formatExplanation({
+    profileId: ':workspace',
+    policy,
+    commandPath: argv === null ? undefined : '/usr/bin/echo',
+    launchArgv: argv ?? undefined,
+    backendDescription: 'Linux: system bubblewrap /usr/bin/bwrap',
+    notes: ['the command gets CODEX_SANDBOX_NETWORK_DISABLED=1'],
+  });
+}
+
+describe('formatExplanation', () => {
+  test('workspace: rows, carve-outs, quoted command line', () => {
+    expect(explain(base)).toBe(
+      [
+        'profile    :workspace',
+        'mode       restricted (sandboxed)',
+        'cwd        /w',
+        'network    restricted (no network: private network namespace, socket syscalls filtered)',
+        'readable   / (entire filesystem)',
+        'writable   /w',
+        '             read-only: /w/.git',
+        '             read-only: /w/.codex',
+        '             not writable anywhere below: .git, .agents, .codex',
+        '           /tmp',
+        'denied     (none)',
+        'backend    Linux: system bubblewrap /usr/bin/bwrap',
+        'command    /usr/bin/echo',
+        'note       the command gets CODEX_SANDBOX_NETWORK_DISABLED=1',
+        '',
+        'command line:',
+        "  /usr/bin/bwrap --ro-bind / / -- echo 'a b'",
+        '',
+      ].join('\n'),
+    );
+  });
+  test('restricted read with denials, globs, platform defaults', () => {
+    const text = explain({
+      ...base,
+      fullDiskRead: false,
+      includePlatformDefaults: true,
+      readableRoots: ['/src'],
+      writableRoots: [],
+      unreadableRoots: ['/src/secret'],
+      unreadableGlobs: ['/src/**/*.env'],
+      globScanMaxDepth: 3,
+    });
+    expect(text).toContain('readable   /src\n           platform defaults (:minimal');
+    expect(text).toContain('writable   (none)');
+    expect(text).toContain('denied     /src/secret\n           glob /src/**/*.env\n             (globs are matched against files existing at launch, scanning 3 levels deep)\n           everything not listed as readable or writable');
+  });
+  test('full access and no command', () => {
+    const text = explain(
+      { ...base, kind: 'unrestricted', network: 'enabled', fullDiskWrite: true, writableRoots: [], needsSandbox: false },
+      null,
+    );
+    expect(text).toContain('mode       no sandbox (full access)');
+    expect(text).toContain('network    enabled (host network namespace)');
+    expect(text).toContain('writable   / (entire filesystem)');
+    expect(text).not.toContain('command    ');
+    expect(text).toContain('command line: (no COMMAND given)');
+  });
+});

@@ -1,0 +1,97 @@
+// Test support: the `codex` executable under test. Uses CODEX_CLI_TEST_EXECUTABLE (set by Bazel)
+// or builds one with scripts/build-executable.mjs into a temp dir, with the test bwrap placed as
+// its bundled `codex-resources/bwrap` and its digest embedded (a release-shaped layout).
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const PACKAGE_DIR = path.resolve(__dirname, '..', '..');
+
+export interface PreparedExecutable {
+  path: string;
+  dir: string;
+  cleanup(): void;
+}
+
+export function testBwrap(): { binary: string; sha256: string } {
+  const binary = process.env['CODEX_BWRAP_TEST_BINARY'];
+  const sha256 = process.env['CODEX_BWRAP_TEST_SHA256'];
+  if (binary === undefined || binary === '' || sha256 === undefined || sha256 === '') {
+    throw new Error('CODEX_BWRAP_TEST_BINARY and CODEX_BWRAP_TEST_SHA256 must be set (the Bazel test rule sets them)');
+  }
+  return { binary, sha256 };
+}
+
+/** Builds (or copies) the executable into `out`. */
+export function buildExecutable(out: string, sha256: string | undefined): void {
+  const given = process.env['CODEX_CLI_TEST_EXECUTABLE'];
+  if (given !== undefined && given !== '') {
+    fs.copyFileSync(given, out);
+  } else {
+    const build = spawnSync(
+      process.execPath,
+      [
+        path.join(PACKAGE_DIR, 'scripts', 'build-executable.mjs'),
+        '--entry',
+        path.join(PACKAGE_DIR, 'src', 'main.ts'),
+        '--out',
+        out,
+        ...(sha256 !== undefined ? ['--bwrap-sha256', sha256] : []),
+      ],
+      { encoding: 'utf8' },
+    );
+    if (build.status !== 0) throw new Error(`build-executable failed: ${build.stderr}`);
+  }
+  fs.chmodSync(out, 0o755);
+}
+
+/** A fresh 0755 directory holding `codex` and `codex-resources/bwrap`, usable by any user. */
+export function prepareExecutable(): PreparedExecutable {
+  const bwrap = testBwrap();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codex-cli-e2e-'));
+  fs.chmodSync(dir, 0o755);
+  const out = path.join(dir, 'codex');
+  buildExecutable(out, bwrap.sha256);
+  fs.mkdirSync(path.join(dir, 'codex-resources'), { mode: 0o755 });
+  fs.copyFileSync(bwrap.binary, path.join(dir, 'codex-resources', 'bwrap'));
+  fs.chmodSync(path.join(dir, 'codex-resources', 'bwrap'), 0o755);
+  return { path: out, dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface RunOptions {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  input?: string;
+  /** Run as nobody (65534) through setpriv. */
+  unprivileged?: boolean;
+}
+
+export type RunOutput = SpawnSyncReturns<string>;
+
+export function run(executable: string, args: readonly string[], options: RunOptions = {}): RunOutput {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(options.env ?? process.env)) if (v !== undefined) env[k] = v;
+  const [command, argv] = options.unprivileged
+    ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--', executable, ...args]]
+    : [executable, [...args]];
+  return spawnSync(command, argv, {
+    cwd: options.cwd ?? os.tmpdir(),
+    env,
+    encoding: 'utf8',
+    input: options.input ?? '',
+    timeout: 60_000,
+  });
+}
+
+/** A 0755 temp dir (usable by nobody) with a private CODEX_HOME and a workspace. */
+export function makeWorkspace(): { root: string; codexHome: string; work: string; cleanup(): void } {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'codex-cli-ws-'));
+  fs.chmodSync(root, 0o755);
+  const codexHome = path.join(root, 'codex-home');
+  const work = path.join(root, 'work');
+  fs.mkdirSync(codexHome, { mode: 0o755 });
+  fs.mkdirSync(work, { mode: 0o777 });
+  fs.chmodSync(work, 0o777);
+  return { root, codexHome, work, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
+}
