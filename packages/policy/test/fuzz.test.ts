@@ -1,0 +1,196 @@
+// Fuzzing the parser and resolver: generated config.toml texts (valid, near-miss and broken) plus
+// generated `-c` overrides either resolve or fail with a PolicyError subclass, never anything else.
+import fc from 'fast-check';
+import { stringify } from 'smol-toml';
+import {
+  PolicyError,
+  createAccessQuery,
+  parseConfigText,
+  permissionProfileFromJson,
+  permissionProfileToJson,
+  resolveSandboxPolicy,
+  selectPermissionProfile,
+} from '@codex-sandbox/policy';
+
+const RUNS = 10_000;
+
+const pathKeys = fc.constantFrom(
+  ':root', ':minimal', ':workspace_roots', ':tmpdir', ':slash_tmp', ':project_roots', ':future', ':',
+  '/', '/opt', '/opt/tools', '/data/**', '/etc/**/*.pem', '/a/*.txt', '/a/[x', '~', '~/.ssh', '~/x/**', '~user',
+  'relative', './x', '../up', '', '**/*.env', '/tmp/x', '/a/../b', '/a/./b/',
+);
+const subKeys = fc.constantFrom('.', 'build', 'build/**', '**/*.env', '*.md', '..', '../x', 'a/../b', '/abs', '', 'src/gen', '.git', '[x');
+const accessVals = fc.constantFrom<unknown>('read', 'write', 'none', 'deny', 'rw', '', 1, true, [], {});
+const anyScalar = fc.oneof(
+  fc.string({ maxLength: 8 }),
+  fc.integer({ min: -3, max: 5 }),
+  fc.boolean(),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.constant<unknown>([]),
+);
+
+const filesystemTable = fc.dictionary(
+  fc.oneof({ weight: 5, arbitrary: pathKeys }, { weight: 1, arbitrary: fc.constant('glob_scan_max_depth') }, { weight: 1, arbitrary: fc.string({ maxLength: 6 }) }),
+  fc.oneof(
+    { weight: 5, arbitrary: accessVals },
+    { weight: 2, arbitrary: fc.dictionary(subKeys, accessVals, { maxKeys: 3 }) },
+    { weight: 1, arbitrary: fc.integer({ min: -1, max: 4 }) },
+  ),
+  { maxKeys: 6 },
+);
+
+const networkTable = fc.dictionary(
+  fc.constantFrom('enabled', 'mode', 'proxy_url', 'domains', 'unix_sockets', 'mitm', 'enabeld', 'allow_local_binding'),
+  fc.oneof(
+    fc.boolean(),
+    fc.constantFrom<unknown>('limited', 'full', 'open', 'http://127.0.0.1:1'),
+    fc.dictionary(fc.constantFrom('*.x.com', 'y.org', 'hooks', 'actions', 'bogus'), fc.constantFrom<unknown>('allow', 'deny', 'maybe', [], {})),
+  ),
+  { maxKeys: 3 },
+);
+
+const profileNames = fc.constantFrom('dev', 'base', 'p', ':bad', ':read-only', '');
+const profileTable = fc.record(
+  {
+    description: fc.oneof(fc.string({ maxLength: 5 }), fc.integer()),
+    extends: fc.constantFrom<unknown>('dev', 'base', 'p', 'missing', ':read-only', ':workspace', ':danger-full-access', ':danger-no-sandbox', ':x', 3),
+    filesystem: fc.oneof({ weight: 6, arbitrary: filesystemTable }, { weight: 1, arbitrary: anyScalar }),
+    network: fc.oneof({ weight: 4, arbitrary: networkTable }, { weight: 1, arbitrary: anyScalar }),
+    workspace_roots: fc.dictionary(fc.constantFrom('~/other', '../sib', '/abs', 'rel', ''), fc.oneof(fc.boolean(), fc.constant<unknown>('yes'))),
+    bogus: anyScalar,
+  },
+  { requiredKeys: [] },
+);
+
+const configObject = fc.record(
+  {
+    default_permissions: fc.constantFrom<unknown>('dev', 'base', 'p', ':read-only', ':workspace', ':danger-full-access', ':danger-no-sandbox', ':other', '', 7),
+    sandbox_mode: fc.constantFrom<unknown>('read-only', 'workspace-write', 'danger-full-access', 'workspace_write', true),
+    sandbox_workspace_write: fc.record(
+      {
+        writable_roots: fc.oneof(fc.array(fc.constantFrom('/x', '~/y', 'rel', ''), { maxLength: 3 }), fc.constant<unknown>('/x')),
+        network_access: fc.oneof(fc.boolean(), fc.constant<unknown>('yes')),
+        exclude_tmpdir_env_var: fc.boolean(),
+        exclude_slash_tmp: fc.boolean(),
+        network: fc.boolean(),
+      },
+      { requiredKeys: [] },
+    ),
+    permissions: fc.oneof({ weight: 6, arbitrary: fc.dictionary(profileNames, profileTable, { maxKeys: 3 }) }, { weight: 1, arbitrary: anyScalar }),
+    model: fc.string({ maxLength: 4 }),
+    unknown_key: anyScalar,
+  },
+  { requiredKeys: [] },
+);
+
+/** Mostly-valid configs, so that resolution (not only rejection) is exercised heavily. */
+const validPathKeys = fc.constantFrom(':root', ':minimal', ':tmpdir', ':slash_tmp', ':future', '/opt', '/data/**', '~/.ssh', '/tmp/x', '/w/sub', '/etc/**/*.pem');
+const validFilesystem = fc.record(
+  {
+    entries: fc.dictionary(validPathKeys, fc.constantFrom('read', 'write', 'none')),
+    scoped: fc.dictionary(fc.constantFrom('.', 'build', 'build/**', '.git', 'src/gen'), fc.constantFrom('read', 'write', 'none'), { maxKeys: 3 }),
+    globs: fc.dictionary(fc.constantFrom('**/*.env', '*.key', 'secrets/**'), fc.constant('none'), { maxKeys: 2 }),
+    depth: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }),
+  },
+  { requiredKeys: ['entries', 'scoped', 'globs'] },
+).map(({ entries, scoped, globs, depth }) => {
+  const fs: Record<string, unknown> = { ...entries };
+  // Deny globs are only valid for `none`, so they never collide with read/write subtree keys.
+  const ws: Record<string, unknown> = { ...scoped, ...globs };
+  if (Object.keys(ws).length > 0) fs[':workspace_roots'] = ws;
+  if (depth !== undefined) fs['glob_scan_max_depth'] = depth;
+  return fs;
+});
+const validConfig = fc
+  .record({
+    name: fc.constantFrom('dev', 'p'),
+    fs: validFilesystem,
+    ext: fc.option(fc.constantFrom(':read-only', ':workspace', 'base'), { nil: undefined }),
+    net: fc.boolean(),
+    roots: fc.dictionary(fc.constantFrom('~/other', '../sib', '/abs'), fc.boolean(), { maxKeys: 2 }),
+    selectBy: fc.constantFrom('default_permissions', 'sandbox_mode', 'none'),
+    mode: fc.constantFrom('read-only', 'workspace-write', 'danger-full-access'),
+  })
+  .map(({ name, fs, ext, net, roots, selectBy, mode }) => {
+    const profile: Record<string, unknown> = { filesystem: fs, network: { enabled: net }, workspace_roots: roots };
+    if (ext !== undefined) profile['extends'] = ext;
+    const permissions: Record<string, unknown> = { [name]: profile, base: { filesystem: { ':root': 'read' } } };
+    const o: Record<string, unknown> = { permissions };
+    if (selectBy === 'default_permissions') o['default_permissions'] = name;
+    if (selectBy === 'sandbox_mode') o['sandbox_mode'] = mode;
+    if (selectBy === 'none') delete o['permissions'];
+    return o;
+  });
+
+function toToml(o: Record<string, unknown>): string {
+  try {
+    return stringify(o);
+  } catch {
+    return '';
+  }
+}
+
+/** Config text: serialised objects, sometimes damaged to exercise syntax errors. */
+const configText = fc.oneof(
+  { weight: 6, arbitrary: validConfig.map((o) => toToml(o)) },
+  { weight: 6, arbitrary: configObject.map((o) => toToml(o)) },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(configObject, fc.nat(), fc.string({ maxLength: 6 })).map(([o, cut, junk]) => {
+      const t = toToml(o);
+      const at = t.length === 0 ? 0 : cut % t.length;
+      return t.slice(0, at) + junk + t.slice(at);
+    }),
+  },
+);
+
+const overrideKey = fc.constantFrom(
+  'sandbox_mode', 'default_permissions', 'permissions.dev.filesystem.":root"', 'permissions.dev.filesystem."/tmp/x"',
+  'permissions.dev.network.enabled', 'permissions.dev.extends', 'sandbox_workspace_write.network_access', 'a..b', '"open',
+  'permissions."dev".filesystem.":workspace_roots"."**/*.env"', 'x.y', '', ' spaced key ', '__proto__.x', 'permissions.dev',
+);
+const overrideValue = fc.oneof(
+  fc.constantFrom('read-only', 'workspace-write', '"danger-full-access"', 'dev', ':workspace', 'read', 'write', 'none', 'true', '3', '[1,2]', '{a=1}', '"unterminated', ''),
+  fc.string({ maxLength: 8 }),
+);
+const override = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom('sandbox_mode=workspace-write', 'permissions.dev.network.enabled=true', 'sandbox_workspace_write.exclude_slash_tmp=true') },
+  { weight: 3, arbitrary: fc.tuple(overrideKey, overrideValue).map(([k, v]) => `${k}=${v}`) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
+);
+
+test(`${RUNS.toLocaleString('en-US')} generated configs and -c overrides either resolve or fail with a PolicyError`, () => {
+  let resolved = 0;
+  let rejected = 0;
+  fc.assert(
+    fc.property(
+      configText,
+      fc.oneof(fc.constant<string[]>([]), fc.array(override, { maxLength: 3 })),
+      fc.option(fc.constantFrom('dev', ':read-only', ':workspace', ':danger-full-access', ':danger-no-sandbox', 'nope', ''), { nil: undefined }),
+      fc.constantFrom({}, { TMPDIR: '/var/tmp' }, { TMPDIR: 'rel' }),
+      (text, overrides, permissionProfile, env) => {
+        try {
+          const config = parseConfigText(text, 'fuzz.toml', { homeDir: '/home/u', overrides });
+          const sel = selectPermissionProfile(config, permissionProfile === undefined ? { cwd: '/w' } : { cwd: '/w', permissionProfile });
+          const ctx = { cwd: '/w', workspaceRoots: sel.workspaceRoots, env };
+          const policy = resolveSandboxPolicy(sel.profile, ctx);
+          const q = createAccessQuery(sel.profile, ctx);
+          for (const p of ['/w/a', '/w/.git/x', '/etc/passwd', '/home/u/.ssh/id', 'rel/x']) q.access(p);
+          expect(permissionProfileFromJson(JSON.parse(JSON.stringify(permissionProfileToJson(sel.profile))))).toEqual(sel.profile);
+          expect(Array.isArray(policy.writableRoots)).toBe(true);
+          resolved++;
+        } catch (e) {
+          if (!(e instanceof PolicyError)) throw e;
+          expect(e.message.length).toBeGreaterThan(0);
+          expect(e.stack === undefined || !e.message.includes('    at ')).toBe(true);
+          rejected++;
+        }
+      },
+    ),
+    { numRuns: RUNS },
+  );
+  expect(resolved + rejected).toBe(RUNS);
+  // The generator must exercise both outcomes, or the test proves nothing.
+  expect(resolved).toBeGreaterThan(RUNS / 5);
+  expect(rejected).toBeGreaterThan(RUNS / 5);
+});
