@@ -1,4 +1,17 @@
+// Public surface of @codex-sandbox/linux-bwrap: pure decisions (argv, seccomp, globs, WSL) and the
+// OS layer (launcher, probes, placeholder registry, runner).
+export * from './bwrap-args.js';
+export * from './capabilities.js';
 export * from './deny-globs.js';
 export * from './errors.js';
+export * from './filesystem-args.js';
+export * from './launcher.js';
+export * from './preflight.js';
+export * from './probe-cache.js';
+export * from './registry.js';
+export * from './runner.js';
+export * from './runtime.js';
+export * from './runtime-errors.js';
 export * from './seccomp.js';
+export * from './warnings.js';
 export * from './wsl.js';

@@ -1,0 +1,123 @@
+// The complete bwrap argv for one sandboxed command (reference 2.4): which top-level shape applies,
+// namespaces, /proc, working directory, capability drop, which seccomp filter, then the command.
+// bwrap runs the command directly (no helper stage inside): bwrap's own PID 1 reaps, and the filter
+// is handed over with `--seccomp FD`. Owns these decisions only; the filesystem part is
+// filesystem-args.ts, and it must NOT spawn anything, open descriptors or create files.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
+import { BwrapArgsError } from './errors.js';
+import { buildFilesystemArgs, type SyntheticTarget } from './filesystem-args.js';
+import type { SeccompMode } from './seccomp.js';
+
+/** `isolated`: no network; `proxy-only`: own namespace, reachable proxy bridge only; `full`: host network. */
+export type BwrapNetwork = 'isolated' | 'full' | 'proxy-only';
+export const BWRAP_NETWORKS: readonly BwrapNetwork[] = ['isolated', 'full', 'proxy-only'];
+
+/** `none` only when the caller explicitly asked for no filter (`seccompFd: null`, probes). */
+export type BwrapSeccompMode = 'none' | SeccompMode;
+
+export interface BwrapOptions {
+  /** The command's working directory (may be a symlink alias; `--chdir` gets its canonical form). */
+  commandCwd: string;
+  command: readonly string[];
+  network: BwrapNetwork;
+  /** Mount a fresh /proc; when false the host procfs is hidden behind an empty tmpfs. */
+  mountProc: boolean;
+  /**
+   * Descriptor number of an open /dev/null, written for every `--ro-bind-data` and `--file`.
+   * bubblewrap >= 0.9 closes such a descriptor after one use: the runner gives each occurrence its
+   * own descriptor before spawning.
+   */
+  emptyDataFd: number;
+  /**
+   * Descriptor bwrap reads the seccomp program from. Required for a sandboxed command; `null`
+   * explicitly builds an argv without a filter (host probes such as the /proc preflight only).
+   */
+  seccompFd?: number | null;
+  /** Paths bound read-only so the command cannot forge them (e.g. the placeholder registry). */
+  extraReadOnlyBinds?: readonly string[];
+  /** Already-expanded deny-glob hits, masked like the policy's unreadable roots. */
+  denyGlobMatches: readonly string[];
+}
+
+export interface BwrapPlan {
+  /** bwrap argv without the program name. */
+  args: string[];
+  /** Mount targets bwrap will create on the host, or existing empty placeholders it reuses. */
+  syntheticTargets: SyntheticTarget[];
+  seccompMode: BwrapSeccompMode;
+}
+
+/** Which filter a sandboxed command gets for a network mode (every sandboxed command gets one). */
+export function seccompModeFor(network: BwrapNetwork): SeccompMode {
+  switch (network) {
+    case 'isolated':
+      return 'restricted';
+    case 'proxy-only':
+      return 'proxy-routed';
+    case 'full':
+      return 'base';
+    default:
+      throw new BwrapArgsError(`unknown network mode ${String(network)}; allowed: ${BWRAP_NETWORKS.join(', ')}`);
+  }
+}
+
+function checkDescriptor(value: number, what: string): void {
+  if (!Number.isInteger(value) || value < 3) {
+    throw new BwrapArgsError(`${what} ${value} is not usable; pass an inherited descriptor number of 3 or more`);
+  }
+}
+
+export function buildBwrapArgs(policy: ResolvedSandboxPolicy, opts: BwrapOptions): BwrapPlan {
+  if (opts.command.length === 0) throw new BwrapArgsError('no command to run; pass the command and its arguments');
+  const network = opts.network;
+  const seccompMode = seccompModeFor(network);
+  if (network === 'full' && policy.network !== 'enabled') {
+    throw new BwrapArgsError('the policy restricts network access but full network was requested; use isolated or proxy-only');
+  }
+  const fullDiskWrite = policy.kind !== 'restricted' || policy.fullDiskWrite;
+  const hasDenies = policy.unreadableRoots.length > 0 || opts.denyGlobMatches.length > 0;
+  if (fullDiskWrite && !hasDenies && network === 'full') {
+    throw new BwrapArgsError('this policy restricts nothing bwrap enforces (full-disk write, full network): run the command without a sandbox');
+  }
+  if (opts.seccompFd === undefined) {
+    throw new BwrapArgsError(`seccompFd is required: every sandboxed command gets the ${seccompMode} seccomp filter (pass null only for host probes)`);
+  }
+  if (opts.seccompFd !== null) checkDescriptor(opts.seccompFd, 'seccomp descriptor');
+  checkDescriptor(opts.emptyDataFd, 'empty data descriptor');
+  if (opts.seccompFd === opts.emptyDataFd) {
+    throw new BwrapArgsError('the seccomp descriptor and the empty data descriptor must differ');
+  }
+
+  let commandCwd: string;
+  try {
+    commandCwd = fs.realpathSync.native(path.resolve(opts.commandCwd));
+  } catch (error) {
+    throw new BwrapArgsError(`command working directory ${opts.commandCwd} cannot be resolved: ${(error as Error).message}`);
+  }
+
+  const filesystem = buildFilesystemArgs({
+    fullDiskRead: fullDiskWrite || policy.fullDiskRead,
+    fullDiskWrite,
+    includePlatformDefaults: policy.includePlatformDefaults,
+    readableRoots: policy.readableRoots,
+    writableRoots: fullDiskWrite ? [] : policy.writableRoots,
+    unreadablePaths: [...policy.unreadableRoots, ...opts.denyGlobMatches],
+    extraReadOnlyBinds: opts.extraReadOnlyBinds ?? [],
+    emptyDataFd: opts.emptyDataFd,
+  });
+
+  const args = ['--new-session', '--die-with-parent', ...filesystem.args];
+  // Always explicit: bwrap skips its automatic user namespace when started as uid 0.
+  args.push('--unshare-user', '--unshare-pid', '--unshare-ipc');
+  if (network !== 'full') args.push('--unshare-net');
+  // Without a fresh /proc the inherited one would show host processes: hide it instead.
+  if (opts.mountProc) args.push('--proc', '/proc');
+  else args.push('--tmpfs', '/proc');
+  args.push('--chdir', commandCwd, '--cap-drop', 'ALL');
+  if (opts.seccompFd !== null) args.push('--seccomp', String(opts.seccompFd));
+  args.push('--', ...opts.command);
+  return { args, syntheticTargets: filesystem.syntheticTargets, seccompMode: opts.seccompFd === null ? 'none' : seccompMode };
+}

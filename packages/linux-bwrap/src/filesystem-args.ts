@@ -1,0 +1,421 @@
+// The filesystem part of the bwrap argv (reference 2.5): the base view, writable roots, read-only
+// carve-outs, deny masks and the placeholders bwrap will create on the host. Owns the ordering
+// rules and the symlink / placeholder decisions; it only reads filesystem metadata (lstat, stat,
+// realpath, readdir of candidate placeholders) and must NOT create, change or delete anything,
+// spawn processes, or decide namespaces, network or seccomp (bwrap-args.ts does).
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PROTECTED_METADATA_NAMES, type WritableRoot } from '@codex-sandbox/policy';
+import { BwrapArgsError } from './errors.js';
+
+/** System locations readable when the policy includes platform defaults (`:minimal = read`). */
+export const PLATFORM_DEFAULT_READ_ROOTS = [
+  '/bin',
+  '/sbin',
+  '/usr',
+  '/etc',
+  '/lib',
+  '/lib64',
+  '/nix/store',
+  '/run/current-system/sw',
+] as const;
+
+/** A mount target bwrap creates on the host (or an existing empty placeholder it reuses). */
+export interface SyntheticTarget {
+  path: string;
+  kind: 'file' | 'dir';
+  /** True when the empty placeholder already existed (left by a concurrent or killed run). */
+  preexisting: boolean;
+}
+
+export interface FilesystemArgsInput {
+  fullDiskRead: boolean;
+  /** Everything writable: the base is `--bind / /` and `/` is the only writable root. */
+  fullDiskWrite: boolean;
+  includePlatformDefaults: boolean;
+  readableRoots: readonly string[];
+  writableRoots: readonly WritableRoot[];
+  /** Concrete denied paths: explicit unreadable roots plus expanded deny-glob matches. */
+  unreadablePaths: readonly string[];
+  /** Paths bound read-only after everything else when the command could otherwise write them. */
+  extraReadOnlyBinds: readonly string[];
+  /** Descriptor of an open /dev/null used for every `--ro-bind-data` and `--file`. */
+  emptyDataFd: number;
+}
+
+export interface FilesystemArgs {
+  args: string[];
+  syntheticTargets: SyntheticTarget[];
+}
+
+const PROTECTED_NAMES: ReadonlySet<string> = new Set(PROTECTED_METADATA_NAMES);
+
+export function isWithin(candidate: string, ancestor: string): boolean {
+  if (ancestor === '/') return true;
+  return candidate === ancestor || candidate.startsWith(`${ancestor}/`);
+}
+
+function isStrictlyWithin(candidate: string, ancestor: string): boolean {
+  return candidate !== ancestor && isWithin(candidate, ancestor);
+}
+
+function depthOf(p: string): number {
+  return p.split('/').filter((part) => part !== '').length;
+}
+
+/** Shallowest first, unique; stable, so equal depths keep the caller's (policy's) order. */
+export function sortByDepth(paths: Iterable<string>): string[] {
+  return [...new Set(paths)].sort((a, b) => depthOf(a) - depthOf(b));
+}
+
+/** `/a/b/c` -> `/a`, `/a/b`, `/a/b/c`. */
+function prefixesOf(p: string): string[] {
+  const parts = p.split('/').filter((part) => part !== '');
+  return parts.map((_, index) => `/${parts.slice(0, index + 1).join('/')}`);
+}
+
+function lstatOrNull(p: string): fs.Stats | null {
+  try {
+    return fs.lstatSync(p);
+  } catch {
+    return null;
+  }
+}
+
+function statOrNull(p: string): fs.Stats | null {
+  try {
+    return fs.statSync(p);
+  } catch {
+    return null;
+  }
+}
+
+function normalizeAbsolute(p: string, what: string): string {
+  if (!path.isAbsolute(p)) throw new BwrapArgsError(`${what} ${p} is not an absolute path; the resolved policy must contain absolute paths only`);
+  const normalized = path.posix.normalize(p);
+  return normalized.length > 1 && normalized.endsWith('/') ? normalized.slice(0, -1) : normalized;
+}
+
+function hasSymlinkComponent(p: string): boolean {
+  for (const prefix of prefixesOf(p)) {
+    const stat = lstatOrNull(prefix);
+    if (stat === null) return false;
+    if (stat.isSymbolicLink()) return true;
+  }
+  return false;
+}
+
+type PathState =
+  /** `stat` follows a final symlink; `dangling` is set when that symlink points nowhere. */
+  | { kind: 'exists'; stat: fs.Stats; danglingTarget?: string }
+  /** `first` is the first missing component; bwrap would create it. */
+  | { kind: 'missing'; first: string }
+  /** An existing non-directory (or dangling link) sits above the path, so it cannot exist as spelled. */
+  | { kind: 'blocked'; by: string };
+
+function pathState(p: string): PathState {
+  const prefixes = prefixesOf(p);
+  for (let index = 0; index < prefixes.length; index++) {
+    const prefix = prefixes[index] as string;
+    const link = lstatOrNull(prefix);
+    if (link === null) return { kind: 'missing', first: prefix };
+    const stat = statOrNull(prefix);
+    if (index === prefixes.length - 1) {
+      if (stat !== null) return { kind: 'exists', stat };
+      const danglingTarget = path.posix.resolve(path.posix.dirname(prefix), fs.readlinkSync(prefix));
+      return { kind: 'exists', stat: link, danglingTarget };
+    }
+    if (stat === null || !stat.isDirectory()) return { kind: 'blocked', by: prefix };
+  }
+  return { kind: 'exists', stat: fs.statSync('/') };
+}
+
+/**
+ * The spelling the kernel will mount on: symlinks in the existing part resolved (bwrap follows
+ * them anyway), so "is it inside a writable root" is decided on the real location.
+ */
+function canonicalSpelling(p: string): string {
+  const prefixes = prefixesOf(p);
+  for (let index = prefixes.length - 1; index >= 0; index--) {
+    const prefix = prefixes[index] as string;
+    try {
+      const real = fs.realpathSync.native(prefix);
+      return real === '/' ? p.slice(prefix.length) || '/' : real + p.slice(prefix.length);
+    } catch {
+      // Keep walking up to the deepest existing prefix.
+    }
+  }
+  return p;
+}
+
+const MAX_SYMLINK_HOPS = 40;
+
+function isEmptyPlaceholder(p: string, stat: fs.Stats): 'file' | 'dir' | null {
+  if (stat.isFile() && stat.size === 0) return 'file';
+  if (stat.isDirectory()) {
+    try {
+      return fs.readdirSync(p).length === 0 ? 'dir' : null;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+interface MountedRoot {
+  /** The root as the policy spells it. */
+  logical: string;
+  /** Where it is bound: its canonical target when any component is a symlink. */
+  mount: string;
+  source: WritableRoot;
+}
+
+/** Collects the argv and the host-side targets while the rules below run. */
+class FilesystemArgsBuilder {
+  readonly args: string[] = [];
+  readonly syntheticTargets: SyntheticTarget[] = [];
+  private readonly allowedWrite: string[];
+  private readonly writeMounts: string[];
+
+  constructor(
+    roots: readonly MountedRoot[],
+    private readonly masked: readonly string[],
+    private readonly emptyDataFd: string,
+    fullDiskWrite: boolean,
+  ) {
+    this.allowedWrite = fullDiskWrite ? ['/'] : [...new Set(roots.flatMap((root) => [root.logical, root.mount]))];
+    this.writeMounts = fullDiskWrite ? [] : roots.map((root) => root.mount);
+  }
+
+  isWritable(p: string): boolean {
+    return this.allowedWrite.some((root) => isWithin(p, root));
+  }
+
+  /** Writable mounts strictly below `p` (they must stay reachable through a mask on `p`). */
+  writableBelow(p: string): string[] {
+    return this.writeMounts.filter((mount) => isStrictlyWithin(mount, p));
+  }
+
+  private writableSymlinkOn(p: string): string | null {
+    for (const prefix of prefixesOf(p)) {
+      const stat = lstatOrNull(prefix);
+      if (stat === null) return null;
+      if (stat.isSymbolicLink() && this.isWritable(prefix)) return prefix;
+    }
+    return null;
+  }
+
+  private placeholderFile(target: string, preexisting: boolean): void {
+    this.args.push('--ro-bind-data', this.emptyDataFd, target);
+    this.syntheticTargets.push({ path: target, kind: 'file', preexisting });
+  }
+
+  private placeholderDir(target: string, preexisting: boolean): void {
+    this.args.push('--perms', '555', '--tmpfs', target, '--remount-ro', target);
+    this.syntheticTargets.push({ path: target, kind: 'dir', preexisting });
+  }
+
+  /** Refuses a path the command could redirect; returns the spelling to mount on. */
+  private resolveForMount(p: string, what: 'read-only' | 'deny-read'): string {
+    const crossed = this.writableSymlinkOn(p);
+    if (crossed !== null) {
+      throw new BwrapArgsError(`cannot enforce sandbox ${what} path ${p} because it crosses writable symlink ${crossed}`);
+    }
+    return canonicalSpelling(p);
+  }
+
+  /** L20: keep S read-only inside a writable root, creating an empty read-only stand-in if missing. */
+  readOnly(requested: string, hops = 0): void {
+    const subpath = this.resolveForMount(requested, 'read-only');
+    const state = pathState(subpath);
+    if (state.kind === 'blocked') {
+      this.refuseBlocked(subpath, state.by, 'read-only');
+      return;
+    }
+    if (state.kind === 'missing') {
+      if (!this.isWritable(state.first)) return;
+      if (PROTECTED_NAMES.has(path.posix.basename(state.first))) this.placeholderDir(state.first, false);
+      else this.placeholderFile(state.first, false);
+      return;
+    }
+    if (state.danglingTarget !== undefined) {
+      // A link outside the writable roots into one: protect the place it names.
+      if (hops < MAX_SYMLINK_HOPS) this.readOnly(state.danglingTarget, hops + 1);
+      return;
+    }
+    if (!this.isWritable(subpath)) return;
+    if (PROTECTED_NAMES.has(path.posix.basename(subpath))) {
+      const placeholder = isEmptyPlaceholder(subpath, state.stat);
+      if (placeholder === 'dir') return this.placeholderDir(subpath, true);
+      if (placeholder === 'file') return this.placeholderFile(subpath, true);
+    }
+    this.args.push('--ro-bind', subpath, subpath);
+  }
+
+  /** L21: hide U (an empty, unreadable stand-in), keeping writable descendants reachable. */
+  deny(requested: string, hops = 0): void {
+    const denied = this.resolveForMount(requested, 'deny-read');
+    const state = pathState(denied);
+    if (state.kind === 'blocked') {
+      this.refuseBlocked(denied, state.by, 'deny-read');
+      return;
+    }
+    if (state.kind === 'missing') {
+      if (this.isWritable(state.first)) this.placeholderFile(state.first, false);
+      return;
+    }
+    if (state.danglingTarget !== undefined) {
+      if (hops < MAX_SYMLINK_HOPS) this.deny(state.danglingTarget, hops + 1);
+      return;
+    }
+    if (!state.stat.isDirectory()) {
+      this.args.push('--perms', '000', '--ro-bind-data', this.emptyDataFd, denied);
+      return;
+    }
+    const descendants = this.writableBelow(denied);
+    this.args.push('--perms', descendants.length > 0 ? '111' : '000', '--tmpfs', denied);
+    const directories: string[] = [];
+    const files: string[] = [];
+    for (const mount of descendants) {
+      const isDirectory = statOrNull(mount)?.isDirectory() ?? false;
+      const leaf = isDirectory ? mount : path.posix.dirname(mount);
+      for (const prefix of prefixesOf(leaf)) if (isStrictlyWithin(prefix, denied)) directories.push(prefix);
+      if (!isDirectory) files.push(mount);
+    }
+    for (const dir of sortByDepth(directories)) this.args.push('--dir', dir);
+    // A file mount point cannot be created once the mask is read-only; make it now.
+    for (const file of sortByDepth(files)) this.args.push('--file', this.emptyDataFd, file);
+    this.args.push('--remount-ro', denied);
+  }
+
+  /**
+   * A path below an existing non-directory cannot exist, but the command could replace that file
+   * with a directory and create it unless the file is itself a mount point we control.
+   */
+  private refuseBlocked(target: string, blocker: string, what: string): void {
+    if (!this.isWritable(blocker) || this.writeMounts.includes(blocker)) return;
+    throw new BwrapArgsError(
+      `cannot enforce sandbox ${what} path ${target} because ${blocker} is a writable non-directory above it; remove that entry or make ${blocker} a directory`,
+    );
+  }
+
+  /** `--dir` for each directory from just below the deepest masked ancestor down to the root. */
+  reopenUnderMaskedAncestor(mount: string): void {
+    const ancestors = this.masked.filter((denied) => isStrictlyWithin(mount, denied));
+    if (ancestors.length === 0) return;
+    const deepest = sortByDepth(ancestors).at(-1) as string;
+    const isDirectory = statOrNull(mount)?.isDirectory() ?? false;
+    const leaf = isDirectory ? mount : path.posix.dirname(mount);
+    for (const prefix of prefixesOf(leaf)) if (isStrictlyWithin(prefix, deepest)) this.args.push('--dir', prefix);
+  }
+}
+
+/** Builds the filesystem arguments; throws BwrapArgsError when a rule cannot be enforced. */
+export function buildFilesystemArgs(input: FilesystemArgsInput): FilesystemArgs {
+  const emptyDataFd = String(input.emptyDataFd);
+  const roots: MountedRoot[] = input.fullDiskWrite ? [] : mountedWritableRoots(input.writableRoots);
+  const remap = (p: string): string => remapUnderSymlinkedRoot(p, roots);
+
+  // Every denied path, spelled where it will be mounted; drop those already hidden by a shallower
+  // mask with no writable root in between (a mask inside a read-only tmpfs could not be mounted).
+  const writeMounts = roots.map((root) => root.mount);
+  const denied = sortByDepth(input.unreadablePaths.map((p) => remap(normalizeAbsolute(p, 'deny-read path'))).sort()).filter(
+    (p) => p !== '/',
+  );
+  const hiddenBy = (p: string, candidates: readonly string[], strict: boolean): boolean =>
+    candidates.some(
+      (mask) =>
+        (strict ? isStrictlyWithin(p, mask) : isWithin(p, mask)) &&
+        !writeMounts.some((mount) => isStrictlyWithin(mount, mask) && isWithin(p, mount)),
+    );
+  const masked = denied.filter((p) => !hiddenBy(p, denied, true));
+
+  const builder = new FilesystemArgsBuilder(roots, masked, emptyDataFd, input.fullDiskWrite);
+  const args = builder.args;
+
+  // L15 base view.
+  const readableRoots = input.readableRoots.map((p) => normalizeAbsolute(p, 'readable root'));
+  if (input.fullDiskWrite) {
+    args.push('--bind', '/', '/', '--dev', '/dev', '--bind-try', '/dev/shm', '/dev/shm');
+  } else if (input.fullDiskRead || readableRoots.includes('/')) {
+    args.push('--ro-bind', '/', '/', '--dev', '/dev');
+  } else {
+    args.push('--tmpfs', '/', '--dev', '/dev');
+    const candidates = [...readableRoots, ...(input.includePlatformDefaults ? PLATFORM_DEFAULT_READ_ROOTS : [])];
+    for (const readable of sortByDepth(candidates)) {
+      if (statOrNull(readable) === null) continue;
+      const inWritable = roots.some((root) => isWithin(readable, root.logical) || isWithin(readable, root.mount));
+      const source = inWritable && hasSymlinkComponent(readable) ? fs.realpathSync.native(readable) : readable;
+      args.push('--ro-bind', source, source);
+    }
+  }
+
+  // Deny masks go to the deepest writable root containing them; the rest are ancestors of a
+  // writable root (masked first, L17) or unrelated to any (masked last).
+  const deepestRootOf = (p: string): MountedRoot | undefined =>
+    roots.filter((root) => isWithin(p, root.mount)).sort((a, b) => depthOf(b.mount) - depthOf(a.mount))[0];
+  const ancestorMasks = masked.filter((p) => deepestRootOf(p) === undefined && writeMounts.some((m) => isStrictlyWithin(m, p)));
+  const unrelatedMasks = masked.filter((p) => deepestRootOf(p) === undefined && !ancestorMasks.includes(p));
+
+  for (const p of ancestorMasks) builder.deny(p);
+
+  // L18, shallowest root first so nested roots are bound over their parents' carve-outs.
+  const readOnlyByRoot = new Map<MountedRoot, string[]>();
+  for (const root of roots) {
+    const subpaths = [
+      ...root.source.readOnlySubpaths.map((p) => normalizeAbsolute(p, 'read-only path')),
+      ...root.source.protectedMetadataNames.map((name) => path.posix.join(root.logical, name)),
+    ];
+    for (const subpath of subpaths.map(remap)) {
+      if (hiddenBy(subpath, masked, false)) continue;
+      const owner = deepestRootOf(subpath) ?? root;
+      readOnlyByRoot.set(owner, [...(readOnlyByRoot.get(owner) ?? []), subpath]);
+    }
+  }
+  for (const root of [...roots].sort((a, b) => depthOf(a.mount) - depthOf(b.mount))) {
+    builder.reopenUnderMaskedAncestor(root.mount);
+    args.push('--bind', root.mount, root.mount);
+    for (const subpath of sortByDepth(readOnlyByRoot.get(root) ?? [])) builder.readOnly(subpath);
+    for (const p of masked) if (deepestRootOf(p) === root) builder.deny(p);
+  }
+
+  for (const p of unrelatedMasks) builder.deny(p);
+
+  for (const extra of input.extraReadOnlyBinds.map((p) => normalizeAbsolute(p, 'read-only bind'))) {
+    if (!builder.isWritable(extra) || hiddenBy(extra, masked, false)) continue;
+    if (lstatOrNull(extra) === null) {
+      throw new BwrapArgsError(`read-only bind ${extra} does not exist; it must exist before the sandbox is built`);
+    }
+    args.push('--ro-bind', extra, extra);
+  }
+  return { args, syntheticTargets: builder.syntheticTargets };
+}
+
+/** Existing writable roots (missing ones, nested or not, are skipped), each with its mount point. */
+function mountedWritableRoots(writableRoots: readonly WritableRoot[]): MountedRoot[] {
+  const seen = new Set<string>();
+  const out: MountedRoot[] = [];
+  for (const source of writableRoots) {
+    const logical = normalizeAbsolute(source.root, 'writable root');
+    if (logical === '/') {
+      throw new BwrapArgsError('writable root / must be expressed as full-disk write in the resolved policy');
+    }
+    if (statOrNull(logical) === null) continue;
+    const mount = hasSymlinkComponent(logical) ? fs.realpathSync.native(logical) : logical;
+    if (seen.has(mount)) continue;
+    seen.add(mount);
+    out.push({ logical, mount, source });
+  }
+  return out;
+}
+
+/** A path spelled through a symlinked writable root is rewritten under the root's real location. */
+function remapUnderSymlinkedRoot(p: string, roots: readonly MountedRoot[]): string {
+  let best: MountedRoot | undefined;
+  for (const root of roots) {
+    if (root.logical === root.mount || !isWithin(p, root.logical)) continue;
+    if (best === undefined || depthOf(root.logical) > depthOf(best.logical)) best = root;
+  }
+  return best === undefined ? p : best.mount + p.slice(best.logical.length);
+}
