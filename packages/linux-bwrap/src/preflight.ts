@@ -143,7 +143,9 @@ export function procPreflightArgs(network: BwrapNetworkMode): string[] {
     network,
     mountProc: true,
     // A preflight policy has no placeholders, so no data descriptor is ever read.
-    emptyDataFd: 0,
+    emptyDataFd: 5,
+    // A host probe, not a command: no filter (and no descriptor to hand over).
+    seccompFd: null,
     denyGlobMatches: [],
   });
   return plan.args;

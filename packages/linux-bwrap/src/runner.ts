@@ -81,6 +81,8 @@ export interface LinuxSandboxOptions {
   frontEndPath?: string;
   /** Forward SIGINT/SIGTERM/SIGHUP/SIGQUIT received by this process to running commands. Default true. */
   forwardSignals?: boolean;
+  /** Text of /proc/version to judge WSL1 by; default: read the file. */
+  procVersion?: string;
 }
 
 export interface LinuxSandbox {
@@ -107,7 +109,7 @@ export function runsUnsandboxed(policy: ResolvedSandboxPolicy, network: BwrapNet
   if (!policy.needsSandbox) return true;
   return (
     network === 'full' &&
-    policy.fullDiskWrite &&
+    (policy.kind !== 'restricted' || policy.fullDiskWrite) &&
     policy.unreadableRoots.length === 0 &&
     policy.unreadableGlobs.length === 0
   );
@@ -345,6 +347,7 @@ class LinuxSandboxImpl implements LinuxSandbox {
   }
 
   private isWsl1(): boolean {
+    if (this.wsl1 === undefined && this.options.procVersion !== undefined) this.wsl1 = isWsl1(this.options.procVersion);
     if (this.wsl1 === undefined) {
       try {
         this.wsl1 = isWsl1(fs.readFileSync('/proc/version', 'utf8'));
