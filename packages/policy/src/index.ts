@@ -46,3 +46,13 @@ export {
   permissionProfileFromJson,
   type SandboxRequest,
 } from './wire.js';
+export {
+  toLegacySandboxPolicy,
+  legacyToPermissionProfile,
+  needsDirectRuntimeEnforcement,
+  choosePlatformSandbox,
+  type LegacySandboxPolicy,
+  type SandboxPreference,
+  type PlatformSandbox,
+  type PlatformSandboxOptions,
+} from './legacy.js';
