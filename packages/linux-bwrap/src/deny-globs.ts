@@ -80,7 +80,7 @@ export interface ExpandDenyGlobsOptions {
   excludeUnder?: readonly string[];
 }
 
-/** Every existing file or symlink matching one of `patterns`, plus canonical targets; sorted, unique. */
+/** The real location of every existing file or symlink matching one of `patterns`; sorted, unique. */
 export async function expandDenyGlobs(patterns: readonly string[], options: ExpandDenyGlobsOptions = {}): Promise<string[]> {
   const { maxDepth } = options;
   if (maxDepth !== undefined && (!Number.isInteger(maxDepth) || maxDepth < 0)) {
@@ -105,9 +105,11 @@ export async function expandDenyGlobs(patterns: readonly string[], options: Expa
     const hits = rgPath ? await scanWithRipgrep(rgPath, root, globs, maxDepth) : scanWithWalker(root, globs, maxDepth);
     const collected = new Set<string>();
     for (const hit of hits ?? scanWithWalker(root, globs, maxDepth)) {
-      collected.add(hit);
+      // A hit spelled through a symlink is replaced by its real location: masking that hides the
+      // data whatever the link later points to, and a mask on the link spelling inside a writable
+      // root would be refused as crossing a writable symlink. A dangling link hides nothing.
       const canonical = canonicalOrNull(hit);
-      if (canonical !== null && canonical !== hit) collected.add(canonical);
+      if (canonical !== null) collected.add(canonical);
       if (collected.size > MAX_GLOB_MATCHES_PER_ROOT) {
         throw new DenyGlobError(
           `unreadable glob expansion for ${root} matched more than ${MAX_GLOB_MATCHES_PER_ROOT} paths; narrow the pattern or set glob_scan_max_depth`,
