@@ -2,8 +2,7 @@
 // sandbox, created lazily, that plans and runs commands and forwards the backend's warnings.
 // Must NOT build bwrap arguments or choose launchers itself (linux-bwrap does).
 import { BundledBwrapError } from '@codex-sandbox/bundled-bwrap';
-import { LinuxSandboxError } from '@codex-sandbox/linux-bwrap';
-import { createLinuxSandbox, type SandboxPlan as BackendPlan } from '../../linux-bwrap/src/runtime.js'; // TEMP
+import { createLinuxSandbox, LinuxSandboxError, type SandboxPlan as BackendPlan } from '@codex-sandbox/linux-bwrap';
 import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
 import { registerUserFacingErrors } from './report-error.js';
 

@@ -1,6 +1,5 @@
 // End-to-end tests of the built `codex` executable: real processes, real bubblewrap, real files.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { makeWorkspace, prepareExecutable, run, type PreparedExecutable, type RunOptions } from './helpers/executable.js';
 import { CLI_VERSION } from '../src/version.js';
@@ -342,10 +341,15 @@ describe('as an unprivileged user', () => {
     expect(codex(['sandbox', '--', 'no-such-command-xyz'], { unprivileged: true }).status).toBe(127);
   });
   test('workspace-write lets the user write the workspace only', () => {
-    const result = codex(['sandbox', '-P', ':workspace', '--', 'sh', '-c', `echo a > ok.txt && echo b > '${os.homedir()}/x' `], {
-      unprivileged: true,
-    });
+    // World-writable outside the sandbox, so only the sandbox can stop the write.
+    const outside = path.join(ws.root, 'outside');
+    fs.mkdirSync(outside, { mode: 0o777 });
+    fs.chmodSync(outside, 0o777);
+    const inside = codex(['sandbox', '-P', ':workspace', '--', 'sh', '-c', 'echo a > ok.txt'], { unprivileged: true });
+    expect(inside.status).toBe(0);
     expect(fs.existsSync(path.join(ws.work, 'ok.txt'))).toBe(true);
-    expect(result.status).not.toBe(0);
+    const escape = codex(['sandbox', '-P', ':workspace', '--', 'sh', '-c', `echo b > '${outside}/x'`], { unprivileged: true });
+    expect(escape.status).not.toBe(0);
+    expect(fs.existsSync(path.join(outside, 'x'))).toBe(false);
   });
 });
