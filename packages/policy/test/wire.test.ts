@@ -209,8 +209,8 @@ describe('proto/generate.sh', () => {
     try {
       const env = { ...process.env };
       delete env['CODEX_NODE_MODULES'];
-      execFileSync(script, [out1], { cwd: os.tmpdir(), env, stdio: 'pipe' });
-      execFileSync(script, ['rel-out'], { cwd: out2, env: { ...env, CODEX_NODE_MODULES: repoNodeModules }, stdio: 'pipe' });
+      execFileSync('bash', [script, out1], { cwd: os.tmpdir(), env, stdio: 'pipe' });
+      execFileSync('bash', [script, 'rel-out'], { cwd: out2, env: { ...env, CODEX_NODE_MODULES: repoNodeModules }, stdio: 'pipe' });
       const a = fs.readFileSync(path.join(out1, 'permission_profile.ts'), 'utf8');
       const b = fs.readFileSync(path.join(out2, 'rel-out', 'permission_profile.ts'), 'utf8');
       expect(a).toBe(b);
@@ -224,7 +224,7 @@ describe('proto/generate.sh', () => {
   test('a wrong CODEX_NODE_MODULES fails with a message, not silently', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'policy-gen-'));
     try {
-      const r = spawnSync(script, [out], { env: { ...process.env, CODEX_NODE_MODULES: path.join(out, 'nowhere') }, encoding: 'utf8' });
+      const r = spawnSync('bash', [script, out], { env: { ...process.env, CODEX_NODE_MODULES: path.join(out, 'nowhere') }, encoding: 'utf8' });
       expect(r.status).not.toBe(0);
       expect(r.stderr).toContain('ts-proto plugin not found');
     } finally {
