@@ -42,7 +42,18 @@ export interface FilesystemArgsInput {
   extraReadOnlyBinds: readonly string[];
   /** Descriptor of an open /dev/null used for every `--ro-bind-data` and `--file`. */
   emptyDataFd: number;
+  /** Where WSL2 exposes Windows interop and a second view of `/`; tests point these elsewhere. */
+  wslPaths?: WslPaths;
 }
+
+export interface WslPaths {
+  /** Interop sockets: through them a sandboxed command could start Windows programs. */
+  interopDir: string;
+  /** WSLg's view of the distro root: a way around every mount made on the real `/`. */
+  distroView: string;
+}
+
+export const WSL_PATHS: WslPaths = { interopDir: '/run/WSL', distroView: '/mnt/wslg/distro' };
 
 export interface FilesystemArgs {
   args: string[];
@@ -382,6 +393,17 @@ export function buildFilesystemArgs(input: FilesystemArgsInput): FilesystemArgs 
 
   for (const p of unrelatedMasks) builder.deny(p);
 
+  // WSL2 (reference L23): hide the interop sockets and the duplicate view of `/` unless the policy
+  // lets the command write everything anyway.
+  if (!input.fullDiskWrite) {
+    const wsl = input.wslPaths ?? WSL_PATHS;
+    for (const candidate of [wsl.interopDir, wsl.distroView]) {
+      if (!(lstatOrNull(candidate)?.isDirectory() ?? false) || hiddenBy(candidate, masked, false)) continue;
+      if (candidate === wsl.distroView && !isSameDirectory(candidate, '/')) continue;
+      builder.deny(candidate);
+    }
+  }
+
   for (const extra of input.extraReadOnlyBinds.map((p) => normalizeAbsolute(p, 'read-only bind'))) {
     if (!builder.isWritable(extra) || hiddenBy(extra, masked, false)) continue;
     if (lstatOrNull(extra) === null) {
@@ -390,6 +412,12 @@ export function buildFilesystemArgs(input: FilesystemArgsInput): FilesystemArgs 
     args.push('--ro-bind', extra, extra);
   }
   return { args, syntheticTargets: builder.syntheticTargets };
+}
+
+function isSameDirectory(a: string, b: string): boolean {
+  const first = statOrNull(a);
+  const second = statOrNull(b);
+  return first !== null && second !== null && first.dev === second.dev && first.ino === second.ino;
 }
 
 /** Existing writable roots (missing ones, nested or not, are skipped), each with its mount point. */

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { ResolvedSandboxPolicy, WritableRoot } from '@codex-sandbox/policy';
 import { buildBwrapArgs, type BwrapOptions, type BwrapPlan } from '../src/bwrap-args.js';
 import { BwrapArgsError } from '../src/errors.js';
-import { PLATFORM_DEFAULT_READ_ROOTS } from '../src/filesystem-args.js';
+import { PLATFORM_DEFAULT_READ_ROOTS, buildFilesystemArgs } from '../src/filesystem-args.js';
 
 const META = ['.git', '.agents', '.codex'] as const;
 let base: string;
@@ -412,5 +412,38 @@ describe('namespaces, network, seccomp, cwd', () => {
       expect(args).toEqual(expect.arrayContaining(['--unshare-user', '--unshare-pid', '--unshare-ipc', '--cap-drop', 'ALL']));
       expect(args.indexOf('--cap-drop')).toBeLessThan(args.indexOf('--'));
     }
+  });
+});
+
+describe('WSL2 masks', () => {
+  it('hides the interop socket directory unless everything is writable; ignores a distro view that is not /', () => {
+    tree({ 'run/WSL/1_interop': '', 'mnt/wslg/distro/': null, 'repo/': null });
+    const input = {
+      fullDiskRead: true,
+      fullDiskWrite: false,
+      includePlatformDefaults: false,
+      readableRoots: [],
+      writableRoots: [root('repo', [], [])],
+      unreadablePaths: [],
+      extraReadOnlyBinds: [],
+      emptyDataFd: 5,
+      wslPaths: { interopDir: t('run/WSL'), distroView: t('mnt/wslg/distro') },
+    };
+    const show = (args: string[]): string => args.map((a) => a.split(T).join('$T')).join(' ');
+    expect(show(buildFilesystemArgs(input).args)).toBe(
+      '--ro-bind / / --dev /dev --bind $T/repo $T/repo --perms 000 --tmpfs $T/run/WSL --remount-ro $T/run/WSL',
+    );
+    expect(show(buildFilesystemArgs({ ...input, unreadablePaths: [t('run')] }).args)).toBe(
+      '--ro-bind / / --dev /dev --bind $T/repo $T/repo --perms 000 --tmpfs $T/run --remount-ro $T/run',
+    );
+    expect(show(buildFilesystemArgs({ ...input, fullDiskWrite: true, writableRoots: [] }).args)).toBe(
+      '--bind / / --dev /dev --bind-try /dev/shm /dev/shm',
+    );
+  });
+
+  it('the real WSL locations are absent on this host, so nothing is added', () => {
+    tree({ 'repo/': null });
+    const plan = build(policy({}));
+    expect(plan.args.some((a) => a.startsWith('/run/WSL') || a.startsWith('/mnt/wslg'))).toBe(fs.existsSync('/run/WSL'));
   });
 });
