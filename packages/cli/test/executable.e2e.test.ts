@@ -348,7 +348,11 @@ describe('as an unprivileged user', () => {
     const inside = codex(['sandbox', '-P', ':workspace', '--', 'sh', '-c', 'echo a > ok.txt'], { unprivileged: true });
     expect(inside.status).toBe(0);
     expect(fs.existsSync(path.join(ws.work, 'ok.txt'))).toBe(true);
-    const escape = codex(['sandbox', '-P', ':workspace', '--', 'sh', '-c', `echo b > '${outside}/x'`], { unprivileged: true });
+    // The temp dirs of these tests live under /tmp, which workspace-write makes writable: leave it out.
+    const escape = codex(
+      ['-c', 'sandbox_mode=workspace-write', '-c', 'sandbox_workspace_write.exclude_slash_tmp=true', 'sandbox', '--', 'sh', '-c', `echo b > '${outside}/x'`],
+      { unprivileged: true },
+    );
     expect(escape.status).not.toBe(0);
     expect(fs.existsSync(path.join(outside, 'x'))).toBe(false);
   });

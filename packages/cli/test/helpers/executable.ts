@@ -8,6 +8,12 @@ import * as path from 'node:path';
 
 export const PACKAGE_DIR = path.resolve(__dirname, '..', '..');
 
+/**
+ * Parent of the temp dirs the unprivileged user must reach. Not os.tmpdir(): under Bazel that is a
+ * private directory inside a root-only tree.
+ */
+const SHARED_TMP = '/tmp';
+
 export interface PreparedExecutable {
   path: string;
   dir: string;
@@ -49,7 +55,7 @@ export function buildExecutable(out: string, sha256: string | undefined): void {
 /** A fresh 0755 directory holding `codex` and `codex-resources/bwrap`, usable by any user. */
 export function prepareExecutable(): PreparedExecutable {
   const bwrap = testBwrap();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codex-cli-e2e-'));
+  const dir = fs.mkdtempSync(path.join(SHARED_TMP, 'codex-cli-e2e-'));
   fs.chmodSync(dir, 0o755);
   const out = path.join(dir, 'codex');
   buildExecutable(out, bwrap.sha256);
@@ -86,7 +92,7 @@ export function run(executable: string, args: readonly string[], options: RunOpt
 
 /** A 0755 temp dir (usable by nobody) with a private CODEX_HOME and a workspace. */
 export function makeWorkspace(): { root: string; codexHome: string; work: string; cleanup(): void } {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'codex-cli-ws-'));
+  const root = fs.mkdtempSync(path.join(SHARED_TMP, 'codex-cli-ws-'));
   fs.chmodSync(root, 0o755);
   const codexHome = path.join(root, 'codex-home');
   const work = path.join(root, 'work');
