@@ -1,4 +1,5 @@
 // End-to-end tests of the built `codex` executable: real processes, real bubblewrap, real files.
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makeWorkspace, prepareExecutable, run, type PreparedExecutable, type RunOptions } from './helpers/executable.js';
@@ -148,6 +149,45 @@ describe('exit status', () => {
   test('is 128+N when the command dies from signal N', () => {
     expect(codex(['sandbox', '--', 'sh', '-c', 'kill -TERM $$']).status).toBe(143);
     expect(codex(['sandbox', '--', 'sh', '-c', 'kill -KILL $$']).status).toBe(137);
+  });
+});
+
+describe('signals', () => {
+  test('SIGTERM to the front end reaches the command, whose trap runs; its status is passed on', async () => {
+    const child = spawn(
+      exe.path,
+      ['sandbox', '--', 'sh', '-c', 'trap "echo trapped; exit 5" TERM; echo ready; while :; do sleep 0.05; done'],
+      { cwd: ws.work, env: baseEnv() as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (chunk: string) => {
+        out += chunk;
+        if (out.includes('ready')) resolve();
+      }),
+    );
+    child.kill('SIGTERM');
+    expect(await exited).toBe(5);
+    expect(out).toBe('ready\ntrapped\n');
+  });
+  test('SIGPIPE has its default action in the command: a writer to a closed pipe dies with 128+13', async () => {
+    const child = spawn(exe.path, ['sandbox', '--', 'yes'], {
+      cwd: ws.work,
+      env: baseEnv() as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      err += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.stdout.destroy();
+    expect(await exited).toBe(141);
+    expect(err).not.toContain('Broken pipe');
   });
 });
 
