@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { ConfigError } from './errors.js';
 import { compileProfileTable } from './compile.js';
+import { loadRequirements, type Requirements } from './requirements.js';
 import { deepMerge, describeType, dottedKey, getOwn, isTable, setOwn, type TomlTable } from './toml.js';
 
 export interface ConfigLoadOptions {
@@ -19,6 +20,11 @@ export interface ConfigLoadOptions {
   cwd: string;
   homeDir: string;
   env: Record<string, string | undefined>;
+  /**
+   * Managed `requirements.toml` to apply (P15). The caller decides where it lives and whether it
+   * applies (e.g. not with `-P` unless `--include-managed-config`). A missing file is no requirements.
+   */
+  requirementsPath?: string;
 }
 
 export type ConfigLayerKind = 'user' | 'profile' | 'override';
@@ -40,6 +46,8 @@ export interface LoadedConfig {
   homeDir: string;
   /** Non-fatal findings (unknown top-level keys, ignored settings), for the caller to show. */
   warnings: string[];
+  /** Managed requirements, when the caller asked for them and the file exists. */
+  requirements?: Requirements;
 }
 
 export const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
@@ -276,24 +284,25 @@ function validate(config: Pick<LoadedConfig, 'layers' | 'merged' | 'homeDir'>): 
   return warnings;
 }
 
-function buildConfig(layers: ConfigLayer[], homeDir: string): LoadedConfig {
+function buildConfig(layers: ConfigLayer[], homeDir: string, requirements: Requirements | undefined): LoadedConfig {
   let merged: TomlTable = {};
   for (const l of layers) merged = deepMerge(merged, l.table);
   const partial = { layers, merged, homeDir };
   const warnings = validate(partial);
-  return { ...partial, warnings };
+  return requirements === undefined ? { ...partial, warnings } : { ...partial, warnings, requirements };
 }
 
 export interface ParseConfigExtras {
   overrides?: string[];
   homeDir?: string;
+  requirements?: Requirements;
 }
 
 /** Pure: one config text (as config.toml) plus optional overrides; throws ConfigError. */
 export function parseConfigText(text: string, source: string, extras: ParseConfigExtras = {}): LoadedConfig {
   const layers: ConfigLayer[] = [{ kind: 'user', source, table: parseTomlText(text, source) }];
   for (const o of extras.overrides ?? []) layers.push(overrideLayer(o));
-  return buildConfig(layers, extras.homeDir ?? os.homedir());
+  return buildConfig(layers, extras.homeDir ?? os.homedir(), extras.requirements);
 }
 
 function readLayer(file: string, kind: ConfigLayerKind, missingMessage?: string): ConfigLayer | undefined {
@@ -326,5 +335,6 @@ export function loadConfig(opts: ConfigLoadOptions): LoadedConfig {
     if (layer !== undefined) layers.push(layer);
   }
   for (const o of opts.overrides) layers.push(overrideLayer(o));
-  return buildConfig(layers, opts.homeDir);
+  const requirements = opts.requirementsPath === undefined ? undefined : loadRequirements(opts.requirementsPath);
+  return buildConfig(layers, opts.homeDir, requirements);
 }

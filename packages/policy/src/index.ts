@@ -56,3 +56,4 @@ export {
   type PlatformSandbox,
   type PlatformSandboxOptions,
 } from './legacy.js';
+export { parseRequirementsText, loadRequirements, type Requirements } from './requirements.js';

@@ -13,13 +13,15 @@ import {
 } from './builtins.js';
 import { compileProfileTable, resolveProfileChain } from './compile.js';
 import { layerDefining, type ConfigLayer, type LoadedConfig, type SandboxMode } from './config.js';
-import { absolutize, expandHome } from './paths.js';
-import { getOwn, hasOwn, isTable, type TomlTable } from './toml.js';
+import { absolutize, expandHome, hasGlobChars, normalizeAbsolute } from './paths.js';
+import type { Requirements } from './requirements.js';
+import { dottedKey, getOwn, hasOwn, isTable, type TomlTable } from './toml.js';
 import {
   BUILTIN_DANGER_FULL_ACCESS,
   BUILTIN_PROFILE_IDS,
   BUILTIN_READ_ONLY,
   BUILTIN_WORKSPACE,
+  type FileSystemSandboxEntry,
   type PermissionProfile,
 } from './types.js';
 
@@ -33,7 +35,7 @@ export interface ProfileSelection {
 }
 
 /** How the profile was chosen, for display and diagnostics. */
-export type SelectionOrigin = 'permission_profile' | 'default_permissions' | 'sandbox_mode' | 'implicit';
+export type SelectionOrigin = 'permission_profile' | 'default_permissions' | 'sandbox_mode' | 'requirements' | 'implicit';
 
 export interface SelectedProfile {
   /** Built-in id (`:read-only`, ...) or user profile name. Legacy modes map to built-in ids. */
@@ -56,7 +58,7 @@ function overrideLayers(config: LoadedConfig): ConfigLayer[] {
 }
 
 /** P11/P14: which syntax (and which selection) applies. */
-function chooseSyntax(config: LoadedConfig, sel: ProfileSelection): Choice {
+function chooseSyntax(config: LoadedConfig, sel: ProfileSelection, requirementsSelect: boolean): Choice {
   const overrides = overrideLayers(config);
   const cliSandboxMode = overrides.some((l) => hasOwn(l.table, 'sandbox_mode'));
   const cliDefaultPermissions = overrides.some((l) => hasOwn(l.table, 'default_permissions'));
@@ -82,7 +84,7 @@ function chooseSyntax(config: LoadedConfig, sel: ProfileSelection): Choice {
     return { syntax: 'profiles', id: getOwn(config.merged, 'default_permissions') as string, origin: 'default_permissions' };
   }
   if (decided === 'legacy' && mode !== undefined) return { syntax: 'legacy', mode };
-  if (isTable(getOwn(config.merged, 'permissions')) && Object.keys(getOwn(config.merged, 'permissions') as TomlTable).length > 0) {
+  if (!requirementsSelect && isTable(getOwn(config.merged, 'permissions')) && Object.keys(getOwn(config.merged, 'permissions') as TomlTable).length > 0) {
     throw new ConfigError(
       'config defines `[permissions]` profiles but does not set `default_permissions`; set `default_permissions = "<name>"` or pass `-P <name>`',
       { key: 'default_permissions', ...(sourceOf(config, ['permissions']) ?? {}) },
@@ -127,7 +129,7 @@ function legacyWorkspaceWrite(config: LoadedConfig): LegacyWorkspaceWrite {
 }
 
 function checkProfileId(id: string, config: LoadedConfig, origin: SelectionOrigin): void {
-  const what = origin === 'permission_profile' ? 'permission profile (-P)' : 'default_permissions';
+  const what = origin === 'permission_profile' ? 'permission profile (-P)' : origin === 'requirements' ? 'requirements.toml default_permissions' : 'default_permissions';
   if (id.length === 0) throw new ProfileError(`${what} must not be empty; use a built-in (${BUILTINS_SHOWN}) or a \`[permissions.<name>]\` profile`, id);
   if (id === LEGACY_PROFILE_ID_DANGER_NO_SANDBOX) {
     throw new ProfileError(`${what} \`${id}\` is not supported; the full-access built-in profile is \`${BUILTIN_DANGER_FULL_ACCESS}\``, id);
@@ -162,79 +164,137 @@ function withExtraWritableRoots(profile: PermissionProfile, roots: string[]): Pe
   return { ...profile, fileSystem: { ...profile.fileSystem, entries } };
 }
 
+interface Candidate {
+  id: string;
+  profile: PermissionProfile;
+  origin: SelectionOrigin;
+  legacyRoots: string[];
+  profileRoots: string[];
+  networkTable?: TomlTable;
+  usesSandboxWorkspaceWrite: boolean;
+  warnings: string[];
+}
+
+function candidateForId(config: LoadedConfig, id: string, origin: SelectionOrigin, cwd: string): Candidate {
+  checkProfileId(id, config, origin);
+  const base = { id, origin, legacyRoots: [], profileRoots: [], usesSandboxWorkspaceWrite: false };
+  if (isBuiltinProfileId(id)) return { ...base, profile: builtinProfile(id), warnings: [] };
+  const perms = getOwn(config.merged, 'permissions') as TomlTable;
+  let compiled;
+  try {
+    compiled = compileProfileTable(resolveProfileChain(perms, id), id, { homeDir: config.homeDir, platform: process.platform });
+  } catch (e) {
+    if (e instanceof ConfigError && e.path === undefined) {
+      throw new ConfigError(e.message, { ...(e.key !== undefined ? { key: e.key } : {}), ...(sourceOf(config, ['permissions', id]) ?? {}) });
+    }
+    throw e;
+  }
+  const profile: PermissionProfile = {
+    type: 'managed',
+    fileSystem:
+      compiled.globScanMaxDepth === undefined
+        ? { type: 'restricted', entries: compiled.entries }
+        : { type: 'restricted', entries: compiled.entries, globScanMaxDepth: compiled.globScanMaxDepth },
+    network: compiled.network,
+  };
+  const out: Candidate = { ...base, profile, profileRoots: compiled.workspaceRootKeys.map((k) => absolutize(k, cwd)), warnings: compiled.warnings };
+  if (compiled.networkTable !== undefined) out.networkTable = compiled.networkTable;
+  return out;
+}
+
+function candidateForLegacy(config: LoadedConfig, mode: SandboxMode): Candidate {
+  const base = { origin: 'sandbox_mode' as const, legacyRoots: [], profileRoots: [], usesSandboxWorkspaceWrite: false, warnings: [] };
+  switch (mode) {
+    case 'read-only':
+      return { ...base, id: BUILTIN_READ_ONLY, profile: readOnlyProfile() };
+    case 'danger-full-access':
+      return { ...base, id: BUILTIN_DANGER_FULL_ACCESS, profile: { type: 'disabled' } };
+    case 'workspace-write': {
+      const ww = legacyWorkspaceWrite(config);
+      const profile = workspaceWriteProfile({
+        extraWritableRoots: ww.writableRoots,
+        network: ww.network,
+        excludeTmpdirEnvVar: ww.excludeTmpdirEnvVar,
+        excludeSlashTmp: ww.excludeSlashTmp,
+      });
+      return { ...base, id: BUILTIN_WORKSPACE, profile, legacyRoots: ww.writableRoots, usesSandboxWorkspaceWrite: true };
+    }
+  }
+}
+
+/** P15: the allowlist's fallback id, validated against what the config defines. */
+function requirementsFallback(config: LoadedConfig, req: Requirements, allowed: Record<string, boolean>): string {
+  const isAllowed = (id: string): boolean => Object.hasOwn(allowed, id) && allowed[id] === true;
+  const perms = getOwn(config.merged, 'permissions');
+  for (const id of Object.keys(allowed)) {
+    const known = isBuiltinProfileId(id) || (!id.startsWith(':') && isTable(perms) && hasOwn(perms, id));
+    if (!known) {
+      const hint = id === LEGACY_PROFILE_ID_DANGER_NO_SANDBOX ? ` (the full-access built-in is \`${BUILTIN_DANGER_FULL_ACCESS}\`)` : '';
+      throw new ConfigError(`requirements.toml allowed_permission_profiles refers to undefined profile \`${id}\`${hint}`, {
+        path: req.source,
+        key: dottedKey(['allowed_permission_profiles', id]),
+      });
+    }
+  }
+  if (req.defaultPermissions !== undefined) {
+    if (!isAllowed(req.defaultPermissions)) {
+      throw new ConfigError(`requirements.toml default_permissions \`${req.defaultPermissions}\` is not allowed by allowed_permission_profiles`, {
+        path: req.source,
+        key: 'default_permissions',
+      });
+    }
+    return req.defaultPermissions;
+  }
+  if (isAllowed(BUILTIN_WORKSPACE) && isAllowed(BUILTIN_READ_ONLY)) return BUILTIN_WORKSPACE;
+  throw new ConfigError('requirements.toml default_permissions must be set unless allowed_permission_profiles allows both `:workspace` and `:read-only`', {
+    path: req.source,
+    key: 'default_permissions',
+  });
+}
+
+/** P15: requirement deny-read patterns become deny entries; unrestricted profiles become restricted. */
+function withRequiredDenies(profile: PermissionProfile, denyRead: string[], warnings: string[], source: string): PermissionProfile {
+  if (denyRead.length === 0) return profile;
+  const denies: FileSystemSandboxEntry[] = denyRead.map((d) =>
+    hasGlobChars(d) ? { path: { type: 'glob_pattern', pattern: d }, access: 'deny' } : { path: { type: 'path', path: normalizeAbsolute(d) }, access: 'deny' },
+  );
+  const rootWrite: FileSystemSandboxEntry = { path: { type: 'special', value: { kind: 'root' } }, access: 'write' };
+  if (profile.type === 'disabled') return { type: 'managed', fileSystem: { type: 'restricted', entries: [rootWrite, ...denies] }, network: 'enabled' };
+  if (profile.type === 'external') {
+    warnings.push(`${source}: filesystem.deny_read cannot be applied to an externally sandboxed profile; the external sandbox must enforce it`);
+    return profile;
+  }
+  if (profile.fileSystem.type === 'unrestricted') {
+    return { ...profile, fileSystem: { type: 'restricted', entries: [rootWrite, ...denies] } };
+  }
+  return { ...profile, fileSystem: { ...profile.fileSystem, entries: [...profile.fileSystem.entries, ...denies] } };
+}
+
 /** Picks the profile for this run and its workspace roots; throws ConfigError / ProfileError. */
 export function selectPermissionProfile(config: LoadedConfig, sel: ProfileSelection): SelectedProfile {
   if (!path.posix.isAbsolute(sel.cwd)) throw new ProfileError(`cwd \`${sel.cwd}\` must be an absolute path`);
   const cwd = absolutize(sel.cwd, '/');
   const extraRoots = (sel.additionalWritableRoots ?? []).map((r) => absolutize(expandHome(r, config.homeDir), cwd));
   const warnings = [...config.warnings];
-  const choice = chooseSyntax(config, sel);
-  let id: string;
-  let profile: PermissionProfile;
-  let origin: SelectionOrigin;
-  let legacyRoots: string[] = [];
-  let profileRoots: string[] = [];
-  let networkTable: TomlTable | undefined;
-  let usesSandboxWorkspaceWrite = false;
-
-  if (choice.syntax === 'profiles') {
-    checkProfileId(choice.id, config, choice.origin);
-    id = choice.id;
-    origin = choice.origin;
-    if (isBuiltinProfileId(id)) {
-      profile = builtinProfile(id);
-    } else {
-      const perms = getOwn(config.merged, 'permissions') as TomlTable;
-      let compiled;
-      try {
-        compiled = compileProfileTable(resolveProfileChain(perms, id), id, { homeDir: config.homeDir, platform: process.platform });
-      } catch (e) {
-        if (e instanceof ConfigError && e.path === undefined) {
-          throw new ConfigError(e.message, { ...(e.key !== undefined ? { key: e.key } : {}), ...(sourceOf(config, ['permissions', id]) ?? {}) });
-        }
-        throw e;
-      }
-      warnings.push(...compiled.warnings);
-      profile = {
-        type: 'managed',
-        fileSystem:
-          compiled.globScanMaxDepth === undefined
-            ? { type: 'restricted', entries: compiled.entries }
-            : { type: 'restricted', entries: compiled.entries, globScanMaxDepth: compiled.globScanMaxDepth },
-        network: compiled.network,
-      };
-      profileRoots = compiled.workspaceRootKeys.map((k) => absolutize(k, cwd));
-      networkTable = compiled.networkTable;
-    }
-  } else if (choice.syntax === 'legacy') {
-    origin = 'sandbox_mode';
-    switch (choice.mode) {
-      case 'read-only':
-        id = BUILTIN_READ_ONLY;
-        profile = readOnlyProfile();
-        break;
-      case 'danger-full-access':
-        id = BUILTIN_DANGER_FULL_ACCESS;
-        profile = { type: 'disabled' };
-        break;
-      case 'workspace-write': {
-        const ww = legacyWorkspaceWrite(config);
-        id = BUILTIN_WORKSPACE;
-        profile = workspaceWriteProfile({
-          extraWritableRoots: ww.writableRoots,
-          network: ww.network,
-          excludeTmpdirEnvVar: ww.excludeTmpdirEnvVar,
-          excludeSlashTmp: ww.excludeSlashTmp,
-        });
-        legacyRoots = ww.writableRoots;
-        usesSandboxWorkspaceWrite = true;
-        break;
-      }
-    }
-  } else {
-    origin = 'implicit';
-    id = BUILTIN_READ_ONLY;
-    profile = readOnlyProfile();
+  const req = config.requirements;
+  const allowed = req?.allowedPermissionProfiles;
+  const fallback = req !== undefined && allowed !== undefined ? requirementsFallback(config, req, allowed) : undefined;
+  const choice = chooseSyntax(config, sel, req?.defaultPermissions !== undefined);
+  let cand: Candidate;
+  if (choice.syntax === 'profiles') cand = candidateForId(config, choice.id, choice.origin, cwd);
+  else if (choice.syntax === 'legacy') cand = candidateForLegacy(config, choice.mode);
+  else if (req?.defaultPermissions !== undefined) cand = candidateForId(config, req.defaultPermissions, 'requirements', cwd);
+  else cand = { id: BUILTIN_READ_ONLY, profile: readOnlyProfile(), origin: 'implicit', legacyRoots: [], profileRoots: [], usesSandboxWorkspaceWrite: false, warnings: [] };
+  if (allowed !== undefined && fallback !== undefined && !(Object.hasOwn(allowed, cand.id) && allowed[cand.id] === true)) {
+    warnings.push(`Configured value for \`permission_profile\` is disallowed by requirements; falling back from \`${cand.id}\` to required value \`${fallback}\`.`);
+    cand = candidateForId(config, fallback, 'requirements', cwd);
+  }
+  warnings.push(...cand.warnings);
+  const { id, origin, legacyRoots, profileRoots, networkTable, usesSandboxWorkspaceWrite } = cand;
+  let profile = cand.profile;
+  if (req !== undefined) {
+    warnings.push(...req.warnings);
+    profile = withRequiredDenies(profile, req.denyRead, warnings, req.source);
   }
 
   if (!usesSandboxWorkspaceWrite && hasOwn(config.merged, 'sandbox_workspace_write')) {

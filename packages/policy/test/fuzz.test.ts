@@ -6,6 +6,7 @@ import {
   PolicyError,
   createAccessQuery,
   parseConfigText,
+  parseRequirementsText,
   permissionProfileFromJson,
   permissionProfileToJson,
   resolveSandboxPolicy,
@@ -159,6 +160,18 @@ const override = fc.oneof(
   { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
 );
 
+const requirementsText = fc
+  .record(
+    {
+      allowed_permission_profiles: fc.dictionary(fc.constantFrom(':read-only', ':workspace', ':danger-full-access', 'dev', 'nope'), fc.oneof(fc.boolean(), fc.constant<unknown>(1))),
+      default_permissions: fc.constantFrom<unknown>(':read-only', ':workspace', 'dev', '', 2),
+      filesystem: fc.record({ deny_read: fc.array(fc.constantFrom('/etc/shadow', '/home/*/.ssh/**', 'rel', ''), { maxLength: 2 }) }, { requiredKeys: [] }),
+      other: fc.boolean(),
+    },
+    { requiredKeys: [] },
+  )
+  .map((o) => toToml(o));
+
 test(`${RUNS.toLocaleString('en-US')} generated configs and -c overrides either resolve or fail with a PolicyError`, () => {
   let resolved = 0;
   let rejected = 0;
@@ -168,9 +181,11 @@ test(`${RUNS.toLocaleString('en-US')} generated configs and -c overrides either 
       fc.oneof(fc.constant<string[]>([]), fc.array(override, { maxLength: 3 })),
       fc.option(fc.constantFrom('dev', ':read-only', ':workspace', ':danger-full-access', ':danger-no-sandbox', 'nope', ''), { nil: undefined }),
       fc.constantFrom({}, { TMPDIR: '/var/tmp' }, { TMPDIR: 'rel' }),
-      (text, overrides, permissionProfile, env) => {
+      fc.oneof({ weight: 5, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: requirementsText }),
+      (text, overrides, permissionProfile, env, reqText) => {
         try {
-          const config = parseConfigText(text, 'fuzz.toml', { homeDir: '/home/u', overrides });
+          const requirements = reqText === undefined ? undefined : parseRequirementsText(reqText, 'requirements.toml');
+          const config = parseConfigText(text, 'fuzz.toml', { homeDir: '/home/u', overrides, ...(requirements !== undefined ? { requirements } : {}) });
           const sel = selectPermissionProfile(config, permissionProfile === undefined ? { cwd: '/w' } : { cwd: '/w', permissionProfile });
           const ctx = { cwd: '/w', workspaceRoots: sel.workspaceRoots, env };
           const policy = resolveSandboxPolicy(sel.profile, ctx);
