@@ -188,6 +188,8 @@ class FilesystemArgsBuilder {
   readonly syntheticTargets: SyntheticTarget[] = [];
   private readonly allowedWrite: string[];
   private readonly writeMounts: string[];
+  /** Read-only mounts made so far inside writable roots: nothing can be created below them. */
+  private readonly readOnlyMounts: string[] = [];
 
   constructor(
     roots: readonly MountedRoot[],
@@ -217,6 +219,13 @@ class FilesystemArgsBuilder {
     return null;
   }
 
+  /** True when `p` lies under a read-only mount we made, with no writable root rebound in between. */
+  private isUnderReadOnlyMount(p: string): boolean {
+    return this.readOnlyMounts.some(
+      (mount) => isWithin(p, mount) && !this.writeMounts.some((w) => isStrictlyWithin(w, mount) && isWithin(p, w)),
+    );
+  }
+
   private placeholderFile(target: string, preexisting: boolean): void {
     this.args.push('--ro-bind-data', this.emptyDataFd, target);
     this.syntheticTargets.push({ path: target, kind: 'file', preexisting });
@@ -224,6 +233,7 @@ class FilesystemArgsBuilder {
 
   private placeholderDir(target: string, preexisting: boolean): void {
     this.args.push('--perms', '555', '--tmpfs', target, '--remount-ro', target);
+    this.readOnlyMounts.push(target);
     this.syntheticTargets.push({ path: target, kind: 'dir', preexisting });
   }
 
@@ -245,7 +255,8 @@ class FilesystemArgsBuilder {
       return;
     }
     if (state.kind === 'missing') {
-      if (!this.isWritable(state.first)) return;
+      // Outside the writable roots, or below a read-only mount, the command cannot create it.
+      if (!this.isWritable(state.first) || this.isUnderReadOnlyMount(state.first)) return;
       if (PROTECTED_NAMES.has(path.posix.basename(state.first))) this.placeholderDir(state.first, false);
       else this.placeholderFile(state.first, false);
       return;
@@ -261,7 +272,9 @@ class FilesystemArgsBuilder {
       if (placeholder === 'dir') return this.placeholderDir(subpath, true);
       if (placeholder === 'file') return this.placeholderFile(subpath, true);
     }
+    if (this.isUnderReadOnlyMount(subpath)) return;
     this.args.push('--ro-bind', subpath, subpath);
+    this.readOnlyMounts.push(subpath);
   }
 
   /** L21: hide U (an empty, unreadable stand-in), keeping writable descendants reachable. */
@@ -273,7 +286,7 @@ class FilesystemArgsBuilder {
       return;
     }
     if (state.kind === 'missing') {
-      if (this.isWritable(state.first)) this.placeholderFile(state.first, false);
+      if (this.isWritable(state.first) && !this.isUnderReadOnlyMount(state.first)) this.placeholderFile(state.first, false);
       return;
     }
     if (state.danglingTarget !== undefined) {

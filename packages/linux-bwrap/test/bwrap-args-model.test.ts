@@ -13,7 +13,7 @@ import { buildSeccompProgram } from '../src/seccomp.js';
 
 const DIRS = ['a', 'a/c', 'a/c/e', 'a/d', 'b', 'b/c', 'b/d'];
 const FILES = ['f', ...DIRS.map((d) => `${d}/f`)];
-const MISSING = ['a/x', 'b/c/y', 'a/c/e/z'];
+const MISSING = ['a/x', 'b/c/y', 'a/c/e/z', 'a/.codex/k', 'b/.git/x/y'];
 const POOL = [...DIRS, ...FILES, ...MISSING];
 const META = ['.git', '.agents', '.codex'] as const;
 type Access = 'deny' | 'read' | 'write';
@@ -143,7 +143,16 @@ describe.each(bwrapBinaries())('%s enforces the model', (bwrap) => {
         const planned = plan.syntheticTargets.filter((s) => !s.preexisting).map((s) => s.path).sort();
         expect({ ...context, created }).toEqual({ ...context, created: planned });
       }),
-      { numRuns: 40 },
+      {
+        numRuns: 60,
+        // Layouts that once broke (or nearly broke) bwrap start-up; always checked first.
+        examples: [
+          [{ writable: ['a'], denied: ['a/.codex/k'], readOnly: [], protect: true, tmpfsRoot: false }],
+          [{ writable: ['a'], denied: ['a/c/e/z'], readOnly: ['a/c'], protect: false, tmpfsRoot: false }],
+          [{ writable: ['a', 'a/c/e'], denied: ['a/c'], readOnly: [], protect: true, tmpfsRoot: true }],
+          [{ writable: ['b/d/f', 'a/c/e'], denied: ['b', 'a'], readOnly: [], protect: true, tmpfsRoot: false }],
+        ],
+      },
     );
   });
 });

@@ -447,3 +447,24 @@ describe('WSL2 masks', () => {
     expect(plan.args.some((a) => a.startsWith('/run/WSL') || a.startsWith('/mnt/wslg'))).toBe(fs.existsSync('/run/WSL'));
   });
 });
+
+describe('nothing is created below a read-only mount', () => {
+  it('a missing deny path under a read-only carve-out or a protected placeholder adds nothing', () => {
+    tree({ 'repo/locked/sub/': null });
+    const plan = build(
+      policy({ writableRoots: [root('repo', ['repo/locked'], ['.codex'])], unreadableRoots: [t('repo/.codex/auth.json'), t('repo/locked/sub/new.key')] }),
+    );
+    expect(shown(plan)).toBe(
+      `${HEAD} --ro-bind / / --dev /dev --bind $T/repo $T/repo --ro-bind $T/repo/locked $T/repo/locked ${metaMasks('repo', ['.codex'])} ${TAIL_ISOLATED}`,
+    );
+    expect(targets(plan)).toEqual(['dir $T/repo/.codex']);
+  });
+
+  it('a writable root rebound below a read-only carve-out still gets its own placeholders', () => {
+    tree({ 'repo/locked/w/': null });
+    const plan = build(policy({ writableRoots: [root('repo', ['repo/locked'], []), root('repo/locked/w', [], ['.git'])] }));
+    expect(shown(plan)).toBe(
+      `${HEAD} --ro-bind / / --dev /dev --bind $T/repo $T/repo --ro-bind $T/repo/locked $T/repo/locked --bind $T/repo/locked/w $T/repo/locked/w ${metaMasks('repo/locked/w', ['.git'])} ${TAIL_ISOLATED}`,
+    );
+  });
+});
