@@ -195,10 +195,9 @@ class FilesystemArgsBuilder {
     roots: readonly MountedRoot[],
     private readonly masked: readonly string[],
     private readonly emptyDataFd: string,
-    fullDiskWrite: boolean,
   ) {
-    this.allowedWrite = fullDiskWrite ? ['/'] : [...new Set(roots.flatMap((root) => [root.logical, root.mount]))];
-    this.writeMounts = fullDiskWrite ? [] : roots.map((root) => root.mount);
+    this.allowedWrite = [...new Set(roots.flatMap((root) => [root.logical, root.mount]))];
+    this.writeMounts = roots.map((root) => root.mount);
   }
 
   isWritable(p: string): boolean {
@@ -338,7 +337,10 @@ class FilesystemArgsBuilder {
 /** Builds the filesystem arguments; throws BwrapArgsError when a rule cannot be enforced. */
 export function buildFilesystemArgs(input: FilesystemArgsInput): FilesystemArgs {
   const emptyDataFd = String(input.emptyDataFd);
-  const roots: MountedRoot[] = input.fullDiskWrite ? [] : mountedWritableRoots(input.writableRoots);
+  // Full-disk write is the writable root `/` with nothing carved out of it.
+  const roots: MountedRoot[] = input.fullDiskWrite
+    ? [{ logical: '/', mount: '/', source: { root: '/', readOnlySubpaths: [], protectedMetadataNames: [] } }]
+    : mountedWritableRoots(input.writableRoots);
   const remap = (p: string): string => remapUnderSymlinkedRoot(p, roots);
 
   // Every denied path, spelled where it will be mounted; drop those already hidden by a shallower
@@ -355,12 +357,13 @@ export function buildFilesystemArgs(input: FilesystemArgsInput): FilesystemArgs 
     );
   const masked = denied.filter((p) => !hiddenBy(p, denied, true));
 
-  const builder = new FilesystemArgsBuilder(roots, masked, emptyDataFd, input.fullDiskWrite);
+  const builder = new FilesystemArgsBuilder(roots, masked, emptyDataFd);
   const args = builder.args;
 
   // L15 base view.
   const readableRoots = input.readableRoots.map((p) => normalizeAbsolute(p, 'readable root'));
-  if (input.fullDiskWrite) {
+  if (writeMounts.includes('/')) {
+    // Binding `/` writable after `--dev /dev` would bring the host /dev back: bind first.
     args.push('--bind', '/', '/', '--dev', '/dev', '--bind-try', '/dev/shm', '/dev/shm');
   } else if (input.fullDiskRead || readableRoots.includes('/')) {
     args.push('--ro-bind', '/', '/', '--dev', '/dev');
@@ -399,7 +402,7 @@ export function buildFilesystemArgs(input: FilesystemArgsInput): FilesystemArgs 
   }
   for (const root of [...roots].sort((a, b) => depthOf(a.mount) - depthOf(b.mount))) {
     builder.reopenUnderMaskedAncestor(root.mount);
-    args.push('--bind', root.mount, root.mount);
+    if (root.mount !== '/') args.push('--bind', root.mount, root.mount);
     for (const subpath of sortByDepth(readOnlyByRoot.get(root) ?? [])) builder.readOnly(subpath);
     for (const p of masked) if (deepestRootOf(p) === root) builder.deny(p);
   }
@@ -439,9 +442,6 @@ function mountedWritableRoots(writableRoots: readonly WritableRoot[]): MountedRo
   const out: MountedRoot[] = [];
   for (const source of writableRoots) {
     const logical = normalizeAbsolute(source.root, 'writable root');
-    if (logical === '/') {
-      throw new BwrapArgsError('writable root / must be expressed as full-disk write in the resolved policy');
-    }
     if (statOrNull(logical) === null) continue;
     const mount = hasSymlinkComponent(logical) ? fs.realpathSync.native(logical) : logical;
     if (seen.has(mount)) continue;

@@ -104,6 +104,14 @@ function run(bwrap: string, p: ResolvedSandboxPolicy, script: string): { plan: B
   }
 }
 
+/** A /dev entry of the host that bwrap's minimal /dev does not have. */
+function hostOnlyDevice(): string {
+  const minimal = new Set(['null', 'zero', 'full', 'random', 'urandom', 'tty', 'console', 'pts', 'ptmx', 'shm', 'fd', 'stdin', 'stdout', 'stderr', 'core', 'mqueue', 'hugepages']);
+  const extra = fs.readdirSync('/dev').find((name) => !minimal.has(name));
+  if (extra === undefined) throw new Error('the host /dev has no entry beyond the minimal set; cannot tell the two apart');
+  return extra;
+}
+
 const expectedCreated = (plan: BwrapPlan): string[] =>
   plan.syntheticTargets.filter((s) => !s.preexisting).map((s) => `${s.kind} ${s.path}`);
 
@@ -164,6 +172,26 @@ describe.each(bwrapBinaries())('%s', (bwrap) => {
     expect(fs.readFileSync(t('keys/log/out.log'), 'utf8')).toBe('line\n');
     expect(fs.readFileSync(t('repo/secret.txt'), 'utf8')).toBe('SECRET');
     expect(result.created).toEqual([]);
+  });
+
+  it('writable / with carve-outs: writes anywhere, denied dir hidden, carve-out read-only, private /dev', () => {
+    tree({ 'home/.ssh/id': 'KEY', 'repo/.git/HEAD': 'ref' });
+    const slash: WritableRoot = { root: '/', readOnlySubpaths: [t('repo/.git')], protectedMetadataNames: [] };
+    const script = [
+      'exec 2>/dev/null',
+      `echo x > ${t('new-file')} || exit 10`,
+      `cat ${t('home/.ssh/id')} && exit 11`,
+      `echo hack > ${t('repo/.git/HEAD')} && exit 12`,
+      'echo > /dev/null || exit 13',
+      // --dev /dev gives a minimal /dev: a host-only device node is not there.
+      `test -e /dev/${hostOnlyDevice()} && exit 14`,
+      'exit 0',
+    ].join('\n');
+    const p = policy({ fullDiskRead: false, readableRoots: ['/'], writableRoots: [slash], unreadableRoots: [t('home/.ssh')] });
+    const result = run(bwrap, p, script);
+    expect([result.status, result.out]).toEqual([0, '']);
+    expect(fs.readFileSync(t('new-file'), 'utf8')).toBe('x\n');
+    expect(fs.readFileSync(t('repo/.git/HEAD'), 'utf8')).toBe('ref');
   });
 
   it('a missing nested writable root does not break startup', () => {

@@ -468,3 +468,20 @@ describe('nothing is created below a read-only mount', () => {
     );
   });
 });
+
+describe('writable root /', () => {
+  it('`:root = write` with carve-outs binds / first (keeping the private /dev) and masks under it', () => {
+    tree({ 'home/.ssh/id': 'k', 'repo/.git/HEAD': 'ref' });
+    const slash: WritableRoot = { root: '/', readOnlySubpaths: [t('repo/.git')], protectedMetadataNames: [] };
+    const plan = build(policy({ fullDiskRead: false, readableRoots: ['/'], writableRoots: [slash], unreadableRoots: [t('home/.ssh')] }));
+    expect(shown(plan)).toBe(
+      [
+        HEAD,
+        '--bind / / --dev /dev --bind-try /dev/shm /dev/shm',
+        '--ro-bind $T/repo/.git $T/repo/.git',
+        '--perms 000 --tmpfs $T/home/.ssh --remount-ro $T/home/.ssh',
+        TAIL_ISOLATED,
+      ].join(' '),
+    );
+  });
+});
