@@ -57,3 +57,4 @@ export {
   type PlatformSandboxOptions,
 } from './legacy.js';
 export { parseRequirementsText, loadRequirements, type Requirements } from './requirements.js';
+export { withRuntimeReadableRoots, runtimeRootForExecutable } from './runtime-roots.js';

@@ -26,6 +26,8 @@ export interface ResolveContext {
 }
 
 const ACCESS_RANK: Record<FileSystemAccessMode, number> = { read: 0, write: 1, deny: 2 };
+/** Lower is more restrictive: deny < read < write. */
+const ACCESS_RESTRICTIVENESS: Record<FileSystemAccessMode, number> = { deny: 0, read: 1, write: 2 };
 
 interface ResolvedEntry {
   path: string;
@@ -156,6 +158,22 @@ function hasFullDiskWrite(entries: FileSystemSandboxEntry[]): boolean {
     return !writeTargets.has(targetKey(e) as string);
   };
   return !entries.some(narrows);
+}
+
+/** Canonical spelling: the deepest existing ancestor resolved with realpath, the rest appended. */
+function canonicalSpelling(p: string): string {
+  const rest: string[] = [];
+  let cur = p;
+  for (;;) {
+    try {
+      const real = fs.realpathSync(cur);
+      return rest.length === 0 ? real : normalizeAbsolute(`${real}/${rest.reverse().join('/')}`);
+    } catch {
+      if (cur === '/') return p;
+      rest.push(path.posix.basename(cur));
+      cur = path.posix.dirname(cur);
+    }
+  }
 }
 
 /** Resolves a symlinked top-level component (`/var -> /private/var`); deeper symlinks stay logical. */
@@ -316,11 +334,23 @@ export function createAccessQuery(profile: PermissionProfile, ctx: ResolveContex
   const resolved = resolveEntries(profile.fileSystem.entries, ctx, cwd);
   const globMatch = compileGlobs(policy.unreadableGlobs);
   const entryAccess = (p: string): FileSystemAccessMode => rawAccess(resolved, absolutize(p, cwd));
+  // P24: a path is checked in its lexical spelling and, when it exists, its canonical one; the
+  // more restrictive answer wins (a symlink must not lead around a carve-out).
   const access = (input: string): FileSystemAccessMode => {
     const p = absolutize(input, cwd);
+    const a = lexicalAccess(p, resolved);
+    const canonical = canonicalSpelling(p);
+    if (canonical === p) return a;
+    const b = lexicalAccess(canonical, canonicalEntries());
+    return ACCESS_RESTRICTIVENESS[a] <= ACCESS_RESTRICTIVENESS[b] ? a : b;
+  };
+  // Entries in canonical spelling, for canonical queries (computed once, on first need).
+  let canon: ResolvedEntry[] | undefined;
+  const canonicalEntries = (): ResolvedEntry[] => (canon ??= resolved.map((r) => ({ ...r, path: canonicalSpelling(r.path) })));
+  const lexicalAccess = (p: string, entries: ResolvedEntry[]): FileSystemAccessMode => {
     // P24: a malformed deny glob denies every read (fail closed).
     if (globMatch === 'invalid' || globMatch(p)) return 'deny';
-    const base = rawAccess(resolved, p);
+    const base = rawAccess(entries, p);
     if (base !== 'write' || policy.fullDiskWrite) return base;
     // Writable roots carry their top-level alias resolved; compare in the same spelling.
     const pn = resolveTopLevelAlias(p);

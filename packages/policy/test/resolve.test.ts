@@ -359,3 +359,32 @@ describe('end to end: config -> selection -> resolution', () => {
     expect(r.readableRoots).toEqual(['/', '/w']);
   });
 });
+
+describe('P24: lexical and canonical spellings', () => {
+  test('a symlink into a denied directory is denied; into a read-only one is not writable', () => {
+    const secret = path.join(tmp, 'secret');
+    const ro = path.join(tmp, 'ro');
+    const work = path.join(tmp, 'work');
+    for (const d of [secret, ro, work]) fs.mkdirSync(d);
+    fs.symlinkSync(secret, path.join(work, 'to-secret'));
+    fs.symlinkSync(ro, path.join(work, 'to-ro'));
+    const prof = managed([root('read'), p(work, 'write'), p(secret, 'deny'), p(ro, 'read')]);
+    const q = createAccessQuery(prof, ctx);
+    expect(q.entryAccess(path.join(work, 'to-secret/k'))).toBe('write');
+    expect(q.access(path.join(work, 'to-secret/k'))).toBe('deny');
+    expect(q.access(path.join(work, 'to-ro/f'))).toBe('read');
+    expect(q.access(path.join(work, 'plain'))).toBe('write');
+  });
+
+  test('a workspace reached through a symlinked directory stays writable, metadata stays read-only', () => {
+    const real = path.join(tmp, 'real');
+    const alias = path.join(tmp, 'alias');
+    fs.mkdirSync(real);
+    fs.symlinkSync(real, alias);
+    const prof = managed([root('read'), ws('write')]);
+    const c = { ...ctx, cwd: alias };
+    expect(accessForPath(prof, c, path.join(alias, 'f'))).toBe('write');
+    expect(accessForPath(prof, c, path.join(real, 'f'))).toBe('write');
+    expect(accessForPath(prof, c, path.join(alias, '.git/config'))).toBe('read');
+  });
+});
