@@ -39,7 +39,12 @@ export function splitDenyGlob(pattern: string): DenyGlobSplit {
   }
   const lastSlash = pattern.lastIndexOf('/', firstMeta === pattern.length ? pattern.length - 1 : firstMeta);
   const root = path.posix.normalize(pattern.slice(0, lastSlash) || '/');
-  const glob = pattern.slice(lastSlash + 1);
+  const glob = pattern.slice(lastSlash + 1).replace(/\/{2,}/g, '/');
+  if (glob.split('/').some((segment) => segment === '.' || segment === '..')) {
+    throw new DenyGlobError(
+      `unreadable glob \`${pattern}\` has a . or .. segment after its first glob character; no file path can match it, write the pattern without them`,
+    );
+  }
   if (root === '/' || root === '' || glob === '') {
     throw new DenyGlobError(
       `unreadable glob \`${pattern}\` cannot be safely expanded; use a pattern with a non-root directory prefix`,
@@ -149,11 +154,21 @@ function scanWithRipgrep(rgPath: string, root: string, globs: readonly string[],
           reject(new DenyGlobError(`ripgrep unreadable glob scan failed for ${root}: ${stderrText || error.message}`));
           return;
         }
-        const hits = stdout
-          .toString('utf8')
-          .split('\0')
-          .filter((entry) => entry !== '')
-          .map((entry) => path.resolve(root, entry));
+        const hits: string[] = [];
+        let start = 0;
+        while (start < stdout.length) {
+          let end = stdout.indexOf(0, start);
+          if (end < 0) end = stdout.length;
+          if (end > start) {
+            const entry = decodeFileName(stdout.subarray(start, end));
+            if (entry === null) {
+              reject(nonUtf8Error(root, stdout.subarray(start, end)));
+              return;
+            }
+            hits.push(path.resolve(root, entry));
+          }
+          start = end + 1;
+        }
         resolve(hits);
       },
     );
@@ -169,18 +184,24 @@ function scanWithWalker(root: string, globs: readonly string[], maxDepth: number
   }
   const hits: string[] = [];
   const visit = (dir: string, relative: string, depth: number): void => {
-    let entries: fs.Dirent[];
+    let entries: fs.Dirent<Buffer>[];
     try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
+      entries = fs.readdirSync(dir, { withFileTypes: true, encoding: 'buffer' });
     } catch (error) {
       throw new DenyGlobError(`unreadable glob scan failed for ${root}: cannot list ${dir}: ${(error as Error).message}`);
     }
     for (const entry of entries) {
-      const childRelative = relative === '' ? entry.name : `${relative}/${entry.name}`;
-      const childPath = path.join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (maxDepth === undefined || depth < maxDepth) visit(childPath, childRelative, depth + 1);
-      } else if ((entry.isFile() || entry.isSymbolicLink()) && matches(childRelative)) {
+      const name = decodeFileName(entry.name);
+      const lossyName = name ?? entry.name.toString('utf8');
+      const childRelative = relative === '' ? lossyName : `${relative}/${lossyName}`;
+      const childPath = path.join(dir, lossyName);
+      const descend = entry.isDirectory() && (maxDepth === undefined || depth < maxDepth);
+      const hit = !entry.isDirectory() && (entry.isFile() || entry.isSymbolicLink()) && matches(childRelative);
+      // A name that is not UTF-8 cannot be passed to bwrap: refuse rather than leave it unmasked.
+      if (name === null && (descend || hit)) throw nonUtf8Error(root, Buffer.concat([Buffer.from(`${dir}/`), entry.name]));
+      if (descend) {
+        visit(childPath, childRelative, depth + 1);
+      } else if (hit) {
         hits.push(childPath);
         if (hits.length > MAX_GLOB_MATCHES_PER_ROOT) return;
       }
@@ -188,6 +209,18 @@ function scanWithWalker(root: string, globs: readonly string[], maxDepth: number
   };
   visit(root, '', 1);
   return hits;
+}
+
+/** The name as a string, or null when its bytes are not valid UTF-8 (it would not round-trip). */
+function decodeFileName(bytes: Buffer): string | null {
+  const text = bytes.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(bytes) ? text : null;
+}
+
+function nonUtf8Error(root: string, bytes: Buffer): DenyGlobError {
+  return new DenyGlobError(
+    `unreadable glob scan for ${root} found a path that is not valid UTF-8 (${JSON.stringify(bytes.toString('latin1'))}); it cannot be masked, rename it`,
+  );
 }
 
 function isDirectory(p: string): boolean {

@@ -50,6 +50,12 @@ describe('splitDenyGlob', () => {
     );
   });
 
+  it('rejects . and .. after the first glob character, collapses repeated slashes', () => {
+    expect(() => splitDenyGlob('/w/*/../secret')).toThrow(/has a \. or \.\. segment/);
+    expect(() => splitDenyGlob('/w/**/./x')).toThrow(DenyGlobError);
+    expect(splitDenyGlob('/w/**//*.env')).toEqual({ root: '/w', glob: '**/*.env' });
+  });
+
   it('rejects relative patterns', () => {
     expect(() => splitDenyGlob('**/*.env')).toThrow(/is not absolute/);
   });
@@ -155,6 +161,14 @@ describe.each(BACKENDS)('expandDenyGlobs with %s', (backend, rg) => {
     );
     fs.rmSync(path.join(big, 'f0.key'));
     expect(await expandDenyGlobs([`${big}/*.key`], { rgPath: rg })).toHaveLength(MAX_GLOB_MATCHES_PER_ROOT);
+  });
+
+  it('refuses a matching name that is not UTF-8 (it could not be masked)', async () => {
+    const odd = makeTree({ 'ok.key': '' });
+    fs.writeFileSync(Buffer.concat([Buffer.from(`${odd}/bad-`), Buffer.from([0xff, 0xfe]), Buffer.from('.key')]), '');
+    await expect(expandDenyGlobs([`${odd}/*.key`], { rgPath: rg })).rejects.toThrow(/not valid UTF-8/);
+    // Not matching: no reason to refuse.
+    expect(await expandDenyGlobs([`${odd}/ok.*`], { rgPath: rg })).toEqual([path.join(odd, 'ok.key')]);
   });
 
   it('rejects root-prefix patterns before scanning anything', async () => {
