@@ -26,8 +26,6 @@ export interface ResolveContext {
 }
 
 const ACCESS_RANK: Record<FileSystemAccessMode, number> = { read: 0, write: 1, deny: 2 };
-/** Lower is more restrictive: deny < read < write. */
-const ACCESS_RESTRICTIVENESS: Record<FileSystemAccessMode, number> = { deny: 0, read: 1, write: 2 };
 
 interface ResolvedEntry {
   path: string;
@@ -334,20 +332,27 @@ export function createAccessQuery(profile: PermissionProfile, ctx: ResolveContex
   const resolved = resolveEntries(profile.fileSystem.entries, ctx, cwd);
   const globMatch = compileGlobs(policy.unreadableGlobs);
   const entryAccess = (p: string): FileSystemAccessMode => rawAccess(resolved, absolutize(p, cwd));
-  // P24: a path is checked in its lexical spelling and, when it exists, its canonical one; the
-  // more restrictive answer wins (a symlink must not lead around a carve-out).
+  // P24: a path is checked in its lexical spelling against the entries as written, and in its
+  // canonical spelling against canonicalised entries and roots (what the mounts will really
+  // cover). A deny in either spelling wins; otherwise the canonical answer is the truth.
+  let canon: { entries: ResolvedEntry[]; roots: WritableRoot[] } | undefined;
+  const canonical = (): { entries: ResolvedEntry[]; roots: WritableRoot[] } =>
+    (canon ??= {
+      entries: resolved.map((r) => ({ ...r, path: canonicalSpelling(r.path) })),
+      roots: policy.writableRoots.map((w) => ({
+        root: canonicalSpelling(w.root),
+        readOnlySubpaths: w.readOnlySubpaths.map(canonicalSpelling),
+        protectedMetadataNames: w.protectedMetadataNames,
+      })),
+    });
   const access = (input: string): FileSystemAccessMode => {
     const p = absolutize(input, cwd);
-    const a = lexicalAccess(p, resolved);
-    const canonical = canonicalSpelling(p);
-    if (canonical === p) return a;
-    const b = lexicalAccess(canonical, canonicalEntries());
-    return ACCESS_RESTRICTIVENESS[a] <= ACCESS_RESTRICTIVENESS[b] ? a : b;
+    const lexical = accessIn(p, resolved, policy.writableRoots);
+    if (lexical === 'deny') return 'deny';
+    const c = canonical();
+    return accessIn(canonicalSpelling(p), c.entries, c.roots);
   };
-  // Entries in canonical spelling, for canonical queries (computed once, on first need).
-  let canon: ResolvedEntry[] | undefined;
-  const canonicalEntries = (): ResolvedEntry[] => (canon ??= resolved.map((r) => ({ ...r, path: canonicalSpelling(r.path) })));
-  const lexicalAccess = (p: string, entries: ResolvedEntry[]): FileSystemAccessMode => {
+  const accessIn = (p: string, entries: ResolvedEntry[], roots: WritableRoot[]): FileSystemAccessMode => {
     // P24: a malformed deny glob denies every read (fail closed).
     if (globMatch === 'invalid' || globMatch(p)) return 'deny';
     const base = rawAccess(entries, p);
@@ -355,14 +360,15 @@ export function createAccessQuery(profile: PermissionProfile, ctx: ResolveContex
     // Writable roots carry their top-level alias resolved; compare in the same spelling.
     const pn = resolveTopLevelAlias(p);
     let root: WritableRoot | undefined;
-    for (const w of policy.writableRoots) {
-      if (isPathPrefix(w.root, pn) && (root === undefined || depthOf(w.root) > depthOf(root.root))) root = w;
+    for (const w of roots) {
+      if ((isPathPrefix(w.root, pn) || isPathPrefix(w.root, p)) && (root === undefined || depthOf(w.root) > depthOf(root.root))) root = w;
     }
     if (root === undefined) return base;
     const rootDepth = depthOf(root.root);
-    const allReadOnly = policy.writableRoots.flatMap((w) => w.readOnlySubpaths);
+    const allReadOnly = roots.flatMap((w) => w.readOnlySubpaths);
     if (allReadOnly.some((s) => (isPathPrefix(s, p) || isPathPrefix(s, pn)) && depthOf(s) > rootDepth)) return 'read';
-    const first = pn === root.root ? undefined : pn.slice(root.root === '/' ? 1 : root.root.length + 1).split('/')[0];
+    const q = isPathPrefix(root.root, p) ? p : pn;
+    const first = q === root.root ? undefined : q.slice(root.root === '/' ? 1 : root.root.length + 1).split('/')[0];
     if (first !== undefined && (root.protectedMetadataNames as readonly string[]).includes(first)) return 'read';
     return base;
   };
