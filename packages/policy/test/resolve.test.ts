@@ -388,3 +388,15 @@ describe('P24: lexical and canonical spellings', () => {
     expect(accessForPath(prof, c, path.join(alias, '.git/config'))).toBe('read');
   });
 });
+
+describe('Appendix A3 (policy side): :root=read, /b=deny, /b/a=write', () => {
+  test('restricted branch with / readable, /b unreadable, /b/a writable with all metadata names protected', () => {
+    const b = path.join(tmp, 'b');
+    fs.mkdirSync(path.join(b, 'a'), { recursive: true });
+    const r = resolveSandboxPolicy(managed([root('read'), p(b, 'deny'), p(path.join(b, 'a'), 'write')]), ctx);
+    expect(r.fullDiskRead).toBe(false);
+    expect(r.readableRoots).toEqual(['/', path.join(b, 'a')]);
+    expect(r.unreadableRoots).toEqual([b]);
+    expect(r.writableRoots).toEqual([{ root: path.join(b, 'a'), readOnlySubpaths: [], protectedMetadataNames: ['.git', '.agents', '.codex'] }]);
+  });
+});
