@@ -8,6 +8,9 @@ const repoRoot = process.env.CODEX_REPO_ROOT || path.resolve(__dirname, '..', '.
 
 module.exports = {
   testEnvironment: 'node',
+  // A hang guard, not a performance assertion: end-to-end tests share two cores with the rest of
+  // the suite under Bazel, and a slow run must not read as a failure.
+  testTimeout: 120000,
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   transform: { '\\.ts$': path.join(__dirname, 'esbuild-transform.cjs') },
   moduleFileExtensions: ['ts', 'js', 'cjs', 'json'],
