@@ -58,3 +58,4 @@ export {
 } from './legacy.js';
 export { parseRequirementsText, loadRequirements, type Requirements } from './requirements.js';
 export { withRuntimeReadableRoots, runtimeRootForExecutable } from './runtime-roots.js';
+export { normalizeAdditionalPermissions, mergeAdditionalPermissions, type AdditionalPermissions } from './additional.js';

@@ -175,7 +175,7 @@ function canonicalSpelling(p: string): string {
 }
 
 /** Resolves a symlinked top-level component (`/var -> /private/var`); deeper symlinks stay logical. */
-function resolveTopLevelAlias(p: string): string {
+export function resolveTopLevelAlias(p: string): string {
   const parts = p.split('/');
   const top = parts[1];
   if (top === undefined || top.length === 0) return p;
