@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import {
   COMMAND_PATH,
   createFixture,
+  killLeftoverDrivers,
   makeWorkspace,
   PROBE_PRELUDE,
   readOnlyPolicy,
@@ -24,6 +25,7 @@ let fixture: Fixture;
 beforeAll(() => {
   fixture = createFixture();
 });
+afterEach(() => killLeftoverDrivers());
 afterAll(() => fixture.dispose());
 
 function lines(text: string): string[] {

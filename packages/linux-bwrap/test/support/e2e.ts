@@ -55,6 +55,13 @@ export function createFixture(): Fixture {
 }
 
 let workspaceCounter = 0;
+const liveDrivers = new Set<ChildProcess>();
+
+/** SIGKILLs front ends a failed test left running (their sandboxes die with them). */
+export function killLeftoverDrivers(): void {
+  for (const child of liveDrivers) child.kill('SIGKILL');
+  liveDrivers.clear();
+}
 
 /** A fresh workspace owned by the variant's user, populated with `files` (relative path -> content). */
 export function makeWorkspace(variant: Variant, files: Record<string, string> = {}): string {
@@ -146,6 +153,8 @@ export function startDriver(
     env: { PATH: COMMAND_PATH, HOME: variant.home, TMPDIR: path.join(variant.home, 'tmp'), LANG: 'C' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  liveDrivers.add(child);
+  child.on('exit', () => liveDrivers.delete(child));
   let out = '';
   let err = '';
   const waiters: Array<{ text: string; resolve: () => void }> = [];

@@ -1,0 +1,129 @@
+// End to end: process lifecycle of a sandboxed run. Signals sent to the front end reach the
+// command's traps; SIGKILL of the front end leaves no sandboxed process and the next run removes
+// its placeholders; concurrent runs on one workspace keep each other's protection.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import {
+  createFixture,
+  killLeftoverDrivers,
+  makeWorkspace,
+  pidsWithCmdline,
+  runDriver,
+  startDriver,
+  waitUntil,
+  workspacePolicy,
+  type Fixture,
+  type Variant,
+} from './support/e2e.js';
+
+jest.setTimeout(60_000);
+
+let fixture: Fixture;
+beforeAll(() => {
+  fixture = createFixture();
+});
+afterEach(() => killLeftoverDrivers());
+afterAll(() => fixture.dispose());
+
+const VARIANT_NAMES = ['system-bwrap as root', 'codex-bwrap as root', 'system-bwrap as nobody', 'codex-bwrap as nobody'];
+
+let uniqueCounter = 0;
+/** A `sleep` argument no other process on the machine uses, so the test can find it in /proc. */
+function uniqueSleep(): string {
+  uniqueCounter += 1;
+  return `1000.${process.pid}${uniqueCounter}`;
+}
+
+describe.each(VARIANT_NAMES)('%s', (variantName) => {
+  let variant: Variant;
+  beforeAll(() => {
+    const found = fixture.variants.find((v) => v.name === variantName);
+    if (found === undefined) throw new Error(`no variant ${variantName}`);
+    variant = found;
+  });
+
+  it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)('%s sent to the front end runs the command\'s trap', async (signal) => {
+    const ws = makeWorkspace(variant);
+    const trapName = signal.slice(3);
+    const run = startDriver(fixture, variant, {
+      policy: workspacePolicy(ws),
+      command: ['sh', '-c', `trap 'echo trapped-${trapName}; exit 7' ${trapName}; echo ready; while :; do sleep 0.05; done`],
+      commandCwd: ws,
+    });
+    await run.waitFor('ready');
+    run.child.kill(signal);
+    expect(await run.exited).toBe(7);
+    expect(run.stdout()).toBe(`ready\ntrapped-${trapName}\n`);
+  });
+
+  it('SIGKILL of the front end leaves no sandboxed process; the next run removes its placeholders', async () => {
+    const ws = makeWorkspace(variant, { 'file.txt': 'x' });
+    const marker = uniqueSleep();
+    const run = startDriver(fixture, variant, {
+      policy: workspacePolicy(ws),
+      command: ['sh', '-c', `echo ready; sleep ${marker}; echo not-killed`],
+      commandCwd: ws,
+    });
+    await run.waitFor('ready');
+    await waitUntil(() => pidsWithCmdline(marker).length > 0, 'the sandboxed sleep to start');
+    // The placeholders for the missing metadata directories exist on the host while it runs.
+    expect(fs.existsSync(path.join(ws, '.codex'))).toBe(true);
+    run.child.kill('SIGKILL');
+    expect(await run.exited).toBe(137);
+    await waitUntil(() => pidsWithCmdline(marker).length === 0, 'every sandboxed process to be gone');
+    expect(run.stdout()).toBe('ready\n');
+    // Nobody cleaned up: the killed run's placeholders are still there...
+    expect(fs.readdirSync(ws).sort()).toEqual(['.agents', '.codex', '.git', 'file.txt']);
+    // ...until the next run (any workspace) sweeps the registry.
+    const other = makeWorkspace(variant);
+    const next = await runDriver(fixture, variant, { policy: workspacePolicy(other), command: ['true'], commandCwd: other });
+    expect(next.code).toBe(0);
+    expect(fs.readdirSync(ws)).toEqual(['file.txt']);
+    expect(fs.readdirSync(other)).toEqual([]);
+  });
+
+  it('a run finishing early does not remove the protection of a concurrent run on the same workspace', async () => {
+    const ws = makeWorkspace(variant);
+    const go = path.join(variant.home, `go-${process.pid}-${uniqueSleep()}`);
+    const slow = startDriver(fixture, variant, {
+      policy: workspacePolicy(ws),
+      command: [
+        'sh',
+        '-c',
+        `echo ready; while [ ! -e ${go} ]; do sleep 0.02; done; ` +
+          `if mkdir .codex 2>/dev/null || touch .codex/x 2>/dev/null || mkdir .git 2>/dev/null; then echo CREATED; else echo BLOCKED; fi; ` +
+          `echo ok > plain.txt && echo wrote-plain`,
+      ],
+      commandCwd: ws,
+    });
+    await slow.waitFor('ready');
+    const fast = await runDriver(fixture, variant, { policy: workspacePolicy(ws), command: ['true'], commandCwd: ws });
+    expect(fast.code).toBe(0);
+    // The slow run still owns the placeholders, so the fast one left them in place.
+    expect(fs.existsSync(path.join(ws, '.codex'))).toBe(true);
+    fs.writeFileSync(go, '');
+    expect(await slow.exited).toBe(0);
+    expect(slow.stdout()).toBe('ready\nBLOCKED\nwrote-plain\n');
+    expect(fs.readdirSync(ws)).toEqual(['plain.txt']);
+  });
+
+  it('two runs started together on one workspace both succeed and leave nothing behind', async () => {
+    const ws = makeWorkspace(variant);
+    const results = await Promise.all(
+      [1, 2].map((n) =>
+        runDriver(fixture, variant, {
+          policy: workspacePolicy(ws),
+          command: ['sh', '-c', `echo run-${n} > out-${n}.txt; touch .codex/x 2>/dev/null && echo CREATED || echo BLOCKED`],
+          commandCwd: ws,
+        }),
+      ),
+    );
+    expect(results.map((r) => [r.code, r.stdout])).toEqual([
+      [0, 'BLOCKED\n'],
+      [0, 'BLOCKED\n'],
+    ]);
+    expect(fs.readdirSync(ws).sort()).toEqual(['out-1.txt', 'out-2.txt']);
+  });
+});
