@@ -169,6 +169,12 @@ function compileScoped(k: string, table: TomlTable, keySegs: string[], ctx: Comp
     if (!isDescendantSubpath(s)) {
       throw new ConfigError(`filesystem subpath \`${s}\` must be a descendant path without \`.\` or \`..\` components`, { key: subKey });
     }
+    if (isSpecial && specialKind === undefined) {
+      // Unknown specials are kept verbatim for round-tripping and ignored (with a warning).
+      st.entries.push({ path: { type: 'special', value: { kind: 'unknown', path: k, subpath: s } }, access });
+      st.warnings.push(unknownSpecialWarning(k, s));
+      continue;
+    }
     if (specialKind !== undefined && specialKind !== 'workspace_roots') {
       throw new ConfigError(`filesystem path \`${k}\` does not support nested entries; only \`.\` (the path itself) is allowed`, { key: subKey });
     }
@@ -184,9 +190,6 @@ function compileScoped(k: string, table: TomlTable, keySegs: string[], ctx: Comp
     const normSub = sub.split('/').filter((c) => c.length > 0).join('/');
     if (specialKind === 'workspace_roots') {
       st.entries.push({ path: { type: 'special', value: { kind: 'workspace_roots', subpath: normSub } }, access });
-    } else if (isSpecial) {
-      st.entries.push({ path: { type: 'special', value: { kind: 'unknown', path: k, subpath: normSub } }, access });
-      st.warnings.push(unknownSpecialWarning(k, s));
     } else {
       st.entries.push({ path: { type: 'path', path: normalizeAbsolute(`${base as string}/${normSub}`) }, access });
     }

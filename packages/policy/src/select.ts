@@ -304,6 +304,14 @@ export function selectPermissionProfile(config: LoadedConfig, sel: ProfileSelect
     );
   }
 
+  const perms = getOwn(config.merged, 'permissions');
+  if (origin === 'sandbox_mode' && isTable(perms) && Object.keys(perms).length > 0) {
+    const src = sourceOf(config, ['sandbox_mode'])?.path ?? 'config';
+    warnings.push(
+      `${src}: \`sandbox_mode\` selects the legacy permissions \`${id}\`; the \`[permissions]\` profiles are not used unless \`default_permissions\` or \`-P\` selects one`,
+    );
+  }
+
   profile = withExtraWritableRoots(profile, extraRoots);
   const workspaceRoots = dedupe([cwd, ...extraRoots, ...legacyRoots, ...profileRoots]);
   const out: SelectedProfile = { id, profile, workspaceRoots, warnings, origin };

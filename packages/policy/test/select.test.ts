@@ -184,7 +184,9 @@ describe('P10: names and required selection', () => {
   test('... unless -P selects or sandbox_mode is legacy syntax', () => {
     const t = '[permissions.p.filesystem]\n":root" = "write"\n';
     expect(select(t, { permissionProfile: 'p' }).id).toBe('p');
-    expect(select(`sandbox_mode = "read-only"\n${t}`).id).toBe(BUILTIN_READ_ONLY);
+    const legacy = select(`sandbox_mode = "read-only"\n${t}`);
+    expect(legacy.id).toBe(BUILTIN_READ_ONLY);
+    expect(legacy.warnings.some((w) => w.includes('`[permissions]` profiles are not used'))).toBe(true);
   });
 });
 
