@@ -540,7 +540,7 @@ function spawnAndWait(
     child.on('close', (code, signal) => {
       target.finish();
       stopForwarding();
-      if (spawnError !== undefined && code === null && signal === null) {
+      if (spawnError !== undefined && child.pid === undefined) {
         reject(new BwrapSpawnError(`cannot start bubblewrap ${prepared.launcher.path}: ${spawnError.message}`));
         return;
       }
@@ -583,7 +583,7 @@ function runDirect(req: UnsandboxedRunRequest, forwardSignals: boolean): Promise
     });
     child.on('close', (code, signal) => {
       stopForwarding();
-      if (spawnError !== undefined && code === null && signal === null) {
+      if (spawnError !== undefined && child.pid === undefined) {
         // What a shell reports: 127 for a missing command, 126 when it cannot be executed.
         process.stderr.write(`codex sandbox: ${program}: ${spawnError.message}\n`);
         resolve(spawnError.code === 'ENOENT' ? 127 : 126);
