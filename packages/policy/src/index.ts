@@ -45,6 +45,7 @@ export {
   permissionProfileToJson,
   permissionProfileFromJson,
   type SandboxRequest,
+  type JsonValue,
 } from './wire.js';
 export {
   toLegacySandboxPolicy,

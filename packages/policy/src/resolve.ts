@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { WORKSPACE_ROOTS_GLOB_PREFIX } from './compile.js';
+import { PolicyError } from './errors.js';
 import { absolutize, depthOf, isPathPrefix, isStrictlyUnder, joinSubpath, normalizeAbsolute } from './paths.js';
 import {
   PROTECTED_METADATA_NAMES,
@@ -252,6 +253,7 @@ function writableRootsOf(resolved: ResolvedEntry[], cwd: string): WritableRoot[]
 
 /** Derives everything a backend enforces. Reads the fs for existence/symlinks/.git files only. */
 export function resolveSandboxPolicy(profile: PermissionProfile, ctx: ResolveContext): ResolvedSandboxPolicy {
+  if (!ctx.cwd.startsWith('/')) throw new PolicyError(`policy cwd \`${ctx.cwd}\` must be an absolute path`);
   const cwd = absolutize(ctx.cwd, '/');
   if (profile.type !== 'managed' || profile.fileSystem.type === 'unrestricted') {
     const kind = profile.type === 'external' ? 'external-sandbox' : 'unrestricted';

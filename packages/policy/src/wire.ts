@@ -217,31 +217,31 @@ function validateRequest(req: SandboxRequest): void {
 // ---------------------------------------------------------------------------------------------
 // JSON (snake_case, tagged on `type`; `none` accepted as `deny` on input)
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
 
-function specialToJson(v: FileSystemSpecialPath): Json {
+function specialToJson(v: FileSystemSpecialPath): JsonValue {
   if (v.kind === 'workspace_roots') return v.subpath === undefined ? { kind: v.kind } : { kind: v.kind, subpath: v.subpath };
   if (v.kind === 'unknown') return v.subpath === undefined ? { kind: v.kind, path: v.path } : { kind: v.kind, path: v.path, subpath: v.subpath };
   return { kind: v.kind };
 }
 
-function pathToJson(p: FileSystemPath): Json {
+function pathToJson(p: FileSystemPath): JsonValue {
   if (p.type === 'path') return { type: 'path', path: p.path };
   if (p.type === 'glob_pattern') return { type: 'glob_pattern', pattern: p.pattern };
   return { type: 'special', value: specialToJson(p.value) };
 }
 
-function entryToJson(e: FileSystemSandboxEntry): Json {
-  const out: { [k: string]: Json } = { path: pathToJson(e.path), access: e.access };
+function entryToJson(e: FileSystemSandboxEntry): JsonValue {
+  const out: { [k: string]: JsonValue } = { path: pathToJson(e.path), access: e.access };
   if (e.missingPathBehavior === 'skip') out['missing_path_behavior'] = 'skip';
   return out;
 }
 
 /** The `--permission-profile` JSON form. Does not validate; use permissionProfileFromJson to check. */
-export function permissionProfileToJson(p: PermissionProfile): Json {
+export function permissionProfileToJson(p: PermissionProfile): JsonValue {
   if (p.type === 'disabled') return { type: 'disabled' };
   if (p.type === 'external') return { type: 'external', network: p.network };
-  const fsJson: { [k: string]: Json } =
+  const fsJson: { [k: string]: JsonValue } =
     p.fileSystem.type === 'unrestricted' ? { type: 'unrestricted' } : { type: 'restricted', entries: p.fileSystem.entries.map(entryToJson) };
   if (p.fileSystem.type === 'restricted' && p.fileSystem.globScanMaxDepth !== undefined) fsJson['glob_scan_max_depth'] = p.fileSystem.globScanMaxDepth;
   return { type: 'managed', file_system: fsJson, network: p.network };
@@ -389,7 +389,7 @@ export function permissionProfileFromJson(v: unknown): PermissionProfile {
   throw new WireError(`permission profile type must be "managed", "disabled" or "external", got ${JSON.stringify(type) ?? String(type)}`);
 }
 
-export function sandboxRequestToJson(req: SandboxRequest): Json {
+export function sandboxRequestToJson(req: SandboxRequest): JsonValue {
   validateRequest(req);
   return { profile: permissionProfileToJson(req.profile), cwd: req.cwd, command_cwd: req.commandCwd, workspace_roots: [...req.workspaceRoots] };
 }

@@ -400,3 +400,7 @@ describe('Appendix A3 (policy side): :root=read, /b=deny, /b/a=write', () => {
     expect(r.writableRoots).toEqual([{ root: path.join(b, 'a'), readOnlySubpaths: [], protectedMetadataNames: ['.git', '.agents', '.codex'] }]);
   });
 });
+
+test('a relative policy cwd is a PolicyError', () => {
+  expect(() => resolveSandboxPolicy(builtinProfile(':read-only'), { cwd: 'rel', workspaceRoots: [], env: {} })).toThrow('policy cwd `rel` must be an absolute path');
+});
