@@ -152,6 +152,34 @@ function validateRequest(req: Pick<SandboxRunRequest, 'command' | 'commandCwd'>)
   }
 }
 
+/**
+ * Whether `program` can be found the way execvp inside the sandbox would look for it. The sandbox
+ * sees a subset of the host's files, so a program missing on the host is missing inside too.
+ */
+export function programExistsOnHost(program: string, pathEnv: string | undefined, cwd: string): boolean {
+  const exists = (candidate: string): boolean => {
+    try {
+      return fs.statSync(candidate).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (program.includes('/')) return exists(path.resolve(cwd, program));
+  // execvp's default search path when PATH is unset.
+  const dirs = (pathEnv ?? '/bin:/usr/bin').split(':');
+  return dirs.some((dir) => exists(path.resolve(cwd, dir === '' ? '.' : dir, program)));
+}
+
+/** What a shell prints and returns for a command it cannot find. */
+function reportCommandNotFound(program: string, stdio: SandboxRunRequest['stdio']): number {
+  const slots = stdioSlots(stdio);
+  const message = `codex sandbox: ${program}: command not found\n`;
+  const stderr = slots[2];
+  if (stderr === 'inherit') process.stderr.write(message);
+  else if (typeof stderr === 'number') fs.writeSync(stderr, message);
+  return 127;
+}
+
 function writableDirs(policy: ResolvedSandboxPolicy, commandCwd: string): string[] {
   return [policy.cwd, commandCwd, ...policy.writableRoots.map((root) => root.root)];
 }
@@ -463,6 +491,11 @@ class LinuxSandboxImpl implements LinuxSandbox {
     // Placeholders of killed runs go first, so this run plans against the real state of the tree.
     const network = req.network ?? defaultNetwork(req.policy);
     if (!runsUnsandboxed(req.policy, network)) this.registry.sweep();
+    validateRequest(req);
+    const program = req.command[0];
+    if (program !== undefined && !programExistsOnHost(program, req.env['PATH'], req.commandCwd)) {
+      return { exitCode: reportCommandNotFound(program, req.stdio), warnings: [] };
+    }
     const prepared = await this.prepare(req, false);
     if (!('args' in prepared)) {
       const result = await runDirect(req, this.options.forwardSignals ?? true);

@@ -5,6 +5,7 @@ export {
   assignDataDescriptors,
   createLinuxSandbox,
   planSandboxedRun,
+  programExistsOnHost,
   runSandboxed,
   runsUnsandboxed,
   runUnsandboxed,

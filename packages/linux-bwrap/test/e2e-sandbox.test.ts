@@ -241,6 +241,9 @@ describe.each(VARIANT_NAMES)('%s', (variantName) => {
       codes.push((await runDriver(fixture, variant, { policy, command: ['sh', '-c', script], commandCwd: ws })).code);
     }
     expect(codes).toEqual([3, 143, 137, 0]);
+    const missing = await runDriver(fixture, variant, { policy, command: ['no-such-command-e2e'], commandCwd: ws });
+    expect(missing.code).toBe(127);
+    expect(missing.stderr).toBe('codex sandbox: no-such-command-e2e: command not found\n');
   });
 
   it('SIGPIPE has its default disposition in the command', async () => {
