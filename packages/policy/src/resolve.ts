@@ -199,7 +199,7 @@ function gitdirTarget(root: string): string | undefined {
   }
   for (const line of text.split('\n')) {
     const colon = line.indexOf(':');
-    if (colon < 0 || line.slice(0, colon).trim() !== 'gitdir') continue;
+    if (colon < 0 || line.slice(0, colon) !== 'gitdir') continue;
     const value = line.slice(colon + 1).trim();
     if (value.length === 0) return undefined;
     const target = absolutize(value, root);
