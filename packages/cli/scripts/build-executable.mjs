@@ -42,6 +42,12 @@ function parseArgs(argv) {
   return values;
 }
 
+// Flags for the front end's own short-lived Node process (measured with bench/run.sh; see
+// bench/README.md): no V8 worker threads; --lite-mode skips the optimizing tiers, whose compiler
+// zones otherwise add ~4 MB of peak RSS to a workspace-write run for no speed gain in a run this
+// short; --no-expose-wasm because lite mode turns Wasm off anyway (and warns unless told).
+const NODE_FLAGS = ['--v8-pool-size=0', '--lite-mode', '--no-expose-wasm'];
+
 // Line 2 is run by sh and seen by JS as the string ":" followed by a comment. `${V+x}` tells unset
 // from empty, so an empty-but-set variable is restored as empty.
 const LAUNCHER = [
@@ -49,7 +55,7 @@ const LAUNCHER = [
   '":" //; ' +
     'if [ -n "${NODE_EXTRA_CA_CERTS+x}" ]; then CODEX_SANDBOX_STASHED_NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export CODEX_SANDBOX_STASHED_NODE_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; fi; ' +
     'if [ -n "${NODE_OPTIONS+x}" ]; then CODEX_SANDBOX_STASHED_NODE_OPTIONS=$NODE_OPTIONS; export CODEX_SANDBOX_STASHED_NODE_OPTIONS; unset NODE_OPTIONS; fi; ' +
-    'CODEX_SANDBOX_ARG0=$0 CODEX_SANDBOX_LAUNCHER=1 exec node --v8-pool-size=0 "$0" "$@"',
+    `CODEX_SANDBOX_ARG0=$0 CODEX_SANDBOX_LAUNCHER=1 exec node ${NODE_FLAGS.join(' ')} "$0" "$@"`,
   '',
 ].join('\n');
 
