@@ -2,14 +2,16 @@
 // package and its dependencies are user-facing (their message says what was wrong and what is
 // allowed; no stack), anything else is an internal error printed as one line plus a hint.
 // Must NOT decide policy or retry anything.
-import { PolicyError } from '@codex-sandbox/policy';
 import type { DiagnosticSink } from './diagnostics.js';
 import { CliError, UsageError } from './errors.js';
 
 export const DEBUG_VARIABLE = 'CODEX_SANDBOX_DEBUG';
 
-/** Base classes whose messages are written for users. Registered by the modules that load them. */
-const userFacingErrorClasses: Array<abstract new (...args: never[]) => Error> = [CliError, PolicyError];
+/**
+ * Base classes whose messages are written for users. The modules that load a dependency register its
+ * base class, so this module imports none of them (`--version` and usage errors stay cheap).
+ */
+const userFacingErrorClasses: Array<abstract new (...args: never[]) => Error> = [CliError];
 
 export function registerUserFacingErrors(...classes: Array<abstract new (...args: never[]) => Error>): void {
   userFacingErrorClasses.push(...classes);

@@ -3,7 +3,6 @@
 import { parseCommandLine, sandboxUsage } from './cli-args.js';
 import { createDiagnosticSink } from './diagnostics.js';
 import { reportError } from './report-error.js';
-import { createSandbox } from './sandbox.js';
 
 export interface CliIo {
   writeOut: (text: string) => void;
@@ -24,6 +23,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return 0;
     }
     const { args } = parsed;
+    // Loaded only now: help, version and usage errors never pay for config, policy and backend code.
+    const { createSandbox } = await import('./sandbox.js');
     const sandbox = createSandbox({
       ...(args.permissionProfile !== undefined ? { permissionProfile: args.permissionProfile } : {}),
       ...(args.profile !== undefined ? { profile: args.profile } : {}),

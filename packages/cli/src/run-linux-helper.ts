@@ -2,14 +2,16 @@
 // parse the profile JSON with the policy package, and run the command through the Linux backend with
 // the caller's environment and cwd passed through unchanged. Must NOT read config files.
 import * as path from 'node:path';
-import { permissionProfileFromJson, resolveSandboxPolicy } from '@codex-sandbox/policy';
+import { PolicyError, permissionProfileFromJson, resolveSandboxPolicy } from '@codex-sandbox/policy';
 import { createDiagnosticSink } from './diagnostics.js';
 import { LINUX_HELPER_USAGE, parseLinuxHelperArgs } from './linux-helper-args.js';
-import { reportError } from './report-error.js';
+import { registerUserFacingErrors, reportError } from './report-error.js';
 import { resolveCommand } from './command-resolution.js';
 import { openLinuxBackend } from './linux-backend.js';
 import { BackendNotImplementedError, UnsupportedPlatformError, UsageError } from './errors.js';
 import { selectBackend } from './backend.js';
+
+registerUserFacingErrors(PolicyError);
 
 export const HELPER_PROGRAM_NAME = 'codex-linux-sandbox';
 

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
+  PolicyError,
   createAccessQuery,
   defaultCodexHome,
   loadConfig,
@@ -21,6 +22,9 @@ import { resolveCommand } from './command-resolution.js';
 import { BackendNotImplementedError, CliError, UnsupportedPlatformError, UsageError } from './errors.js';
 import { formatExplanation } from './explain.js';
 import { openLinuxBackend, type LinuxBackend } from './linux-backend.js';
+import { registerUserFacingErrors } from './report-error.js';
+
+registerUserFacingErrors(PolicyError);
 
 export type Env = Record<string, string | undefined>;
 export type StdioChoice = 'inherit' | 'ignore';

@@ -2,6 +2,8 @@ import { ConfigError } from '@codex-sandbox/policy';
 import { createDiagnosticSink } from '../src/diagnostics.js';
 import { CommandNotFoundError, UsageError } from '../src/errors.js';
 import { reportError } from '../src/report-error.js';
+// Loading the sandbox module registers the policy package's errors as user-facing.
+import '../src/sandbox.js';
 
 function report(error: unknown, env: Record<string, string> = {}) {
   let err = '';
