@@ -57,7 +57,10 @@ export interface SandboxRunResult {
 export interface SandboxPlan {
   /** `bwrap`: run argv under bubblewrap; `direct`: the policy restricts nothing, argv is the command. */
   mode: 'bwrap' | 'direct';
-  /** The complete command line (program first). For bwrap runs the descriptors are those of a real run. */
+  /**
+   * The complete command line, program first. For bwrap runs the descriptor numbers (3 seccomp,
+   * 4 status, 5.. empty data) are those a real run passes; a bundled bwrap is shown by its path.
+   */
   argv: string[];
   launcher?: { kind: LauncherChoice['kind']; path: string };
   seccompMode: 'none' | SeccompMode;
@@ -472,7 +475,8 @@ class LinuxSandboxImpl implements LinuxSandbox {
       bwrapPlan.seccompMode === 'none' ? undefined : buildSeccompProgram(bwrapPlan.seccompMode, process.arch);
     const plan: SandboxPlan = {
       mode: 'bwrap',
-      argv: [launcher.exec.file, ...args],
+      // The binary's path, also for a bundled one (executed through /proc/self/fd/N at run time).
+      argv: [launcher.path, ...args],
       launcher: { kind: launcher.kind, path: launcher.path },
       seccompMode: bwrapPlan.seccompMode,
       mountProc: checks.mountProc,
