@@ -5,12 +5,13 @@
 # and workspace-write. Also the in-process API's per-command cost and each front end's peak RSS.
 #
 #   bench/run.sh [path/to/built/codex]        (default: build one with the repo's build script)
-#   env: RUNS (default 40), WARMUP (default 5), PEER_VERSION (default: latest), RSS_RUNS (default 7)
+#   env: RUNS per round (default 15), ROUNDS (default 3), WARMUP (default 5), RSS_RUNS (default 7),
+#        INPROCESS_RUNS (default 100), PEER_VERSION (default: latest)
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/codex-sandbox-bench"
-runs="${RUNS:-40}"
+runs="${RUNS:-15}"
 warmup="${WARMUP:-5}"
 rss_runs="${RSS_RUNS:-7}"
 mkdir -p "$cache"
@@ -60,9 +61,14 @@ export TMPDIR="$peer_tmp"
 results="$cache/results"
 rm -rf "$results" && mkdir -p "$results"
 
-hf() { # name, command...
-  local name="$1"; shift
-  hyperfine -N --warmup "$warmup" --runs "$runs" --export-json "$results/$name.json" "$@" >/dev/null
+# Each hyperfine call times the commands being compared together, and the rounds alternate their
+# order, so drift in machine load hits both sides alike. Runs are pooled across rounds.
+rounds="${ROUNDS:-3}"
+hf() { # file, then name/command pairs
+  local file="$1"; shift
+  local args=()
+  while [ "$#" -gt 0 ]; do args+=(-n "$1" "$2"); shift 2; done
+  hyperfine -N --warmup "$warmup" --runs "$runs" --export-json "$results/$file.json" "${args[@]}" >/dev/null
 }
 
 echo "bench: sanity checks" >&2
@@ -71,13 +77,20 @@ CODEX_HOME="$ours_home" "$ours" sandbox -P :workspace -- true
 CODEX_HOME="$peer_home" "$peer" sandbox -- true
 CODEX_HOME="$peer_home" "$peer" sandbox -c sandbox_mode=workspace-write -- true
 
-echo "bench: timing (hyperfine -N, $warmup warmups, $runs runs each)" >&2
-hf bare-bwrap "$bwrap --ro-bind / / --unshare-all -- true"
-hf ours-read-only "env CODEX_HOME=$ours_home $ours sandbox -- true"
-hf peer-read-only "env CODEX_HOME=$peer_home TMPDIR=$peer_tmp $peer sandbox -- true"
-hf ours-workspace "env CODEX_HOME=$ours_home $ours sandbox -P :workspace -- true"
-hf peer-workspace "env CODEX_HOME=$peer_home TMPDIR=$peer_tmp $peer sandbox -c sandbox_mode=workspace-write -- true"
-hf node-baseline "node -e 0"
+ours_ro="env CODEX_HOME=$ours_home $ours sandbox -- true"
+peer_ro="env CODEX_HOME=$peer_home TMPDIR=$peer_tmp $peer sandbox -- true"
+ours_ws="env CODEX_HOME=$ours_home $ours sandbox -P :workspace -- true"
+peer_ws="env CODEX_HOME=$peer_home TMPDIR=$peer_tmp $peer sandbox -c sandbox_mode=workspace-write -- true"
+echo "bench: timing ($rounds rounds; hyperfine -N, $warmup warmups, $runs runs per command per round)" >&2
+for round in $(seq "$rounds"); do
+  if [ $((round % 2)) -eq 1 ]; then
+    hf "round$round-a" ours-read-only "$ours_ro" peer-read-only "$peer_ro" bare-bwrap "$bwrap --ro-bind / / --unshare-all -- true"
+    hf "round$round-b" ours-workspace "$ours_ws" peer-workspace "$peer_ws" node-baseline "node -e 0"
+  else
+    hf "round$round-a" bare-bwrap "$bwrap --ro-bind / / --unshare-all -- true" peer-read-only "$peer_ro" ours-read-only "$ours_ro"
+    hf "round$round-b" node-baseline "node -e 0" peer-workspace "$peer_ws" ours-workspace "$ours_ws"
+  fi
+done
 
 echo "bench: in-process API" >&2
 node "$repo/bench/inprocess.mjs" --repo "$repo" --cache "$cache" --bwrap "$bwrap" --work "$work" >"$results/inprocess.json"

@@ -1,5 +1,5 @@
 // Prints the benchmark table (markdown) from bench/run.sh's results directory.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [dir, peerVersion = 'unknown'] = process.argv.slice(2);
@@ -9,9 +9,17 @@ function median(values) {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
+// Pools every run of a named command across all hyperfine result files (rounds).
+const pooled = new Map();
+for (const file of readdirSync(dir).filter((f) => f.endsWith('.json') && f.startsWith('round'))) {
+  for (const r of JSON.parse(readFileSync(join(dir, file), 'utf8')).results) {
+    pooled.set(r.command, [...(pooled.get(r.command) ?? []), ...r.times]);
+  }
+}
 function hf(name) {
-  const r = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')).results[0];
-  return { median: ms(r.median), runs: r.times.length };
+  const times = pooled.get(name);
+  if (times === undefined) throw new Error(`no timing results for ${name}`);
+  return { median: ms(median(times)), runs: times.length };
 }
 function rss(name) {
   const values = readFileSync(join(dir, `${name}.rss`), 'utf8').split('\n').filter(Boolean).map(Number);
@@ -21,7 +29,7 @@ const f = (x) => x.toFixed(1);
 const bare = hf('bare-bwrap');
 const node = hf('node-baseline');
 const lines = [];
-lines.push(`Peer: @openai/codex ${peerVersion}. Medians of ${bare.runs} runs (hyperfine -N).`, '');
+lines.push(`Peer: @openai/codex ${peerVersion}. Medians of ${bare.runs} runs per command (hyperfine -N, rounds pooled).`, '');
 lines.push('| `-- true` under | this CLI (ms) | Codex CLI (ms) | ours / Codex | target |');
 lines.push('|---|---:|---:|---:|---|');
 for (const mode of ['read-only', 'workspace']) {
