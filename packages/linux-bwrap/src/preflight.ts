@@ -98,11 +98,13 @@ export async function checkUserNamespaces(launcher: LauncherChoice, cache: Probe
   return !failed;
 }
 
-/** Pure (2.6): does this preflight stderr say the host refuses to mount a fresh /proc? */
+/**
+ * Pure (2.6): does this preflight stderr say the host refuses to mount a fresh /proc? bubblewrap
+ * 0.8 names the target `/newroot/proc`, 0.12 names it `/proc`.
+ */
 export function isProcMountRefusal(stderr: string): boolean {
   return (
-    stderr.includes("Can't mount proc") &&
-    stderr.includes('/newroot/proc') &&
+    /Can't mount proc on (?:\/newroot)?\/proc\b/.test(stderr) &&
     ['Invalid argument', 'Operation not permitted', 'Permission denied'].some((reason) => stderr.includes(reason))
   );
 }

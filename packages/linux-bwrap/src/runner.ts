@@ -173,13 +173,16 @@ export function programExistsOnHost(program: string, pathEnv: string | undefined
   return dirs.some((dir) => exists(path.resolve(cwd, dir === '' ? '.' : dir, program)));
 }
 
-/** What a shell prints and returns for a command it cannot find. */
-function reportCommandNotFound(program: string, stdio: SandboxRunRequest['stdio']): number {
-  const slots = stdioSlots(stdio);
-  const message = `codex sandbox: ${program}: command not found\n`;
-  const stderr = slots[2];
+/** Writes a front-end message where the command's stderr would go (nowhere for ignore / pipe). */
+function writeToCommandStderr(message: string, stdio: SandboxRunRequest['stdio']): void {
+  const stderr = stdioSlots(stdio)[2];
   if (stderr === 'inherit') process.stderr.write(message);
   else if (typeof stderr === 'number') fs.writeSync(stderr, message);
+}
+
+/** What a shell prints and returns for a command it cannot find. */
+function reportCommandNotFound(program: string, stdio: SandboxRunRequest['stdio']): number {
+  writeToCommandStderr(`codex sandbox: ${program}: command not found\n`, stdio);
   return 127;
 }
 
@@ -622,7 +625,7 @@ function runDirect(req: UnsandboxedRunRequest, forwardSignals: boolean): Promise
       stopForwarding();
       if (spawnError !== undefined && child.pid === undefined) {
         // What a shell reports: 127 for a missing command, 126 when it cannot be executed.
-        process.stderr.write(`codex sandbox: ${program}: ${spawnError.message}\n`);
+        writeToCommandStderr(`codex sandbox: ${program}: ${spawnError.message}\n`, req.stdio);
         resolve(spawnError.code === 'ENOENT' ? 127 : 126);
         return;
       }

@@ -136,7 +136,9 @@ describe('host facts from the cache', () => {
     ["bwrap: Can't mount proc on /newroot/proc: Operation not permitted", true],
     ["bwrap: Can't mount proc on /newroot/proc: Invalid argument", true],
     ["bwrap: Can't mount proc on /newroot/proc: Permission denied", true],
+    ["bwrap: Can't mount proc on /proc: Operation not permitted", true],
     ["bwrap: Can't mount proc on /newroot/proc: No such device", false],
+    ["bwrap: Can't mount proc on /newroot/procfoo: Operation not permitted", false],
     ['bwrap: execvp true: No such file or directory', false],
   ])('isProcMountRefusal(%j) = %s', (stderr, expected) => {
     expect(isProcMountRefusal(stderr)).toBe(expected);

@@ -126,6 +126,8 @@ export interface DriverOptions {
   stdin?: string;
   /** Run through `script -qc` so the command gets a terminal. */
   tty?: boolean;
+  /** Runs (as root) before switching user: it must end by exec'ing "$@". */
+  prefix?: string[];
 }
 
 /** Starts the bundled front end for `variant` with a spec (launcher, cache and tmp dir filled in). */
@@ -146,6 +148,7 @@ export function startDriver(
   fs.writeFileSync(specFile, JSON.stringify(full), { mode: 0o644 });
   let argv = [process.execPath, fixture.entry, specFile];
   if (variant.uid !== 0) argv = ['setpriv', `--reuid=${variant.uid}`, `--regid=${variant.uid}`, '--clear-groups', '--', ...argv];
+  if (options.prefix !== undefined) argv = [...options.prefix, ...argv];
   if (options.tty === true) argv = ['script', '-qec', argv.map((a) => `'${a}'`).join(' '), '/dev/null'];
   const [program, ...args] = argv as [string, ...string[]];
   const child = spawn(program, args, {

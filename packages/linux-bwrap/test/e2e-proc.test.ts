@@ -1,0 +1,44 @@
+// End to end: the /proc preflight on a host that refuses a fresh procfs. A private mount namespace
+// with something mounted over a /proc subdirectory makes the kernel refuse `mount -t proc` from a
+// user namespace (mount_too_revealing), which is what locked-down containers look like.
+
+import * as path from 'node:path';
+
+import { createFixture, killLeftoverDrivers, makeWorkspace, runDriver, workspacePolicy, type Fixture, type Variant } from './support/e2e.js';
+
+jest.setTimeout(60_000);
+
+let fixture: Fixture;
+beforeAll(() => {
+  fixture = createFixture();
+});
+afterEach(() => killLeftoverDrivers());
+afterAll(() => fixture.dispose());
+
+/** Runs the front end in a private mount namespace whose /proc has an overmounted subdirectory. */
+const PROC_REFUSING_HOST = ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs none /proc/irq && exec "$@"', 'sh'];
+
+const PROBE = 'if test -e /proc/1; then echo proc-visible; else echo proc-hidden; fi';
+
+describe.each(['system-bwrap as root', 'codex-bwrap as root', 'system-bwrap as nobody', 'codex-bwrap as nobody'])('%s', (variantName) => {
+  let variant: Variant;
+  beforeAll(() => {
+    const found = fixture.variants.find((v) => v.name === variantName);
+    if (found === undefined) throw new Error(`no variant ${variantName}`);
+    variant = found;
+  });
+
+  it('retries without a fresh /proc where the host refuses one, hides the host /proc, and caches that', async () => {
+    const ws = makeWorkspace(variant);
+    const cacheDir = path.join(variant.home, `proc-cache-${path.basename(ws)}`);
+    const spec = { policy: workspacePolicy(ws), command: ['sh', '-c', PROBE], commandCwd: ws, cacheDir };
+    const refused = await runDriver(fixture, variant, spec, { prefix: PROC_REFUSING_HOST });
+    expect([refused.code, refused.stdout, refused.stderr]).toEqual([0, 'proc-hidden\n', '']);
+    // Cached: a second run in the same environment gets the same result.
+    const again = await runDriver(fixture, variant, spec, { prefix: PROC_REFUSING_HOST });
+    expect([again.code, again.stdout]).toEqual([0, 'proc-hidden\n']);
+    // Where the host allows it (and nothing is cached), the command gets a fresh /proc.
+    const normal = await runDriver(fixture, variant, { ...spec, cacheDir: null });
+    expect([normal.code, normal.stdout]).toEqual([0, 'proc-visible\n']);
+  });
+});
