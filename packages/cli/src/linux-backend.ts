@@ -3,6 +3,7 @@
 // Must NOT build bwrap arguments or choose launchers itself (linux-bwrap does).
 import { BundledBwrapError } from '@codex-sandbox/bundled-bwrap';
 import { createLinuxSandbox, LinuxSandboxError, type SandboxPlan as BackendPlan } from '@codex-sandbox/linux-bwrap';
+import type { ChildProcess } from 'node:child_process';
 import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
 import { registerUserFacingErrors } from './report-error.js';
 
@@ -13,7 +14,9 @@ export interface BackendRequest {
   command: string[];
   cwd: string;
   env: Record<string, string | undefined>;
-  stdio?: 'inherit' | 'ignore';
+  stdio?: 'inherit' | 'ignore' | 'pipe';
+  /** Called once the process is spawned (reads piped streams). */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 export interface PlannedLaunch {
@@ -49,6 +52,7 @@ export function openLinuxBackend(options: OpenLinuxBackendOptions): LinuxBackend
     commandCwd: request.cwd,
     env: request.env,
     stdio: request.stdio ?? 'inherit',
+    ...(request.onSpawn !== undefined ? { onSpawn: request.onSpawn } : {}),
   });
   return {
     async plan(request) {

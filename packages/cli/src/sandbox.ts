@@ -27,7 +27,8 @@ import { registerUserFacingErrors } from './report-error.js';
 registerUserFacingErrors(PolicyError);
 
 export type Env = Record<string, string | undefined>;
-export type StdioChoice = 'inherit' | 'ignore';
+/** `pipe`: stdin is empty and closed; stdout and stderr are collected into the result. */
+export type StdioChoice = 'inherit' | 'ignore' | 'pipe';
 
 export interface CreateSandboxOptions {
   /** `-P`: a built-in id (`:read-only`, `:workspace`, `:danger-full-access`) or a `[permissions]` name. */
@@ -55,11 +56,16 @@ export interface RunOptions {
   env?: Env;
   /** The command's stdin/stdout/stderr; default 'inherit'. */
   stdio?: StdioChoice;
+  /** Data written to the command's stdin (only with stdio 'pipe'). */
+  input?: string | Buffer;
 }
 
 export interface RunResult {
   /** The command's exit code; 128+N when it died from signal N. */
   exitCode: number;
+  /** Collected output, with stdio 'pipe' only. */
+  stdout?: Buffer;
+  stderr?: Buffer;
 }
 
 export interface SandboxPlan {
@@ -198,19 +204,36 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     },
     async run(command, runOptions = {}) {
       const prepared = prepare(command, runOptions);
-      return linux().run({
-        policy,
-        command: prepared.command,
-        cwd: prepared.commandCwd,
-        env: prepared.commandEnv,
-        stdio: runOptions.stdio ?? 'inherit',
+      const stdio = runOptions.stdio ?? 'inherit';
+      const request = { policy, command: prepared.command, cwd: prepared.commandCwd, env: prepared.commandEnv, stdio };
+      if (stdio !== 'pipe') return linux().run(request);
+      let collected: Promise<[Buffer, Buffer]> = Promise.resolve([Buffer.alloc(0), Buffer.alloc(0)]);
+      const result = await linux().run({
+        ...request,
+        onSpawn(child) {
+          child.stdin?.end(runOptions.input ?? '');
+          collected = Promise.all([collect(child.stdout), collect(child.stderr)]);
+        },
       });
+      const [stdout, stderr] = await collected;
+      return { exitCode: result.exitCode, stdout, stderr };
     },
     dispose() {
       backend?.dispose();
       backend = undefined;
     },
   };
+}
+
+/** Reads a stream to its end; output streams close when the sandboxed process tree exits. */
+function collect(stream: NodeJS.ReadableStream | null): Promise<Buffer> {
+  if (stream === null) return Promise.resolve(Buffer.alloc(0));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer | string) => chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
 }
 
 function describeAccess(mode: FileSystemAccessMode): string {

@@ -56,6 +56,20 @@ test('per-run cwd and env; plan() shows the command line without running', async
   }
 });
 
+test("stdio 'pipe' collects output and feeds input", async () => {
+  const sandbox = createSandbox({ cwd: ws.work, env: env() });
+  try {
+    const result = await sandbox.run(['sh', '-c', 'cat; echo err >&2; exit 4'], { stdio: 'pipe', input: 'hello\n' });
+    expect(result.exitCode).toBe(4);
+    expect(result.stdout?.toString()).toBe('hello\n');
+    expect(result.stderr?.toString()).toBe('err\n');
+    const big = await sandbox.run(['sh', '-c', 'head -c 1000000 /dev/zero'], { stdio: 'pipe' });
+    expect(big.stdout?.length).toBe(1000000);
+  } finally {
+    sandbox.dispose();
+  }
+});
+
 test('config errors surface from createSandbox as typed errors', () => {
   fs.writeFileSync(path.join(ws.codexHome, 'config.toml'), 'sandbox_mode = 3\n');
   expect(() => createSandbox({ cwd: ws.work, env: env() })).toThrow(/sandbox_mode/);
