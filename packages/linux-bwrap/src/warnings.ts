@@ -30,6 +30,8 @@ export const USER_NAMESPACE_FAILURE_MARKERS = [
   'loopback: Failed RTM_NEWLINK',
   'setting up uid map: Permission denied',
   'No permissions to create a new namespace',
+  // Debian's bubblewrap words it without the article.
+  'No permissions to create new namespace',
 ] as const;
 
 /** Pure: does this stderr of a failed probe show one of the known user-namespace failures? */

@@ -150,6 +150,8 @@ describe('host facts from the cache', () => {
     [run({ stderr: 'bwrap: loopback: Failed RTM_NEWLINK: Operation not permitted' }), true],
     [run({ stderr: 'bwrap: setting up uid map: Permission denied' }), true],
     [run({ stderr: 'bwrap: No permissions to create a new namespace, likely because the kernel does not allow non-privileged user namespaces.' }), true],
+    [run({ stderr: 'bwrap: No permissions to create new namespace, likely because the kernel does not allow non-privileged user namespaces. See <https://deb.li/bubblewrap>' }), true],
+    [run({ stderr: 'bwrap: Creating new namespace failed: nesting depth or /proc/sys/user/max_*_namespaces exceeded (ENOSPC)' }), false],
     [run({ stderr: 'bwrap: Unknown option --argv0' }), false],
     [run({ exitCode: 0, stderr: 'bwrap: setting up uid map: Permission denied' }), false],
     [run({ exitCode: null, timedOut: true, stderr: 'bwrap: setting up uid map: Permission denied' }), false],

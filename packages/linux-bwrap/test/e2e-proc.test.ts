@@ -2,7 +2,10 @@
 // with something mounted over a /proc subdirectory makes the kernel refuse `mount -t proc` from a
 // user namespace (mount_too_revealing), which is what locked-down containers look like.
 
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+
+import { USER_NAMESPACE_WARNING } from '../src/warnings.js';
 
 import { createFixture, killLeftoverDrivers, makeWorkspace, runDriver, workspacePolicy, type Fixture, type Variant } from './support/e2e.js';
 
@@ -40,5 +43,31 @@ describe.each(['system-bwrap as root', 'codex-bwrap as root', 'system-bwrap as n
     // Where the host allows it (and nothing is cached), the command gets a fresh /proc.
     const normal = await runDriver(fixture, variant, { ...spec, cacheDir: null });
     expect([normal.code, normal.stdout]).toEqual([0, 'proc-visible\n']);
+  });
+});
+
+describe.each(['system-bwrap as root', 'codex-bwrap as nobody'])('%s without user namespaces', (variantName) => {
+  let variant: Variant;
+  beforeAll(() => {
+    const found = fixture.variants.find((v) => v.name === variantName);
+    if (found === undefined) throw new Error(`no variant ${variantName}`);
+    variant = found;
+  });
+
+  it('warns that bubblewrap needs user namespaces, and the run fails closed', async () => {
+    const ws = makeWorkspace(variant);
+    const cacheDir = path.join(variant.home, `userns-cache-${path.basename(ws)}`);
+    // A user namespace without any id mapping: creating another one is refused, as on hosts that
+    // disable unprivileged user namespaces.
+    const result = await runDriver(
+      fixture,
+      variant,
+      { policy: workspacePolicy(ws), command: ['touch', 'ran'], commandCwd: ws, cacheDir },
+      { innerPrefix: ['unshare', '--user'] },
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`WARNING: ${USER_NAMESPACE_WARNING}`);
+    expect(result.stderr).toMatch(/No permissions to create (a )?new namespace/);
+    expect(fs.readdirSync(ws)).toEqual([]);
   });
 });

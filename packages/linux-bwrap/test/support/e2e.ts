@@ -128,6 +128,8 @@ export interface DriverOptions {
   tty?: boolean;
   /** Runs (as root) before switching user: it must end by exec'ing "$@". */
   prefix?: string[];
+  /** Runs as the variant's user, right before the front end. */
+  innerPrefix?: string[];
 }
 
 /** Starts the bundled front end for `variant` with a spec (launcher, cache and tmp dir filled in). */
@@ -146,7 +148,7 @@ export function startDriver(
     tmpDir: path.join(variant.home, 'tmp'),
   };
   fs.writeFileSync(specFile, JSON.stringify(full), { mode: 0o644 });
-  let argv = [process.execPath, fixture.entry, specFile];
+  let argv = [...(options.innerPrefix ?? []), process.execPath, fixture.entry, specFile];
   if (variant.uid !== 0) argv = ['setpriv', `--reuid=${variant.uid}`, `--regid=${variant.uid}`, '--clear-groups', '--', ...argv];
   if (options.prefix !== undefined) argv = [...options.prefix, ...argv];
   if (options.tty === true) argv = ['script', '-qec', argv.map((a) => `'${a}'`).join(' '), '/dev/null'];
