@@ -73,6 +73,38 @@ async function loadEsbuild(explicit, nodeModules) {
   return createRequire(import.meta.url)('esbuild');
 }
 
+// Built-in modules the bundle imports at load time but a common run never uses: `crypto` costs
+// several ms to load and is only needed for hashing (bundled-bwrap digests, placeholder names).
+// Each is replaced by a shim whose properties load the real module on first access. The property
+// list is taken from this Node at build time, so every export stays reachable.
+const LAZY_BUILTINS = ['crypto'];
+const LAZY_NAMESPACE = 'codex-lazy-builtin';
+
+function lazyBuiltinsPlugin(require) {
+  const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
+  return {
+    name: 'lazy-builtins',
+    setup(build) {
+      build.onResolve({ filter }, (args) => {
+        const name = args.path.replace(/^node:/, '');
+        // The shim's own require of the real module stays external.
+        if (args.namespace === LAZY_NAMESPACE) return { path: `node:${name}`, external: true };
+        return { path: name, namespace: LAZY_NAMESPACE };
+      });
+      build.onLoad({ filter: /.*/, namespace: LAZY_NAMESPACE }, (args) => {
+        const names = Object.getOwnPropertyNames(require(`node:${args.path}`)).filter((n) => n !== 'default');
+        return {
+          loader: 'js',
+          contents:
+            `let real;\nconst load = () => (real ??= require(${JSON.stringify(`node:${args.path}`)}));\n` +
+            `for (const name of ${JSON.stringify(names)}) {\n` +
+            `  Object.defineProperty(module.exports, name, { enumerable: true, get: () => load()[name] });\n}\n`,
+        };
+      });
+    },
+  };
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const scriptDir = dirname(fileURLToPath(import.meta.url));
@@ -93,6 +125,7 @@ async function main() {
     define: {
       __CODEX_BWRAP_SHA256__: args['bwrap-sha256'] ? JSON.stringify(args['bwrap-sha256'].toLowerCase()) : 'undefined',
     },
+    plugins: [lazyBuiltinsPlugin(createRequire(import.meta.url))],
     logLevel: 'warning',
   });
   const js = result.outputFiles[0].text.replace(/^#!.*\n/, '');

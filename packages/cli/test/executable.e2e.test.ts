@@ -50,6 +50,17 @@ describe('the executable file', () => {
   });
 });
 
+describe('startup', () => {
+  test('the bundle loads crypto lazily: a dry run never loads it (hashing through the shim: see the bundled-bwrap warning test)', () => {
+    const preload = path.join(ws.root, 'loaded-modules.cjs');
+    fs.writeFileSync(preload, "process.on('exit', () => process.stderr.write(process.moduleLoadList.join('\\n')))");
+    const result = run(process.execPath, ['-r', preload, exe.path, 'sandbox', '--dry-run', '--', 'true'], { cwd: ws.work, env: baseEnv() });
+    expect(result.status).toBe(0);
+    expect(result.stderr.split('\n')).toContain('NativeModule child_process');
+    expect(result.stderr.split('\n')).not.toContain('NativeModule crypto');
+  });
+});
+
 describe('options', () => {
   test('--version, at top level and after sandbox', () => {
     for (const args of [['--version'], ['sandbox', '--version']]) {
