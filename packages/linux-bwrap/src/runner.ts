@@ -16,16 +16,19 @@ import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
 
 import { buildBwrapArgs } from './bwrap-args.js';
 import { expandDenyGlobs, findExecutableOnPath } from './deny-globs.js';
+import { assignDataDescriptors, descriptorAtOrAbove, FIRST_DATA_FD, SECCOMP_FD, STATUS_FD, unlinkedDataFile } from './descriptors.js';
 import { chooseLauncher, type BundledBwrapOpener, type LauncherChoice, type LauncherSelection } from './launcher.js';
 import { checkUserNamespaces, decideProcMount, type BwrapNetworkMode } from './preflight.js';
 import { defaultCacheDir, hostKey, identityKey, ProbeCache } from './probe-cache.js';
 import { defaultRegistryDir, PlaceholderRegistry, type PlaceholderTarget } from './registry.js';
 import { BwrapSpawnError, SandboxRequestError, Wsl1UnsupportedError } from './runtime-errors.js';
 import { buildSeccompProgram, type SeccompMode } from './seccomp.js';
+import { exitStatusOf, parseStatusLines, SandboxSignalTarget, signalForwarding } from './signals.js';
 import { USER_NAMESPACE_WARNING } from './warnings.js';
 import { isWsl1 } from './wsl.js';
 
 export type { BwrapNetworkMode } from './preflight.js';
+export { assignDataDescriptors } from './descriptors.js';
 
 /** One of the command's standard descriptors. */
 export type StdioSlot = StdioNull | StdioPipe | 'overlapped' | number | Stream;
@@ -95,12 +98,6 @@ export interface LinuxSandbox {
   dispose(): void;
 }
 
-const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
-const SECCOMP_FD = 3;
-const STATUS_FD = 4;
-const FIRST_DATA_FD = 5;
-/** Options of bwrap whose first value is a descriptor that bwrap consumes (and may close) per use. */
-const DATA_FD_OPTIONS = new Set(['--ro-bind-data', '--bind-data', '--file']);
 
 function defaultNetwork(policy: ResolvedSandboxPolicy): BwrapNetworkMode {
   return policy.network === 'enabled' ? 'full' : 'isolated';
@@ -116,28 +113,6 @@ export function runsUnsandboxed(policy: ResolvedSandboxPolicy, network: BwrapNet
     policy.unreadableRoots.length === 0 &&
     policy.unreadableGlobs.length === 0
   );
-}
-
-/**
- * Pure: gives every descriptor-consuming option that uses `sharedFd` its own descriptor number,
- * starting at `firstFd` (bubblewrap >= 0.9 closes such a descriptor after its first use, so one
- * shared /dev/null cannot serve several placeholders). Stops at the first `--`.
- */
-export function assignDataDescriptors(args: readonly string[], sharedFd: number, firstFd: number): { args: string[]; count: number } {
-  const out = [...args];
-  let next = firstFd;
-  for (let i = 0; i < out.length - 1; i += 1) {
-    const token = out[i];
-    if (token === '--') break;
-    if (token !== undefined && DATA_FD_OPTIONS.has(token)) {
-      if (out[i + 1] === String(sharedFd)) {
-        out[i + 1] = String(next);
-        next += 1;
-      }
-      i += 2;
-    }
-  }
-  return { args: out, count: next - firstFd };
 }
 
 function cleanEnv(env: Record<string, string | undefined>): Record<string, string> {
@@ -195,158 +170,6 @@ function stdioSlots(stdio: SandboxRunRequest['stdio']): [StdioSlot, StdioSlot, S
   if (stdio === 'ignore') return ['ignore', 'ignore', 'ignore'];
   if (stdio === 'pipe') return ['pipe', 'pipe', 'pipe'];
   return stdio;
-}
-
-function signalNumber(signal: NodeJS.Signals): number {
-  return os.constants.signals[signal] ?? 0;
-}
-
-/** exit code → same; killed by signal N → 128+N (what a shell reports). */
-function exitStatusOf(code: number | null, signal: NodeJS.Signals | null): number {
-  if (code !== null) return code;
-  if (signal !== null) return 128 + signalNumber(signal);
-  return 1;
-}
-
-/** The running children signals are forwarded to; handlers exist only while something runs. */
-class SignalForwarding {
-  private readonly targets = new Set<(signal: NodeJS.Signals) => void>();
-  private readonly handlers = new Map<NodeJS.Signals, () => void>();
-
-  add(target: (signal: NodeJS.Signals) => void): () => void {
-    this.targets.add(target);
-    if (this.handlers.size === 0) {
-      for (const signal of FORWARDED_SIGNALS) {
-        const handler = (): void => {
-          for (const t of this.targets) t(signal);
-        };
-        this.handlers.set(signal, handler);
-        process.on(signal, handler);
-      }
-    }
-    return () => {
-      this.targets.delete(target);
-      if (this.targets.size === 0) {
-        for (const [signal, handler] of this.handlers) process.removeListener(signal, handler);
-        this.handlers.clear();
-      }
-    };
-  }
-}
-
-const signalForwarding = new SignalForwarding();
-
-/**
- * Delivers signals to the sandbox's process group. bwrap reports the host pid of the namespace's
- * PID 1 (its init, which ignores them); with --new-session that init leads the session and process
- * group the command runs in, so signalling the group reaches the command and its children. Signals
- * that arrive before bwrap reported the pid, or before the init called setsid, are retried.
- */
-class SandboxSignalTarget {
-  private initPid: number | undefined;
-  private readonly pending: NodeJS.Signals[] = [];
-  private finished = false;
-
-  constructor(private readonly bwrap: ChildProcess) {}
-
-  setInitPid(pid: number): void {
-    this.initPid = pid;
-    for (const signal of this.pending.splice(0)) this.deliver(signal, 0);
-  }
-
-  finish(): void {
-    this.finished = true;
-  }
-
-  send = (signal: NodeJS.Signals): void => {
-    if (this.initPid === undefined) {
-      this.pending.push(signal);
-      return;
-    }
-    this.deliver(signal, 0);
-  };
-
-  private deliver(signal: NodeJS.Signals, attempt: number): void {
-    if (this.finished || this.initPid === undefined) return;
-    try {
-      process.kill(-this.initPid, signal);
-      return;
-    } catch {
-      // No such group yet (init has not called setsid) or it is gone already.
-    }
-    let initAlive = false;
-    try {
-      process.kill(this.initPid, 0);
-      initAlive = true;
-    } catch {
-      initAlive = false;
-    }
-    if (initAlive && attempt < 200) {
-      setTimeout(() => this.deliver(signal, attempt + 1), 5);
-      return;
-    }
-    // The sandbox is gone or never formed a group: bwrap itself gets it (its children die with it).
-    try {
-      this.bwrap.kill(signal);
-    } catch {
-      // Already exited.
-    }
-  }
-}
-
-/** An O_CLOEXEC temp file holding `data`, already unlinked; read by bwrap from offset 0. */
-function unlinkedDataFile(data: Buffer, dir: string): number {
-  for (let attempt = 0; ; attempt += 1) {
-    const file = path.join(dir, `codex-sandbox-seccomp-${process.pid}-${Date.now()}-${attempt}`);
-    let fd: number;
-    try {
-      fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 10) continue;
-      throw new BwrapSpawnError(`cannot create a temporary file for the seccomp program in ${dir}: ${String(error)}`);
-    }
-    fs.unlinkSync(file);
-    fs.writeSync(fd, data, 0, data.length, 0);
-    return fd;
-  }
-}
-
-/**
- * A descriptor for the same open file as `fd` whose number is >= `minimum`, so the child's stdio
- * slots (which libuv fills with dup2) cannot overwrite it before exec. Re-opens through
- * /proc/self/fd (the same file object, no path lookup), occupying lower numbers meanwhile.
- */
-function descriptorAtOrAbove(fd: number, minimum: number): { fd: number; close: () => void } {
-  if (fd >= minimum) return { fd, close: () => {} };
-  const fillers: number[] = [];
-  try {
-    for (;;) {
-      const candidate = fs.openSync(`/proc/self/fd/${fd}`, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-      if (candidate >= minimum) return { fd: candidate, close: () => fs.closeSync(candidate) };
-      fillers.push(candidate);
-    }
-  } finally {
-    for (const filler of fillers) fs.closeSync(filler);
-  }
-}
-
-function parseStatusLines(buffer: string, onPid: (pid: number) => void): string {
-  let rest = buffer;
-  for (;;) {
-    const newline = rest.indexOf('\n');
-    if (newline < 0) return rest;
-    const line = rest.slice(0, newline);
-    rest = rest.slice(newline + 1);
-    try {
-      const parsed: unknown = JSON.parse(line);
-      if (typeof parsed === 'object' && parsed !== null) {
-        const pid = (parsed as Record<string, unknown>)['child-pid'];
-        if (typeof pid === 'number' && Number.isInteger(pid) && pid > 1) onPid(pid);
-      }
-    } catch {
-      // bwrap writes one JSON document per line; ignore anything else.
-    }
-  }
 }
 
 interface PreparedRun {

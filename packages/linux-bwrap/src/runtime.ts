@@ -1,8 +1,8 @@
 // Public surface of the OS layer (running commands under bubblewrap); re-exported by index.ts.
 // Must NOT hold logic of its own.
 
+export { assignDataDescriptors } from './descriptors.js';
 export {
-  assignDataDescriptors,
   createLinuxSandbox,
   planSandboxedRun,
   programExistsOnHost,

@@ -1,0 +1,126 @@
+// Owns getting signals to the sandboxed command: the process-wide handlers that exist only while a
+// run is active, delivery to the sandbox's process group once bwrap has reported its pid, and the
+// exit-status mapping. Must NOT spawn processes or decide anything about the sandbox itself.
+
+import type { ChildProcess } from 'node:child_process';
+import * as os from 'node:os';
+
+/** Signals received by the front end that go on to the command. */
+export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
+
+function signalNumber(signal: NodeJS.Signals): number {
+  return os.constants.signals[signal] ?? 0;
+}
+
+/** exit code → same; killed by signal N → 128+N (what a shell reports). */
+export function exitStatusOf(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  if (signal !== null) return 128 + signalNumber(signal);
+  return 1;
+}
+
+/** The running children signals are forwarded to; handlers exist only while something runs. */
+export class SignalForwarding {
+  private readonly targets = new Set<(signal: NodeJS.Signals) => void>();
+  private readonly handlers = new Map<NodeJS.Signals, () => void>();
+
+  add(target: (signal: NodeJS.Signals) => void): () => void {
+    this.targets.add(target);
+    if (this.handlers.size === 0) {
+      for (const signal of FORWARDED_SIGNALS) {
+        const handler = (): void => {
+          for (const t of this.targets) t(signal);
+        };
+        this.handlers.set(signal, handler);
+        process.on(signal, handler);
+      }
+    }
+    return () => {
+      this.targets.delete(target);
+      if (this.targets.size === 0) {
+        for (const [signal, handler] of this.handlers) process.removeListener(signal, handler);
+        this.handlers.clear();
+      }
+    };
+  }
+}
+
+export const signalForwarding = new SignalForwarding();
+
+/**
+ * Delivers signals to the sandbox's process group. bwrap reports the host pid of the namespace's
+ * PID 1 (its init, which ignores them); with --new-session that init leads the session and process
+ * group the command runs in, so signalling the group reaches the command and its children. Signals
+ * that arrive before bwrap reported the pid, or before the init called setsid, are retried.
+ */
+export class SandboxSignalTarget {
+  private initPid: number | undefined;
+  private readonly pending: NodeJS.Signals[] = [];
+  private finished = false;
+
+  constructor(private readonly bwrap: ChildProcess) {}
+
+  setInitPid(pid: number): void {
+    this.initPid = pid;
+    for (const signal of this.pending.splice(0)) this.deliver(signal, 0);
+  }
+
+  finish(): void {
+    this.finished = true;
+  }
+
+  send = (signal: NodeJS.Signals): void => {
+    if (this.initPid === undefined) {
+      this.pending.push(signal);
+      return;
+    }
+    this.deliver(signal, 0);
+  };
+
+  private deliver(signal: NodeJS.Signals, attempt: number): void {
+    if (this.finished || this.initPid === undefined) return;
+    try {
+      process.kill(-this.initPid, signal);
+      return;
+    } catch {
+      // No such group yet (init has not called setsid) or it is gone already.
+    }
+    let initAlive = false;
+    try {
+      process.kill(this.initPid, 0);
+      initAlive = true;
+    } catch {
+      initAlive = false;
+    }
+    if (initAlive && attempt < 200) {
+      setTimeout(() => this.deliver(signal, attempt + 1), 5);
+      return;
+    }
+    // The sandbox is gone or never formed a group: bwrap itself gets it (its children die with it).
+    try {
+      this.bwrap.kill(signal);
+    } catch {
+      // Already exited.
+    }
+  }
+}
+
+export function parseStatusLines(buffer: string, onPid: (pid: number) => void): string {
+  let rest = buffer;
+  for (;;) {
+    const newline = rest.indexOf('\n');
+    if (newline < 0) return rest;
+    const line = rest.slice(0, newline);
+    rest = rest.slice(newline + 1);
+    try {
+      const parsed: unknown = JSON.parse(line);
+      if (typeof parsed === 'object' && parsed !== null) {
+        const pid = (parsed as Record<string, unknown>)['child-pid'];
+        if (typeof pid === 'number' && Number.isInteger(pid) && pid > 1) onPid(pid);
+      }
+    } catch {
+      // bwrap writes one JSON document per line; ignore anything else.
+    }
+  }
+}
+
