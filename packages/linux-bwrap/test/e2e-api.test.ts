@@ -191,6 +191,32 @@ describe('bundled fallback', () => {
   });
 });
 
+describe('many placeholders', () => {
+  it('masks 60 glob matches with codex-bwrap (one data descriptor each, binary descriptor kept clear of them)', async () => {
+    const { path: binary, sha256 } = codexBwrapTestBinary();
+    const ws = workspace();
+    for (let i = 0; i < 60; i += 1) fs.writeFileSync(path.join(ws, `s${i}.env`), `SECRET${i}`);
+    fs.writeFileSync(path.join(ws, 'plain.txt'), 'plain');
+    const out = capture();
+    const result = await runSandboxed(
+      request(workspacePolicy(ws, { unreadableGlobs: [`${ws}/*.env`] }), ['sh', '-c', 'cat *.env 2>/dev/null; echo "cat=$?"; cat plain.txt'], {
+        onSpawn: out.onSpawn,
+      }),
+      { env: { PATH: path.join(work, 'no-bwrap-here') }, cacheDir: null, tmpDir: work, openBundled: () => openVerifiedBwrap(binary, { mode: 'release', sha256 }) },
+    );
+    expect(result.exitCode).toBe(0);
+    expect(out.stdout()).toBe('cat=1\nplain');
+    const plan = await planSandboxedRun(request(workspacePolicy(ws, { unreadableGlobs: [`${ws}/*.env`] }), ['true']), {
+      bwrap: systemLauncher(systemBwrapPath(), ProbeCache.disabled()),
+      cacheDir: null,
+      tmpDir: work,
+    });
+    const dataFds = plan.argv.flatMap((arg, i) => (arg === '--ro-bind-data' ? [plan.argv[i + 1]] : []));
+    expect(dataFds).toHaveLength(60);
+    expect(new Set(dataFds).size).toBe(60);
+  });
+});
+
 describe('refusals before anything runs', () => {
   it('WSL1 gives a clear unsupported error when bwrap would be needed', async () => {
     const ws = workspace();
