@@ -137,6 +137,17 @@ describe('options', () => {
     expect(result.status).toBe(0);
   });
 
+  test(':danger-full-access runs the command directly, and the dry run says so', () => {
+    const outside = path.join(ws.root, 'outside.txt');
+    const result = codex(['sandbox', '-P', ':danger-full-access', '--', 'sh', '-c', `echo x > '${outside}'; echo "\${CODEX_SANDBOX_NETWORK_DISABLED-unset}"`]);
+    expect(result.stdout).toBe('unset\n');
+    expect(result.status).toBe(0);
+    expect(fs.readFileSync(outside, 'utf8')).toBe('x\n');
+    const explained = codex(['sandbox', '-P', ':danger-full-access', '--dry-run', '--', 'true']);
+    expect(explained.stdout).toMatch(/^mode\s+no sandbox \(full access\)$/m);
+    expect(explained.stdout).toMatch(/command line:\n {2}true\n$/);
+  });
+
   test('options after the command belong to the command', () => {
     const result = codex(['sandbox', 'echo', '-P', ':workspace', '--version']);
     expect(result.stdout).toBe('-P :workspace --version\n');
