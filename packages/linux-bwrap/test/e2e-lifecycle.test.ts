@@ -44,7 +44,7 @@ describe.each(VARIANT_NAMES)('%s', (variantName) => {
     variant = found;
   });
 
-  it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)('%s sent to the front end runs the command\'s trap', async (signal) => {
+  it.each(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT'] as const)('%s sent to the front end runs the command\'s trap', async (signal) => {
     const ws = makeWorkspace(variant);
     const trapName = signal.slice(3);
     const run = startDriver(fixture, variant, {

@@ -122,6 +122,21 @@ describe.each(VARIANT_NAMES)('%s', (variantName) => {
     expect(fs.readdirSync(ws).sort()).toEqual(['.git', 'new.txt', 'src']);
   });
 
+  it('the placeholder registry stays read-only even when the temp dir holding it is writable', async () => {
+    const ws = makeWorkspace(variant);
+    const tmp = path.join(variant.home, 'tmp');
+    const registry = path.join(tmp, `codex-sandbox-placeholders-${variant.uid}`);
+    const policy = workspacePolicy(ws, { writableRoots: [writableRoot(ws), writableRoot(tmp)] });
+    const result = await sh(
+      ws,
+      policy,
+      `p write-tmp 'touch ${tmp}/scratch-$$'; p forge-marker 'mkdir ${registry}/forged'; p remove-registry 'rm -rf ${registry}'`,
+    );
+    expect(lines(result.stdout)).toEqual(['write-tmp:ok', 'forge-marker:denied', 'remove-registry:denied']);
+    expect(fs.existsSync(path.join(registry, 'forged'))).toBe(false);
+    expect(fs.lstatSync(registry).isDirectory()).toBe(true);
+  });
+
   it('nested carve-outs: read-only inside writable, writable inside read-only, deny with a writable child', async () => {
     const ws = makeWorkspace(variant, {
       'ro/file': 'ro',
