@@ -182,6 +182,36 @@ interface MountedRoot {
   source: WritableRoot;
 }
 
+/**
+ * Every path a rule is attached to, with what the rule does there. The rule nearest above a path
+ * decides what the sandbox shows at it (most specific wins, P19): under a deny nothing is visible
+ * until a deeper read or write grant reopens it.
+ */
+type BoundaryKind = 'deny' | 'read' | 'write';
+
+class Boundaries {
+  private readonly entries: Array<{ path: string; kind: BoundaryKind }> = [];
+
+  add(p: string, kind: BoundaryKind): void {
+    this.entries.push({ path: p, kind });
+  }
+
+  /** The deepest rule strictly above `p` (or at `p` too when `inclusive`). */
+  nearest(p: string, inclusive = false): { path: string; kind: BoundaryKind } | undefined {
+    let best: { path: string; kind: BoundaryKind } | undefined;
+    for (const entry of this.entries) {
+      const covers = inclusive ? isWithin(p, entry.path) : isStrictlyWithin(p, entry.path);
+      if (covers && (best === undefined || depthOf(entry.path) > depthOf(best.path))) best = entry;
+    }
+    return best;
+  }
+
+  /** Hidden: the nearest rule above (or at, when inclusive) is a deny. */
+  isHidden(p: string, inclusive: boolean): boolean {
+    return this.nearest(p, inclusive)?.kind === 'deny';
+  }
+}
+
 /** Collects the argv and the host-side targets while the rules below run. */
 class FilesystemArgsBuilder {
   readonly args: string[] = [];
@@ -193,7 +223,9 @@ class FilesystemArgsBuilder {
 
   constructor(
     roots: readonly MountedRoot[],
-    private readonly masked: readonly string[],
+    private readonly boundaries: Boundaries,
+    /** Grants (read or write) that must stay reachable below each deny, keyed by that deny. */
+    private readonly reopenedUnder: ReadonlyMap<string, ReadonlyArray<{ path: string; kind: 'read' | 'write' }>>,
     private readonly emptyDataFd: string,
   ) {
     this.allowedWrite = [...new Set(roots.flatMap((root) => [root.logical, root.mount]))];
@@ -202,11 +234,6 @@ class FilesystemArgsBuilder {
 
   isWritable(p: string): boolean {
     return this.allowedWrite.some((root) => isWithin(p, root));
-  }
-
-  /** Writable mounts strictly below `p` (they must stay reachable through a mask on `p`). */
-  writableBelow(p: string): string[] {
-    return this.writeMounts.filter((mount) => isStrictlyWithin(mount, p));
   }
 
   private writableSymlinkOn(p: string): string | null {
@@ -276,7 +303,12 @@ class FilesystemArgsBuilder {
     this.readOnlyMounts.push(subpath);
   }
 
-  /** L21: hide U (an empty, unreadable stand-in), keeping writable descendants reachable. */
+  /**
+   * L21: hide U behind an empty, unreadable stand-in. Grants below it stay reachable: the mask
+   * is traversable (111), their directories (and file mount points) are made before it turns
+   * read-only, and read grants are bound again right after it (write grants are bound with their
+   * writable root).
+   */
   deny(requested: string, hops = 0): void {
     const denied = this.resolveForMount(requested, 'deny-read');
     const state = pathState(denied);
@@ -296,20 +328,25 @@ class FilesystemArgsBuilder {
       this.args.push('--perms', '000', '--ro-bind-data', this.emptyDataFd, denied);
       return;
     }
-    const descendants = this.writableBelow(denied);
-    this.args.push('--perms', descendants.length > 0 ? '111' : '000', '--tmpfs', denied);
+    const reopened = (this.reopenedUnder.get(requested) ?? []).filter((grant) => statOrNull(grant.path) !== null);
+    this.args.push('--perms', reopened.length > 0 ? '111' : '000', '--tmpfs', denied);
     const directories: string[] = [];
     const files: string[] = [];
-    for (const mount of descendants) {
-      const isDirectory = statOrNull(mount)?.isDirectory() ?? false;
-      const leaf = isDirectory ? mount : path.posix.dirname(mount);
+    for (const grant of reopened) {
+      const isDirectory = statOrNull(grant.path)?.isDirectory() ?? false;
+      const leaf = isDirectory ? grant.path : path.posix.dirname(grant.path);
       for (const prefix of prefixesOf(leaf)) if (isStrictlyWithin(prefix, denied)) directories.push(prefix);
-      if (!isDirectory) files.push(mount);
+      if (!isDirectory) files.push(grant.path);
     }
     for (const dir of sortByDepth(directories)) this.args.push('--dir', dir);
     // A file mount point cannot be created once the mask is read-only; make it now.
     for (const file of sortByDepth(files)) this.args.push('--file', this.emptyDataFd, file);
     this.args.push('--remount-ro', denied);
+    for (const grant of sortByDepth(reopened.filter((g) => g.kind === 'read').map((g) => g.path))) {
+      const target = this.resolveForMount(grant, 'read-only');
+      this.args.push('--ro-bind', target, target);
+      if (this.isWritable(target)) this.readOnlyMounts.push(target);
+    }
   }
 
   /**
@@ -323,14 +360,13 @@ class FilesystemArgsBuilder {
     );
   }
 
-  /** `--dir` for each directory from just below the deepest masked ancestor down to the root. */
-  reopenUnderMaskedAncestor(mount: string): void {
-    const ancestors = this.masked.filter((denied) => isStrictlyWithin(mount, denied));
-    if (ancestors.length === 0) return;
-    const deepest = sortByDepth(ancestors).at(-1) as string;
+  /** `--dir` for each directory from just below the mask that hides it down to the root. */
+  reopenUnderMask(mount: string): void {
+    const nearest = this.boundaries.nearest(mount);
+    if (nearest?.kind !== 'deny') return;
     const isDirectory = statOrNull(mount)?.isDirectory() ?? false;
     const leaf = isDirectory ? mount : path.posix.dirname(mount);
-    for (const prefix of prefixesOf(leaf)) if (isStrictlyWithin(prefix, deepest)) this.args.push('--dir', prefix);
+    for (const prefix of prefixesOf(leaf)) if (isStrictlyWithin(prefix, nearest.path)) this.args.push('--dir', prefix);
   }
 }
 
@@ -338,72 +374,103 @@ class FilesystemArgsBuilder {
 export function buildFilesystemArgs(input: FilesystemArgsInput): FilesystemArgs {
   const emptyDataFd = String(input.emptyDataFd);
   // Full-disk write is the writable root `/` with nothing carved out of it.
-  const roots: MountedRoot[] = input.fullDiskWrite
+  const allRoots: MountedRoot[] = input.fullDiskWrite
     ? [{ logical: '/', mount: '/', source: { root: '/', readOnlySubpaths: [], protectedMetadataNames: [] } }]
     : mountedWritableRoots(input.writableRoots);
-  const remap = (p: string): string => remapUnderSymlinkedRoot(p, roots);
+  const remap = (p: string): string => remapUnderSymlinkedRoot(p, allRoots);
 
-  // Every denied path, spelled where it will be mounted; drop those already hidden by a shallower
-  // mask with no writable root in between (a mask inside a read-only tmpfs could not be mounted).
-  const writeMounts = roots.map((root) => root.mount);
+  // Every denied path, spelled where it will be mounted.
   const denied = sortByDepth(input.unreadablePaths.map((p) => remap(normalizeAbsolute(p, 'deny-read path'))).sort()).filter(
     (p) => p !== '/',
   );
-  const hiddenBy = (p: string, candidates: readonly string[], strict: boolean): boolean =>
-    candidates.some(
-      (mask) =>
-        (strict ? isStrictlyWithin(p, mask) : isWithin(p, mask)) &&
-        !writeMounts.some((mount) => isStrictlyWithin(mount, mask) && isWithin(p, mount)),
-    );
-  const masked = denied.filter((p) => !hiddenBy(p, denied, true));
-
-  const builder = new FilesystemArgsBuilder(roots, masked, emptyDataFd);
-  const args = builder.args;
-
-  // L15 base view.
-  const readableRoots = input.readableRoots.map((p) => normalizeAbsolute(p, 'readable root'));
-  if (writeMounts.includes('/')) {
-    // Binding `/` writable after `--dev /dev` would bring the host /dev back: bind first.
-    args.push('--bind', '/', '/', '--dev', '/dev', '--bind-try', '/dev/shm', '/dev/shm');
-  } else if (input.fullDiskRead || readableRoots.includes('/')) {
-    args.push('--ro-bind', '/', '/', '--dev', '/dev');
-  } else {
-    args.push('--tmpfs', '/', '--dev', '/dev');
-    const candidates = [...readableRoots, ...(input.includePlatformDefaults ? PLATFORM_DEFAULT_READ_ROOTS : [])];
-    for (const readable of sortByDepth(candidates)) {
-      if (statOrNull(readable) === null) continue;
-      const inWritable = roots.some((root) => isWithin(readable, root.logical) || isWithin(readable, root.mount));
-      const source = inWritable && hasSymlinkComponent(readable) ? fs.realpathSync.native(readable) : readable;
-      args.push('--ro-bind', source, source);
-    }
-  }
-
-  // Deny masks go to the deepest writable root containing them; the rest are ancestors of a
-  // writable root (masked first, L17) or unrelated to any (masked last).
+  const deniedSet = new Set(denied);
+  // A deny on the very path of a grant wins (a deny-glob hit on a writable file, say).
+  const roots = allRoots.filter((root) => !deniedSet.has(root.mount) && !deniedSet.has(root.logical));
+  const writeMounts = roots.map((root) => root.mount);
+  const insideWritable = (p: string): boolean => writeMounts.some((mount) => isWithin(p, mount));
   const deepestRootOf = (p: string): MountedRoot | undefined =>
     roots.filter((root) => isWithin(p, root.mount)).sort((a, b) => depthOf(b.mount) - depthOf(a.mount))[0];
-  const ancestorMasks = masked.filter((p) => deepestRootOf(p) === undefined && writeMounts.some((m) => isStrictlyWithin(m, p)));
-  const unrelatedMasks = masked.filter((p) => deepestRootOf(p) === undefined && !ancestorMasks.includes(p));
 
-  for (const p of ancestorMasks) builder.deny(p);
-
-  // L18, shallowest root first so nested roots are bound over their parents' carve-outs.
+  // Read-only carve-outs inside writable roots (minus those that are denials), owned by the deepest
+  // writable root containing them so a nested root never re-exposes them.
   const readOnlyByRoot = new Map<MountedRoot, string[]>();
+  const readOnlyPaths: string[] = [];
   for (const root of roots) {
     const subpaths = [
       ...root.source.readOnlySubpaths.map((p) => normalizeAbsolute(p, 'read-only path')),
       ...root.source.protectedMetadataNames.map((name) => path.posix.join(root.logical, name)),
     ];
     for (const subpath of subpaths.map(remap)) {
-      if (hiddenBy(subpath, masked, false)) continue;
+      // A carve-out that is itself denied, or is a writable root, is not a read-only carve-out.
+      if (deniedSet.has(subpath) || writeMounts.includes(subpath)) continue;
       const owner = deepestRootOf(subpath) ?? root;
       readOnlyByRoot.set(owner, [...(readOnlyByRoot.get(owner) ?? []), subpath]);
+      readOnlyPaths.push(subpath);
     }
   }
+
+  // Readable roots outside the writable roots (those inside are read-only carve-outs already).
+  const readableRoots = input.readableRoots
+    .map((p) => normalizeAbsolute(p, 'readable root'))
+    .filter((p) => p !== '/' && !insideWritable(p) && !deniedSet.has(p));
+  const rootReadable = input.fullDiskRead || input.readableRoots.some((p) => normalizeAbsolute(p, 'readable root') === '/');
+
+  const boundaries = new Boundaries();
+  for (const p of writeMounts) boundaries.add(p, 'write');
+  for (const p of [...readOnlyPaths, ...readableRoots]) boundaries.add(p, 'read');
+  // Shallowest first: a deny whose nearest rule above is another deny is already hidden by that
+  // one's mask (and a mask inside a read-only tmpfs could not even be mounted).
+  const masked: string[] = [];
+  for (const p of denied) {
+    if (boundaries.isHidden(p, false)) continue;
+    boundaries.add(p, 'deny');
+    masked.push(p);
+  }
+  const reopenedUnder = new Map<string, Array<{ path: string; kind: 'read' | 'write' }>>();
+  const reopen = (p: string, kind: 'read' | 'write'): void => {
+    const nearest = boundaries.nearest(p);
+    if (nearest?.kind !== 'deny') return;
+    reopenedUnder.set(nearest.path, [...(reopenedUnder.get(nearest.path) ?? []), { path: p, kind }]);
+  };
+  for (const p of writeMounts) reopen(p, 'write');
+  for (const p of [...readOnlyPaths, ...readableRoots]) reopen(p, 'read');
+  const isReopenedRead = (p: string): boolean => boundaries.nearest(p)?.kind === 'deny';
+
+  const builder = new FilesystemArgsBuilder(roots, boundaries, reopenedUnder, emptyDataFd);
+  const args = builder.args;
+
+  // L15 base view.
+  if (writeMounts.includes('/')) {
+    // Binding `/` writable after `--dev /dev` would bring the host /dev back: bind first.
+    args.push('--bind', '/', '/', '--dev', '/dev', '--bind-try', '/dev/shm', '/dev/shm');
+  } else if (rootReadable) {
+    args.push('--ro-bind', '/', '/', '--dev', '/dev');
+  } else {
+    args.push('--tmpfs', '/', '--dev', '/dev');
+    const candidates = [...readableRoots, ...(input.includePlatformDefaults ? PLATFORM_DEFAULT_READ_ROOTS : [])];
+    for (const readable of sortByDepth(candidates)) {
+      // Readable roots below a deny are bound again right after that mask instead.
+      if (statOrNull(readable) === null || isReopenedRead(readable) || boundaries.isHidden(readable, false)) continue;
+      args.push('--ro-bind', readable, readable);
+    }
+  }
+
+  // Deny masks go to the deepest writable root containing them; the rest are ancestors of a
+  // writable root (masked first, L17) or unrelated to any (masked last).
+  const ancestorMasks = masked.filter((p) => deepestRootOf(p) === undefined && writeMounts.some((m) => isStrictlyWithin(m, p)));
+  const unrelatedMasks = masked.filter((p) => deepestRootOf(p) === undefined && !ancestorMasks.includes(p));
+
+  for (const p of ancestorMasks) builder.deny(p);
+
+  // L18, shallowest root first so nested roots are bound over their parents' carve-outs.
   for (const root of [...roots].sort((a, b) => depthOf(a.mount) - depthOf(b.mount))) {
-    builder.reopenUnderMaskedAncestor(root.mount);
+    builder.reopenUnderMask(root.mount);
     if (root.mount !== '/') args.push('--bind', root.mount, root.mount);
-    for (const subpath of sortByDepth(readOnlyByRoot.get(root) ?? [])) builder.readOnly(subpath);
+    for (const subpath of sortByDepth(readOnlyByRoot.get(root) ?? [])) {
+      // Below a deny, a carve-out is either bound again right after that mask or stays hidden.
+      if (boundaries.isHidden(subpath, false) || isReopenedRead(subpath)) continue;
+      builder.readOnly(subpath);
+    }
     for (const p of masked) if (deepestRootOf(p) === root) builder.deny(p);
   }
 
@@ -414,14 +481,14 @@ export function buildFilesystemArgs(input: FilesystemArgsInput): FilesystemArgs 
   if (!input.fullDiskWrite) {
     const wsl = input.wslPaths ?? WSL_PATHS;
     for (const candidate of [wsl.interopDir, wsl.distroView]) {
-      if (!(lstatOrNull(candidate)?.isDirectory() ?? false) || hiddenBy(candidate, masked, false)) continue;
+      if (!(lstatOrNull(candidate)?.isDirectory() ?? false) || boundaries.isHidden(candidate, true)) continue;
       if (candidate === wsl.distroView && !isSameDirectory(candidate, '/')) continue;
       builder.deny(candidate);
     }
   }
 
   for (const extra of input.extraReadOnlyBinds.map((p) => normalizeAbsolute(p, 'read-only bind'))) {
-    if (!builder.isWritable(extra) || hiddenBy(extra, masked, false)) continue;
+    if (!builder.isWritable(extra) || boundaries.isHidden(extra, true)) continue;
     if (lstatOrNull(extra) === null) {
       throw new BwrapArgsError(`read-only bind ${extra} does not exist; it must exist before the sandbox is built`);
     }

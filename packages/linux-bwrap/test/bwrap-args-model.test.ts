@@ -50,10 +50,8 @@ const caseArbitrary: fc.Arbitrary<Case> = fc
     });
     const writable = [...chosen].filter(([, k]) => k === 'write').map(([p]) => p);
     const denied = [...chosen].filter(([, k]) => k === 'deny').map(([p]) => p);
-    // Read-only carve-outs exist only inside a writable root and never below a deny.
-    const readOnly = [...chosen]
-      .filter(([p, k]) => k === 'read' && writable.some((w) => within(p, w) && w !== p) && !denied.some((d) => within(p, d)))
-      .map(([p]) => p);
+    // Read-only carve-outs exist only inside a writable root (below a deny they reopen it).
+    const readOnly = [...chosen].filter(([p, k]) => k === 'read' && writable.some((w) => within(p, w) && w !== p)).map(([p]) => p);
     return { writable, denied, readOnly, protect, tmpfsRoot };
   });
 
@@ -151,6 +149,7 @@ describe.each(bwrapBinaries())('%s enforces the model', (bwrap) => {
           [{ writable: ['a'], denied: ['a/c/e/z'], readOnly: ['a/c'], protect: false, tmpfsRoot: false }],
           [{ writable: ['a', 'a/c/e'], denied: ['a/c'], readOnly: [], protect: true, tmpfsRoot: true }],
           [{ writable: ['b/d/f', 'a/c/e'], denied: ['b', 'a'], readOnly: [], protect: true, tmpfsRoot: false }],
+          [{ writable: ['a/c/f', 'f'], denied: ['a', 'a/c'], readOnly: [], protect: false, tmpfsRoot: false }],
         ],
       },
     );

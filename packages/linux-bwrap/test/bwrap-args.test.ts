@@ -485,3 +485,35 @@ describe('writable root /', () => {
     );
   });
 });
+
+describe('read grants below a deny are reopened (most specific rule wins)', () => {
+  it(':root=read, deny a dir, read a file inside it', () => {
+    tree({ 'b/f': 'visible', 'b/secret': 's' });
+    const plan = build(policy({ fullDiskRead: false, readableRoots: ['/', t('b/f')], unreadableRoots: [t('b')] }));
+    expect(shown(plan)).toBe(
+      `${HEAD} --ro-bind / / --dev /dev --perms 111 --tmpfs $T/b --file 5 $T/b/f --remount-ro $T/b --ro-bind $T/b/f $T/b/f ${TAIL_ISOLATED}`,
+    );
+  });
+
+  it('tmpfs root: a readable dir below a denied dir is bound after the mask, not before', () => {
+    tree({ 'b/c/x': 'x', 'b/secret': 's' });
+    const plan = build(policy({ fullDiskRead: false, readableRoots: [T, t('b/c')], unreadableRoots: [t('b')] }));
+    expect(shown(plan)).toBe(
+      `${HEAD} --tmpfs / --dev /dev --ro-bind $T $T --perms 111 --tmpfs $T/b --dir $T/b/c --remount-ro $T/b --ro-bind $T/b/c $T/b/c ${TAIL_ISOLATED}`,
+    );
+  });
+
+  it('write -> deny -> read inside a writable root', () => {
+    tree({ 'repo/a/pub/x': 'x', 'repo/a/secret': 's' });
+    const plan = build(policy({ writableRoots: [root('repo', ['repo/a', 'repo/a/pub'], [])], unreadableRoots: [t('repo/a')] }));
+    expect(shown(plan)).toBe(
+      `${HEAD} --ro-bind / / --dev /dev --bind $T/repo $T/repo --perms 111 --tmpfs $T/repo/a --dir $T/repo/a/pub --remount-ro $T/repo/a --ro-bind $T/repo/a/pub $T/repo/a/pub ${TAIL_ISOLATED}`,
+    );
+  });
+
+  it('a deny on the path of a writable root wins over it', () => {
+    tree({ 'repo/.env': 's' });
+    const plan = build(policy({ writableRoots: [root('repo', [], []), root('repo/.env', [], [])] }), { denyGlobMatches: [t('repo/.env')] });
+    expect(shown(plan)).toBe(`${HEAD} --ro-bind / / --dev /dev --bind $T/repo $T/repo --perms 000 --ro-bind-data 5 $T/repo/.env ${TAIL_ISOLATED}`);
+  });
+});
