@@ -304,10 +304,16 @@ function readTarget(entry: string): { path: string; kind: 'file' | 'dir' } | und
   }
 }
 
-/** Deletes `target` only if it is still an empty regular file / empty directory (never follows symlinks). */
+/**
+ * Deletes `target` only if it is still an empty regular file / empty directory, reached without
+ * any symlink (a command that could write the parent may have swapped a directory on the way for a
+ * link to somewhere else; then the placeholder is left alone).
+ */
 export function removeEmptyPlaceholder(target: string, kind: 'file' | 'dir'): boolean {
   let stat: fs.Stats;
   try {
+    const parent = path.dirname(target);
+    if (fs.realpathSync(parent) !== parent) return false;
     stat = fs.lstatSync(target);
   } catch {
     return false;

@@ -114,6 +114,15 @@ describe('PlaceholderRegistry ownership', () => {
     expect(fs.readFileSync(file, 'utf8')).toBe('content');
   });
 
+  it('removeEmptyPlaceholder does not go through a parent that became a symlink', () => {
+    const elsewhere = placeholderDir('elsewhere');
+    fs.mkdirSync(path.join(elsewhere, '.codex'));
+    fs.symlinkSync(elsewhere, path.join(work, 'sub'));
+    expect(removeEmptyPlaceholder(path.join(work, 'sub', '.codex'), 'dir')).toBe(false);
+    expect(fs.existsSync(path.join(elsewhere, '.codex'))).toBe(true);
+    expect(removeEmptyPlaceholder(path.join(elsewhere, '.codex'), 'dir')).toBe(true);
+  });
+
   it('removeEmptyPlaceholder does not follow a symlink', () => {
     const real = placeholderDir('real');
     const link = path.join(work, 'link');

@@ -45,8 +45,9 @@ export function publicTempDir(prefix: string): string {
   return dir;
 }
 
+/** A fresh directory under TMPDIR, canonical (placeholders are only ever removed via real paths). */
 export function privateTempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
 }
 
 export function removeTree(dir: string | undefined): void {
