@@ -48,6 +48,12 @@ function parseArgs(argv) {
 // short; --no-expose-wasm because lite mode turns Wasm off anyway (and warns unless told).
 const NODE_FLAGS = ['--v8-pool-size=0', '--lite-mode', '--no-expose-wasm'];
 
+// The program is CommonJS. Started as `node FILE`, Node would treat an extensionless FILE as an ES
+// module whenever an enclosing package.json says "type": "module" (as in a Bazel runfiles tree), so
+// the launcher loads it through require(), which always treats it as CommonJS. process.argv keeps
+// the usual layout: [node, FILE, ...args].
+const CJS_ENTRY = 'require(require("path").resolve(process.argv[1]))';
+
 // Line 2 is run by sh and seen by JS as the string ":" followed by a comment. `${V+x}` tells unset
 // from empty, so an empty-but-set variable is restored as empty.
 const LAUNCHER = [
@@ -55,7 +61,7 @@ const LAUNCHER = [
   '":" //; ' +
     'if [ -n "${NODE_EXTRA_CA_CERTS+x}" ]; then CODEX_SANDBOX_STASHED_NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export CODEX_SANDBOX_STASHED_NODE_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; fi; ' +
     'if [ -n "${NODE_OPTIONS+x}" ]; then CODEX_SANDBOX_STASHED_NODE_OPTIONS=$NODE_OPTIONS; export CODEX_SANDBOX_STASHED_NODE_OPTIONS; unset NODE_OPTIONS; fi; ' +
-    `CODEX_SANDBOX_ARG0=$0 CODEX_SANDBOX_LAUNCHER=1 exec node ${NODE_FLAGS.join(' ')} "$0" "$@"`,
+    `CODEX_SANDBOX_ARG0=$0 CODEX_SANDBOX_LAUNCHER=1 exec node ${NODE_FLAGS.join(' ')} -e '${CJS_ENTRY}' "$0" "$@"`,
   '',
 ].join('\n');
 

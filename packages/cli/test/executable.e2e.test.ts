@@ -54,7 +54,12 @@ describe('startup', () => {
   test('the bundle loads crypto lazily: a dry run never loads it (hashing through the shim: see the bundled-bwrap warning test)', () => {
     const preload = path.join(ws.root, 'loaded-modules.cjs');
     fs.writeFileSync(preload, "process.on('exit', () => process.stderr.write(process.moduleLoadList.join('\\n')))");
-    const result = run(process.execPath, ['-r', preload, exe.path, 'sandbox', '--dry-run', '--', 'true'], { cwd: ws.work, env: baseEnv() });
+    // Loaded the way the launcher loads it (through require, as CommonJS).
+    const entry = 'require(require("path").resolve(process.argv[1]))';
+    const result = run(process.execPath, ['-r', preload, '-e', entry, exe.path, 'sandbox', '--dry-run', '--', 'true'], {
+      cwd: ws.work,
+      env: baseEnv(),
+    });
     expect(result.status).toBe(0);
     expect(result.stderr.split('\n')).toContain('NativeModule child_process');
     expect(result.stderr.split('\n')).not.toContain('NativeModule crypto');

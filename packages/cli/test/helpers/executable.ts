@@ -59,6 +59,8 @@ export function prepareExecutable(): PreparedExecutable {
   fs.chmodSync(dir, 0o755);
   const out = path.join(dir, 'codex');
   buildExecutable(out, bwrap.sha256);
+  // Like a Bazel runfiles tree: an enclosing package.json that makes `.js`/extensionless files ESM.
+  fs.writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}\n');
   fs.mkdirSync(path.join(dir, 'codex-resources'), { mode: 0o755 });
   fs.copyFileSync(bwrap.binary, path.join(dir, 'codex-resources', 'bwrap'));
   fs.chmodSync(path.join(dir, 'codex-resources', 'bwrap'), 0o755);
