@@ -58,6 +58,25 @@ describe.each(VARIANT_NAMES)('%s', (variantName) => {
     expect(run.stdout()).toBe(`ready\ntrapped-${trapName}\n`);
   });
 
+  it('Ctrl-C on a terminal interrupts the command once (bwrap is outside the terminal\'s process group)', async () => {
+    const ws = makeWorkspace(variant);
+    const run = startDriver(
+      fixture,
+      variant,
+      {
+        policy: workspacePolicy(ws),
+        command: ['sh', '-c', `trap 'echo trapped-INT; exit 7' INT; echo ready; while :; do sleep 0.05; done`],
+        commandCwd: ws,
+      },
+      { tty: true },
+    );
+    await run.waitFor('ready');
+    // ETX typed on the terminal: the line discipline sends SIGINT to its foreground process group.
+    run.child.stdin?.write('\x03');
+    expect(await run.exited).toBe(7);
+    expect(run.stdout().match(/trapped-INT/g)).toEqual(['trapped-INT']);
+  });
+
   it('SIGKILL of the front end leaves no sandboxed process; the next run removes its placeholders', async () => {
     const ws = makeWorkspace(variant, { 'file.txt': 'x' });
     const marker = uniqueSleep();

@@ -151,7 +151,9 @@ export function startDriver(
   let argv = [...(options.innerPrefix ?? []), process.execPath, fixture.entry, specFile];
   if (variant.uid !== 0) argv = ['setpriv', `--reuid=${variant.uid}`, `--regid=${variant.uid}`, '--clear-groups', '--', ...argv];
   if (options.prefix !== undefined) argv = [...options.prefix, ...argv];
-  if (options.tty === true) argv = ['script', '-qec', argv.map((a) => `'${a}'`).join(' '), '/dev/null'];
+  // `exec`: no shell of script's stays in the terminal's foreground group (dash would report its
+  // own death by a Ctrl-C as the exit status).
+  if (options.tty === true) argv = ['script', '-qec', `exec ${argv.map((a) => `'${a}'`).join(' ')}`, '/dev/null'];
   const [program, ...args] = argv as [string, ...string[]];
   const child = spawn(program, args, {
     cwd: spec.commandCwd,
