@@ -3,6 +3,7 @@
 export * from './bwrap-args.js';
 export * from './capabilities.js';
 export * from './deny-globs.js';
+export * from './descriptors.js';
 export * from './errors.js';
 export * from './filesystem-args.js';
 export * from './launcher.js';
@@ -13,5 +14,6 @@ export * from './runner.js';
 export * from './runtime.js';
 export * from './runtime-errors.js';
 export * from './seccomp.js';
+export * from './signals.js';
 export * from './warnings.js';
 export * from './wsl.js';
