@@ -127,7 +127,9 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     options.onWarning?.(message);
   };
   const cwd = requireDirectory(path.resolve(options.cwd ?? process.cwd()));
-  const homeDir = os.homedir();
+  // `~` in config expands against the HOME of the environment we were given, like a shell would.
+  const givenHome = env['HOME'];
+  const homeDir = givenHome !== undefined && path.isAbsolute(givenHome) ? givenHome : os.homedir();
   const codexHome = options.codexHome ?? defaultCodexHome(env, homeDir);
   const config = loadConfig({
     codexHome,
