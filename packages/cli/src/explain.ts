@@ -59,7 +59,7 @@ function deniedRows(policy: ResolvedSandboxPolicy): string[] {
       })`,
     );
   }
-  if (!policy.fullDiskRead) rows.push('everything not listed as readable or writable');
+  if (!policy.fullDiskRead && !policy.readableRoots.includes('/')) rows.push('everything not listed as readable or writable');
   return rows;
 }
 

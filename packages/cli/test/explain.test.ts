@@ -69,6 +69,10 @@ describe('formatExplanation', () => {
     expect(text).toContain('writable   (none)');
     expect(text).toContain('denied     /src/secret\n           glob /src/**/*.env\n             (globs are matched against files existing at launch, scanning 3 levels deep)\n           everything not listed as readable or writable');
   });
+  test('a readable / with denials does not claim everything else is denied', () => {
+    const text = explain({ ...base, fullDiskRead: false, readableRoots: ['/'], unreadableRoots: ['/w/secret'] });
+    expect(text).toContain('denied     /w/secret\nbackend');
+  });
   test('full access and no command', () => {
     const text = explain(
       { ...base, kind: 'unrestricted', network: 'enabled', fullDiskWrite: true, writableRoots: [], needsSandbox: false },
