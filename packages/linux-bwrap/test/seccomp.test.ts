@@ -74,6 +74,11 @@ const ARCHES: SeccompArch[] = ['x64', 'arm64'];
 const MODES: SeccompMode[] = ['base', 'restricted', 'proxy-routed'];
 // Syscalls that no mode filters, per arch: read/write/openat/execve/recvfrom/clone.
 const UNFILTERED: Record<SeccompArch, number[]> = { x64: [0, 1, 257, 59, 45, 56], arm64: [63, 64, 56, 221, 207, 220] };
+/**
+ * Inspecting or closing a socket already held (getsockname, getpeername, getsockopt, setsockopt,
+ * shutdown) is allowed in every mode: programs with socketpair stdio (libuv, Node) need them.
+ */
+const SOCKET_INSPECTION: Record<SeccompArch, number[]> = { x64: [51, 52, 55, 54, 48], arm64: [204, 205, 209, 208, 210] };
 const AF_NETLINK = 16;
 const AF_PACKET = 17;
 const AF_VSOCK = 40;
@@ -86,7 +91,7 @@ for (const mode of MODES) {
     TABLE.push([mode, name, 0n, DENY]);
   }
   const networkVerdict = mode === 'restricted' ? DENY : ALLOW;
-  for (const name of ['connect', 'accept', 'accept4', 'bind', 'listen', 'getpeername', 'getsockname', 'shutdown', 'sendto', 'sendmmsg', 'recvmmsg', 'getsockopt', 'setsockopt']) {
+  for (const name of ['connect', 'accept', 'accept4', 'bind', 'listen', 'sendto', 'sendmmsg', 'recvmmsg']) {
     TABLE.push([mode, name, 3n, networkVerdict]);
   }
 }
@@ -126,6 +131,13 @@ describe.each(ARCHES)('seccomp program for %s', (arch) => {
     const program = buildSeccompProgram(mode, arch);
     for (const nr of UNFILTERED[arch]) {
       expect(runBpf(program, { arch: AUDIT[arch], nr, arg0: 0n })).toBe(ALLOW);
+    }
+  });
+
+  it.each(MODES)('%s: inspecting or closing held sockets is allowed', (mode) => {
+    const program = buildSeccompProgram(mode, arch);
+    for (const nr of SOCKET_INSPECTION[arch]) {
+      expect(runBpf(program, { arch: AUDIT[arch], nr, arg0: 3n })).toBe(ALLOW);
     }
   });
 
