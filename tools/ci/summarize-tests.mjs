@@ -26,7 +26,7 @@ function countCases(text) {
   return undefined;
 }
 
-const targetLine = /^(\/\/\S+)\s+(PASSED|FAILED|TIMEOUT|NO STATUS|SKIPPED|FLAKY|INCOMPLETE|REMOTE FAILURE|FAILED TO BUILD)\b/;
+const targetLine = /^(\/\/\S+)\s+(?:\(cached\)\s+)?(PASSED|FAILED|TIMEOUT|NO STATUS|SKIPPED|FLAKY|INCOMPLETE|REMOTE FAILURE|FAILED TO BUILD)\b/;
 let targets = 0;
 for (const line of readFileSync(bazelOutput, 'utf8').split('\n')) {
   const m = line.match(targetLine);
