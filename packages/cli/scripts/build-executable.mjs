@@ -42,11 +42,10 @@ function parseArgs(argv) {
   return values;
 }
 
-// Flags for the front end's own short-lived Node process (measured with bench/run.sh; see
-// bench/README.md): no V8 worker threads; --lite-mode skips the optimizing tiers, whose compiler
-// zones otherwise add ~4 MB of peak RSS to a workspace-write run for no speed gain in a run this
-// short; --no-expose-wasm because lite mode turns Wasm off anyway (and warns unless told).
-const NODE_FLAGS = ['--v8-pool-size=0', '--lite-mode', '--no-expose-wasm'];
+// No V8 flags on the command line: any V8 flag changes V8's flag hash, and then V8 rejects the code
+// cache Node embeds for its built-in modules (child_process, crypto, ... compiled from source on
+// every start, ~15 ms). Tuning that is worth it is applied at run time (src/runtime-tuning.ts).
+
 
 // The program is CommonJS. Started as `node FILE`, Node would treat an extensionless FILE as an ES
 // module whenever an enclosing package.json says "type": "module" (as in a Bazel runfiles tree), so
@@ -61,7 +60,7 @@ const LAUNCHER = [
   '":" //; ' +
     'if [ -n "${NODE_EXTRA_CA_CERTS+x}" ]; then CODEX_SANDBOX_STASHED_NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export CODEX_SANDBOX_STASHED_NODE_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; fi; ' +
     'if [ -n "${NODE_OPTIONS+x}" ]; then CODEX_SANDBOX_STASHED_NODE_OPTIONS=$NODE_OPTIONS; export CODEX_SANDBOX_STASHED_NODE_OPTIONS; unset NODE_OPTIONS; fi; ' +
-    `CODEX_SANDBOX_ARG0=$0 CODEX_SANDBOX_LAUNCHER=1 exec node ${NODE_FLAGS.join(' ')} -e '${CJS_ENTRY}' "$0" "$@"`,
+    `CODEX_SANDBOX_ARG0=$0 CODEX_SANDBOX_LAUNCHER=1 exec node -e '${CJS_ENTRY}' "$0" "$@"`,
   '',
 ].join('\n');
 
@@ -79,33 +78,56 @@ async function loadEsbuild(explicit, nodeModules) {
   return createRequire(import.meta.url)('esbuild');
 }
 
-// Built-in modules the bundle imports at load time but a common run never uses: `crypto` costs
-// several ms to load and is only needed for hashing (bundled-bwrap digests, placeholder names).
-// Each is replaced by a shim whose properties load the real module on first access. The property
-// list is taken from this Node at build time, so every export stays reachable.
-const LAZY_BUILTINS = ['crypto'];
-const LAZY_NAMESPACE = 'codex-lazy-builtin';
+// How the bundle reaches Node's built-in modules. By default esbuild turns `import fs from
+// 'node:fs'` into `__toESM(require('node:fs'))`, which copies every property of the module into a
+// fresh object, once per importing module: dozens of copies of `fs`, `path`, ... at start, hot
+// enough that V8 spends ~9 ms optimizing the copy loop. Instead, ES imports of a built-in resolve to
+// a small ES module that re-exports it: the default export is the module object itself and each
+// named export is read through a pure call, so unused ones are dropped and nothing is copied.
+// (`require()` calls in CommonJS dependencies stay plain external requires.)
+//
+// Some built-ins are also loaded lazily: `crypto` costs several ms to load and is only needed for
+// hashing (bundled-bwrap digests, placeholder names). Their default export is an object of lazy
+// getters and their function exports are wrappers that load the real module on first call.
+// Export names are taken from this Node at build time.
+const LAZY_BUILTINS = new Set(['crypto']);
+const BUILTIN_NAMESPACE = 'codex-builtin';
 
-function lazyBuiltinsPlugin(require) {
-  const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
+function builtinsPlugin(require) {
+  const builtins = new Set(require('node:module').builtinModules.filter((name) => !name.startsWith('_')));
   return {
-    name: 'lazy-builtins',
+    name: 'builtins-as-es-modules',
     setup(build) {
-      build.onResolve({ filter }, (args) => {
+      build.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
         const name = args.path.replace(/^node:/, '');
-        // The shim's own require of the real module stays external.
-        if (args.namespace === LAZY_NAMESPACE) return { path: `node:${name}`, external: true };
-        return { path: name, namespace: LAZY_NAMESPACE };
+        if (!builtins.has(name)) return undefined;
+        if (args.namespace === BUILTIN_NAMESPACE || args.kind !== 'import-statement') {
+          return { path: `node:${name}`, external: true };
+        }
+        return { path: name, namespace: BUILTIN_NAMESPACE, sideEffects: false };
       });
-      build.onLoad({ filter: /.*/, namespace: LAZY_NAMESPACE }, (args) => {
-        const names = Object.getOwnPropertyNames(require(`node:${args.path}`)).filter((n) => n !== 'default');
-        return {
-          loader: 'js',
-          contents:
-            `let real;\nconst load = () => (real ??= require(${JSON.stringify(`node:${args.path}`)}));\n` +
-            `for (const name of ${JSON.stringify(names)}) {\n` +
-            `  Object.defineProperty(module.exports, name, { enumerable: true, get: () => load()[name] });\n}\n`,
-        };
+      build.onLoad({ filter: /.*/, namespace: BUILTIN_NAMESPACE }, (args) => {
+        const specifier = JSON.stringify(`node:${args.path}`);
+        const real = require(`node:${args.path}`);
+        const names = Object.keys(real).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
+        const lines = [];
+        if (LAZY_BUILTINS.has(args.path)) {
+          lines.push(`let real;`, `const load = () => (real ??= require(${specifier}));`);
+          lines.push(`const lazy = {};`);
+          lines.push(`for (const name of ${JSON.stringify(names)}) Object.defineProperty(lazy, name, { enumerable: true, get: () => load()[name] });`);
+          lines.push(`export default lazy;`);
+          for (const name of names) {
+            lines.push(
+              typeof real[name] === 'function'
+                ? `export function ${name}(...args) { return load().${name}(...args); }`
+                : `export const ${name} = /* @__PURE__ */ (() => load().${name})();`,
+            );
+          }
+        } else {
+          lines.push(`const real = require(${specifier});`, `export default real;`);
+          for (const name of names) lines.push(`export const ${name} = /* @__PURE__ */ (() => real.${name})();`);
+        }
+        return { loader: 'js', contents: lines.join('\n') + '\n' };
       });
     },
   };
@@ -131,7 +153,7 @@ async function main() {
     define: {
       __CODEX_BWRAP_SHA256__: args['bwrap-sha256'] ? JSON.stringify(args['bwrap-sha256'].toLowerCase()) : 'undefined',
     },
-    plugins: [lazyBuiltinsPlugin(createRequire(import.meta.url))],
+    plugins: [builtinsPlugin(createRequire(import.meta.url))],
     logLevel: 'warning',
   });
   const js = result.outputFiles[0].text.replace(/^#!.*\n/, '');

@@ -66,6 +66,18 @@ describe('startup', () => {
   });
 });
 
+describe('runtime tuning', () => {
+  test('a run turns off V8 optimization after loading built-ins: nothing gets optimized', () => {
+    const entry = 'require(require("path").resolve(process.argv[1]))';
+    const result = run(process.execPath, ['--trace-opt', '-e', entry, exe.path, 'sandbox', '-P', ':workspace', '--', 'true'], {
+      cwd: ws.work,
+      env: baseEnv(),
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout + result.stderr).not.toMatch(/completed compiling/);
+  });
+});
+
 describe('options', () => {
   test('--version, at top level and after sandbox', () => {
     for (const args of [['--version'], ['sandbox', '--version']]) {
