@@ -119,7 +119,7 @@ function builtinsPlugin(require) {
           for (const name of names) {
             lines.push(
               typeof real[name] === 'function'
-                ? `export function ${name}(...args) { return load().${name}(...args); }`
+                ? `export function ${name}(...args) { const f = load().${name}; return new.target ? Reflect.construct(f, args) : f.apply(real, args); }`
                 : `export const ${name} = /* @__PURE__ */ (() => load().${name})();`,
             );
           }
