@@ -104,7 +104,7 @@ function builtinsPlugin(require) {
         if (args.namespace === BUILTIN_NAMESPACE || args.kind !== 'import-statement') {
           return { path: `node:${name}`, external: true };
         }
-        return { path: name, namespace: BUILTIN_NAMESPACE, sideEffects: false };
+        return { path: name, namespace: BUILTIN_NAMESPACE };
       });
       build.onLoad({ filter: /.*/, namespace: BUILTIN_NAMESPACE }, (args) => {
         const specifier = JSON.stringify(`node:${args.path}`);

@@ -3,7 +3,6 @@
 import { parseCommandLine, sandboxUsage } from './cli-args.js';
 import { createDiagnosticSink } from './diagnostics.js';
 import { reportError } from './report-error.js';
-import { tuneForShortRun } from './runtime-tuning.js';
 
 export interface CliIo {
   writeOut: (text: string) => void;
@@ -24,7 +23,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return 0;
     }
     const { args } = parsed;
-    if (!args.dryRun) await tuneForShortRun();
+    if (!args.dryRun) (await import('./runtime-tuning.js')).tuneForShortRun();
     // Loaded only now: help, version and usage errors never pay for config, policy and backend code.
     const { createSandbox } = await import('./sandbox.js');
     const sandbox = createSandbox({

@@ -6,7 +6,6 @@ import { PolicyError, permissionProfileFromJson, resolveSandboxPolicy } from '@c
 import { createDiagnosticSink } from './diagnostics.js';
 import { LINUX_HELPER_USAGE, parseLinuxHelperArgs } from './linux-helper-args.js';
 import { registerUserFacingErrors, reportError } from './report-error.js';
-import { tuneForShortRun } from './runtime-tuning.js';
 import { resolveCommand } from './command-resolution.js';
 import { openLinuxBackend } from './linux-backend.js';
 import { BackendNotImplementedError, UnsupportedPlatformError, UsageError } from './errors.js';
@@ -30,7 +29,7 @@ export async function runLinuxHelper(argv: readonly string[], io: HelperIo): Pro
     if (selection.kind === 'unsupported') throw new UnsupportedPlatformError(selection.os);
     if (selection.kind === 'not-implemented') throw new BackendNotImplementedError(selection.displayName, selection.os);
     const args = parseLinuxHelperArgs(argv);
-    await tuneForShortRun();
+    (await import('./runtime-tuning.js')).tuneForShortRun();
     if (!args.mountProc) {
       // The backend decides /proc itself (fresh /proc when the host allows it); it cannot yet be told
       // to leave it out, so refuse rather than run with a /proc the caller did not ask for.

@@ -8,16 +8,16 @@
 // `child_process`, `crypto`, ... would be compiled from source on every start (~15 ms). Changing
 // the flags at run time, after those built-ins are loaded, gets both.
 // It loads the built-ins a run needs first; anything loaded after it is compiled without a cache.
+// Static imports only: a dynamic import() of a built-in would start Node's ES module loader.
+import 'node:child_process';
+import 'node:os';
+import { randomBytes } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
 
-export async function tuneForShortRun(): Promise<void> {
-  const [, , { randomBytes }, { setFlagsFromString }] = await Promise.all([
-    import('node:child_process'),
-    import('node:os'),
-    import('node:crypto'),
-    import('node:v8'),
-  ]);
-  // Every run hashes or draws random names (placeholder registry, bundled-bwrap digest): load
-  // crypto now, while its embedded code cache still applies.
+export function tuneForShortRun(): void {
+  // The imports above loaded child_process and os; crypto is bundled lazily, so touch it here:
+  // every run hashes or draws random names (placeholder registry, bundled-bwrap digest), and it
+  // should load now, while its embedded code cache still applies.
   randomBytes(0);
   setFlagsFromString('--no-opt');
   setFlagsFromString('--no-sparkplug');
