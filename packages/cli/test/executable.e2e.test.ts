@@ -64,6 +64,15 @@ describe('startup', () => {
     expect(result.stderr.split('\n')).toContain('NativeModule child_process');
     expect(result.stderr.split('\n')).not.toContain('NativeModule crypto');
   });
+  test("a run never starts Node's ES module loader", () => {
+    const preload = path.join(ws.root, 'loaded-modules.cjs');
+    fs.writeFileSync(preload, "process.on('exit', () => process.stderr.write(process.moduleLoadList.join('\\n')))");
+    const entry = 'require(require("path").resolve(process.argv[1]))';
+    const result = run(process.execPath, ['-r', preload, '-e', entry, exe.path, 'sandbox', '--', 'true'], { cwd: ws.work, env: baseEnv() });
+    expect(result.status).toBe(0);
+    expect(result.stderr.split('\n')).toContain('NativeModule crypto');
+    expect(result.stderr.split('\n').filter((m) => m.includes('internal/modules/esm/'))).toEqual([]);
+  });
 });
 
 describe('runtime tuning', () => {
