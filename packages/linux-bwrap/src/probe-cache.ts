@@ -15,6 +15,8 @@ const CACHE_FILE_NAME = 'bwrap-probes.json';
 const MAX_BINARY_ENTRIES = 16;
 const MAX_HOST_ENTRIES_PER_BINARY = 8;
 
+const NETWORK_MODES: ReadonlySet<string> = new Set(['isolated', 'full', 'proxy-only']);
+
 export type ProcMountOutcome = 'mount-proc' | 'no-proc';
 
 export interface BinaryIdentity {
@@ -88,22 +90,23 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function sanitizeBinaryFacts(value: unknown): BinaryFacts | undefined {
   if (!isRecord(value)) return undefined;
-  const facts: BinaryFacts = {};
+  const facts: BinaryFacts = Object.create(null) as BinaryFacts;
   const options = value['options'];
   if (Array.isArray(options) && options.every((o) => typeof o === 'string')) facts.options = options as string[];
   const touched = value['touchedAtMs'];
   if (typeof touched === 'number') facts.touchedAtMs = touched;
   const hosts = value['hosts'];
   if (isRecord(hosts)) {
-    facts.hosts = {};
+    facts.hosts = Object.create(null) as Record<string, HostFacts>;
     for (const [key, raw] of Object.entries(hosts)) {
       if (!isRecord(raw)) continue;
-      const host: HostFacts = {};
+      const host: HostFacts = Object.create(null) as HostFacts;
       if (raw['userNamespacesOk'] === true) host.userNamespacesOk = true;
       const proc = raw['procMount'];
       if (isRecord(proc)) {
-        host.procMount = {};
+        host.procMount = Object.create(null) as Record<string, ProcMountOutcome>;
         for (const [mode, outcome] of Object.entries(proc)) {
+          if (!NETWORK_MODES.has(mode)) continue;
           if (outcome === 'mount-proc' || outcome === 'no-proc') host.procMount[mode] = outcome;
         }
       }
@@ -127,6 +130,11 @@ export class ProbeCache {
   /** A cache that never reads or writes anything (tests, or when the caller opts out). */
   static disabled(): ProbeCache {
     return new ProbeCache(undefined);
+  }
+
+  /** The cache directory (may not exist yet); undefined when the cache is disabled. */
+  get directory(): string | undefined {
+    return this.dir;
   }
 
   get location(): string | undefined {
@@ -184,7 +192,7 @@ export class ProbeCache {
       return {};
     }
     if (!isRecord(parsed) || parsed['version'] !== CACHE_FORMAT_VERSION || !isRecord(parsed['binaries'])) return {};
-    const result: Record<string, BinaryFacts> = {};
+    const result = Object.create(null) as Record<string, BinaryFacts>;
     for (const [key, value] of Object.entries(parsed['binaries'])) {
       const facts = sanitizeBinaryFacts(value);
       if (facts !== undefined) result[key] = facts;
@@ -199,6 +207,10 @@ export class ProbeCache {
     const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
     try {
       fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      // Never write through a directory someone else planted (a symlink, or not ours): the write
+      // is skipped and the facts are probed again next time.
+      const stat = fs.lstatSync(this.dir);
+      if (!stat.isDirectory() || stat.uid !== (process.geteuid?.() ?? stat.uid)) return;
       fs.writeFileSync(temp, JSON.stringify(body), { mode: 0o600, flag: 'wx' });
       fs.renameSync(temp, file);
     } catch {

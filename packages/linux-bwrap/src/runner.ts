@@ -292,7 +292,7 @@ class LinuxSandboxImpl implements LinuxSandbox {
       mountProc: checks.mountProc,
       emptyDataFd: FIRST_DATA_FD,
       seccompFd: SECCOMP_FD,
-      extraReadOnlyBinds: [this.registry.root],
+      extraReadOnlyBinds: [this.registry.root, ...this.probeCacheBind()],
       denyGlobMatches,
     });
     const withData = assignDataDescriptors(bwrapPlan.args, FIRST_DATA_FD, FIRST_DATA_FD);
@@ -310,6 +310,22 @@ class LinuxSandboxImpl implements LinuxSandbox {
       warnings: [...selection.warnings, ...checks.warnings],
     };
     return { plan, launcher, args, dataDescriptorCount: withData.count, seccompProgram };
+  }
+
+  /**
+   * The probe cache directory, canonical, when it exists: bound read-only (when the command could
+   * otherwise write it) so a command cannot plant facts for later runs. A missing directory is
+   * not bound; a command that creates one can only cause re-probing or a failed run (README).
+   */
+  private probeCacheBind(): string[] {
+    const dir = this.cache.directory;
+    if (dir === undefined) return [];
+    try {
+      const real = fs.realpathSync(dir);
+      return fs.statSync(real).isDirectory() ? [real] : [];
+    } catch {
+      return [];
+    }
   }
 
   async plan(req: SandboxRunRequest): Promise<SandboxPlan> {

@@ -165,6 +165,55 @@ describe('host facts from the cache', () => {
   });
 });
 
+describe('the probe cache inside the sandbox', () => {
+  it('is read-only for a command whose writable root contains it (workspace-write with cwd = HOME)', async () => {
+    const home = workspace();
+    const env = { PATH: '/usr/bin:/bin', HOME: home };
+    const cacheFile = path.join(home, '.cache', 'codex-sandbox', 'bwrap-probes.json');
+    const options = { env, tmpDir: work };
+    // The first run probes and writes the cache at its default place under HOME.
+    expect((await runSandboxed(request(workspacePolicy(home), ['true']), options)).exitCode).toBe(0);
+    const before = fs.readFileSync(cacheFile, 'utf8');
+    expect(before).toContain('"procMount"');
+    const out = capture();
+    const script = [
+      'echo forged > "$1" && echo overwrote',
+      'rm -f "$1" && echo removed',
+      'touch "$2/planted" && echo planted',
+      'mv "$2" "$2.moved" && echo moved',
+      'true',
+    ].join('; ');
+    const result = await runSandboxed(
+      request(workspacePolicy(home), ['sh', '-c', script, 'sh', cacheFile, path.dirname(cacheFile)], { onSpawn: out.onSpawn }),
+      options,
+    );
+    expect(result.exitCode).toBe(0);
+    expect(out.stdout()).toBe('');
+    expect(out.stderr()).toMatch(/Read-only file system/);
+    expect(fs.readFileSync(cacheFile, 'utf8')).toBe(before);
+    expect(fs.readdirSync(path.dirname(cacheFile))).toEqual(['bwrap-probes.json']);
+    // The rest of HOME stays writable.
+    expect((await runSandboxed(request(workspacePolicy(home), ['touch', 'ok']), options)).exitCode).toBe(0);
+    expect(fs.existsSync(path.join(home, 'ok'))).toBe(true);
+  });
+
+  it('a tampered cache file is read as plain data (prototype keys, wrong types are dropped)', () => {
+    const cacheDir = path.join(work, 'cache');
+    fs.mkdirSync(cacheDir);
+    fs.writeFileSync(
+      path.join(cacheDir, 'bwrap-probes.json'),
+      '{"version":1,"binaries":{"__proto__":{"options":["--x"]},"a|1|2|3|4":{"options":[1],"hosts":{"__proto__":{"userNamespacesOk":true},' +
+        '"h":{"userNamespacesOk":"yes","procMount":{"isolated":"off","__proto__":"mount-proc"}}}}}}',
+    );
+    const cache = new ProbeCache(cacheDir);
+    const identity = { path: 'a', size: 1, mtimeMs: 2, ino: 3, dev: 4 };
+    expect(cache.binaryFacts(identity)?.options).toBeUndefined();
+    expect(cache.hostFacts(identity, 'h')).toEqual({ procMount: {} });
+    expect(cache.hostFacts(identity, 'other')).toBeUndefined();
+    expect(cache.binaryFacts({ ...identity, path: 'b' })).toBeUndefined();
+  });
+});
+
 describe('bundled fallback', () => {
   it('runs with codex-bwrap through its verified descriptor and warns how to install bubblewrap', async () => {
     const { path: binary, sha256 } = codexBwrapTestBinary();
