@@ -1,5 +1,6 @@
 // Owns the seam between the cli package and @codex-sandbox/linux-bwrap: one backend object per
-// sandbox, created lazily, that plans and runs commands and forwards the backend's warnings.
+// sandbox, created lazily, that plans and runs commands and forwards the backend's warnings as soon
+// as they are known (before the command starts).
 // Must NOT build bwrap arguments or choose launchers itself (linux-bwrap does).
 import { BundledBwrapError } from '@codex-sandbox/bundled-bwrap';
 import { createLinuxSandbox, LinuxSandboxError, type SandboxPlan as BackendPlan } from '@codex-sandbox/linux-bwrap';
@@ -45,7 +46,8 @@ function describePlan(plan: BackendPlan): string {
 }
 
 export function openLinuxBackend(options: OpenLinuxBackendOptions): LinuxBackend {
-  const sandbox = createLinuxSandbox({ env: options.env, frontEndPath: options.frontEndPath });
+  // Warnings arrive through the callback before bwrap starts, so they precede the command's output.
+  const sandbox = createLinuxSandbox({ env: options.env, frontEndPath: options.frontEndPath, onWarning: options.onWarning });
   const toRequest = (request: BackendRequest) => ({
     policy: request.policy,
     command: request.command,
@@ -57,12 +59,10 @@ export function openLinuxBackend(options: OpenLinuxBackendOptions): LinuxBackend
   return {
     async plan(request) {
       const planned = await sandbox.plan(toRequest(request));
-      planned.warnings.forEach(options.onWarning);
       return { argv: planned.argv, description: describePlan(planned) };
     },
     async run(request) {
       const result = await sandbox.run(toRequest(request));
-      result.warnings.forEach(options.onWarning);
       return { exitCode: result.exitCode };
     },
     dispose: () => sandbox.dispose(),

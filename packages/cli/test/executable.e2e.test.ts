@@ -1,5 +1,5 @@
 // End-to-end tests of the built `codex` executable: real processes, real bubblewrap, real files.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makeWorkspace, prepareExecutable, run, type PreparedExecutable, type RunOptions } from './helpers/executable.js';
@@ -354,6 +354,27 @@ describe('warnings', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/could not find bubblewrap on PATH/);
     expect(result.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('  '))).toEqual(warnings);
+  });
+  test('a backend warning precedes the command output on a combined stdout+stderr stream', () => {
+    const bin = path.join(ws.root, 'bin');
+    fs.mkdirSync(bin, { mode: 0o755 });
+    for (const tool of ['sh', 'echo', 'node']) {
+      fs.symlinkSync(fs.realpathSync(tool === 'node' ? process.execPath : `/bin/${tool}`), path.join(bin, tool));
+    }
+    const combined = path.join(ws.root, 'combined.txt');
+    const fd = fs.openSync(combined, 'w');
+    try {
+      const result = spawnSync(exe.path, ['sandbox', '--', 'sh', '-c', 'echo first-output; echo second-output >&2'], {
+        cwd: ws.work,
+        env: baseEnv({ PATH: bin }) as NodeJS.ProcessEnv,
+        stdio: ['ignore', fd, fd],
+      });
+      expect(result.status).toBe(0);
+    } finally {
+      fs.closeSync(fd);
+    }
+    const lines = fs.readFileSync(combined, 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith('  '));
+    expect(lines).toEqual([expect.stringMatching(/^codex sandbox: warning: .*could not find bubblewrap on PATH/), 'first-output', 'second-output']);
   });
   test('config warnings use the same format', () => {
     writeConfig('totally_unknown_key = 1\n');

@@ -89,6 +89,12 @@ export interface LinuxSandboxOptions {
   forwardSignals?: boolean;
   /** Text of /proc/version to judge WSL1 by; default: read the file. */
   procVersion?: string;
+  /**
+   * Called with each warning of a run as soon as it is known, before bwrap is spawned (so a front
+   * end can print it ahead of the command's output). Plain text, no prefix; called again on every
+   * run the warning applies to (dedupe in the caller). Results still carry `warnings`.
+   */
+  onWarning?: (message: string) => void;
 }
 
 export interface LinuxSandbox {
@@ -198,6 +204,10 @@ class LinuxSandboxImpl implements LinuxSandbox {
     this.registry = new PlaceholderRegistry(defaultRegistryDir(options.tmpDir));
   }
 
+  private readonly emitWarning = (message: string): void => {
+    this.options.onWarning?.(message);
+  };
+
   dispose(): void {
     for (const selection of this.launchers.values()) selection.choice.release();
     this.launchers.clear();
@@ -278,7 +288,9 @@ class LinuxSandboxImpl implements LinuxSandbox {
     if (this.isWsl1()) throw new Wsl1UnsupportedError();
     const selection = this.selectLauncher(req);
     const launcher = selection.choice;
+    selection.warnings.forEach(this.emitWarning);
     const checks = await this.hostChecks(launcher, req.policy, network, dryRun);
+    checks.warnings.forEach(this.emitWarning);
     const excludeUnder = writableDirs(req.policy, req.commandCwd);
     const rgPath = findExecutableOnPath('rg', this.env['PATH'], excludeUnder);
     const denyGlobMatches =

@@ -219,15 +219,24 @@ describe('bundled fallback', () => {
     const { path: binary, sha256 } = codexBwrapTestBinary();
     const ws = workspace();
     const out = capture();
+    const events: string[] = [];
     const result = await runSandboxed(
-      request(workspacePolicy(ws), ['sh', '-c', 'echo inside > f.txt; cat f.txt; ls -l /proc/self/fd/ | sed 1d'], { onSpawn: out.onSpawn }),
+      request(workspacePolicy(ws), ['sh', '-c', 'echo inside > f.txt; cat f.txt; ls -l /proc/self/fd/ | sed 1d'], {
+        onSpawn: (child) => {
+          events.push('spawned');
+          out.onSpawn(child);
+        },
+      }),
       {
         env: { PATH: path.join(work, 'no-bwrap-here') },
         cacheDir: null,
         tmpDir: work,
         openBundled: () => openVerifiedBwrap(binary, { mode: 'release', sha256 }),
+        onWarning: (message) => events.push(message),
       },
     );
+    // Delivered as soon as known, before bwrap is spawned; still returned with the result.
+    expect(events).toEqual([NO_SYSTEM_BWRAP_WARNING, 'spawned']);
     expect(result.warnings).toEqual([NO_SYSTEM_BWRAP_WARNING]);
     expect(result.exitCode).toBe(0);
     const [first, ...fdLines] = out.stdout().trim().split('\n');
