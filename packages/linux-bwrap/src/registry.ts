@@ -2,15 +2,15 @@
 // the host for each missing protected path it mounts over inside a writable root, and this module
 // makes sure those are removed once no run needs them any more, even when a run was killed.
 //
-// Layout: <tmpdir>/codex-sandbox-placeholders-<euid>/ (0700, ours, never a symlink), one
-// subdirectory per target (hash of its path) holding `target` (path and kind), `origin`
-// (`synthetic` when a sandbox run created it, `preexisting` when it was there before any run) and
-// one `owner-<pid>-<run>` marker per live run. A lock file created with O_EXCL (Node has no flock)
-// serialises register / release / sweep; a lock whose owner died is recovered.
+// Layout: <tmpdir>/codex-sandbox-placeholders-<euid>/ (0700, ours, never a symlink), one file per
+// run that has placeholders, `run-<pid>-<start time>-<n>` (the owner is in the name, so liveness
+// needs no read), holding that run's targets: path, kind and origin (`synthetic` when a sandbox
+// run created it, `preexisting` when it was there before any run). A lock file created with O_EXCL
+// (Node has no flock) serialises register / release / sweep; a lock whose owner died is recovered.
+// No hashing and no node:crypto: names come from pid, process start time and a counter.
 // Must NOT delete anything that is not an empty file or empty directory, anything that existed
 // before a sandbox run created it, or anything another live run still owns.
 
-import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -26,7 +26,10 @@ export interface PlaceholderTarget {
 
 const REGISTRY_PREFIX = 'codex-sandbox-placeholders-';
 const LOCK_NAME = 'lock';
-const OWNER_PREFIX = 'owner-';
+const RUN_PREFIX = 'run-';
+const RUN_NAME = /^run-(\d+)-(\d+)-\d+$/;
+/** Makes run file and stale-lock names unique within this process (pid + start time: across processes). */
+let runCounter = 0;
 const LOCK_TIMEOUT_MS = 10_000;
 /** A lock file without a parseable owner older than this was left by a process that died mid-create. */
 const UNPARSEABLE_LOCK_STALE_MS = 5_000;
@@ -80,12 +83,10 @@ export function defaultRegistryDir(tmpDir: string = os.tmpdir()): string {
   return path.join(base, `${REGISTRY_PREFIX}${process.geteuid?.() ?? 0}`);
 }
 
-export function targetKey(targetPath: string): string {
-  return createHash('sha256').update(targetPath).digest('hex').slice(0, 32);
-}
-
 export class PlaceholderRegistry {
   private readonly self: OwnerIdentity;
+  /** What this process registered, by marker, so release() need not read its own file back. */
+  private readonly registered = new Map<string, RegisteredTarget[]>();
 
   constructor(readonly root: string) {
     const startTime = processStartTime(process.pid);
@@ -179,7 +180,8 @@ export class PlaceholderRegistry {
     if (!stale) return;
     // Move the stale lock aside atomically, then make sure what we moved is what we judged stale;
     // if another process replaced it meanwhile, put theirs back.
-    const aside = `${lockPath}.stale-${this.self.pid}-${randomBytes(4).toString('hex')}`;
+    runCounter += 1;
+    const aside = `${lockPath}.stale-${this.self.pid}-${this.self.startTime}-${runCounter}`;
     try {
       fs.renameSync(lockPath, aside);
     } catch {
@@ -207,23 +209,23 @@ export class PlaceholderRegistry {
 
   /** Records this run as an owner of each target; returns the run's marker name for release(). */
   register(targets: readonly PlaceholderTarget[]): string {
-    const marker = `${OWNER_PREFIX}${this.self.pid}-${randomBytes(6).toString('hex')}`;
+    runCounter += 1;
+    const marker = `${RUN_PREFIX}${this.self.pid}-${this.self.startTime}-${runCounter}`;
     if (targets.length === 0) return marker;
     this.withLock(() => {
-      for (const target of targets) {
-        const entry = path.join(this.root, targetKey(target.path));
-        if (!fs.existsSync(entry)) {
-          fs.mkdirSync(entry, { mode: 0o700 });
-          fs.writeFileSync(path.join(entry, 'target'), JSON.stringify({ path: target.path, kind: target.kind }));
-          // A path that was present before is only ours when a registered run created it (then an
-          // entry with origin `synthetic` exists already and is kept as is).
-          // A planned-as-preexisting path that vanished since (another run released it) will be
-          // created again by our bwrap, so it is ours to remove.
-          const existsNow = fs.existsSync(target.path);
-          fs.writeFileSync(path.join(entry, 'origin'), target.preexisting && existsNow ? 'preexisting' : 'synthetic');
-        }
-        fs.writeFileSync(path.join(entry, marker), `${this.self.pid} ${this.self.startTime}\n`);
-      }
+      // A path another registered run (live, or dead and not swept yet) owns keeps the origin that
+      // run recorded: the first run to register it knows whether bwrap created it.
+      const known = new Map<string, PlaceholderOrigin>();
+      for (const run of this.readRuns()) for (const t of run.targets ?? []) if (!known.has(t.path)) known.set(t.path, t.origin);
+      const owned: RegisteredTarget[] = targets.map((target) => ({
+        path: target.path,
+        kind: target.kind,
+        // A planned-as-preexisting path that vanished since (another run released it) will be
+        // created again by our bwrap, so it is ours to remove.
+        origin: known.get(target.path) ?? (target.preexisting && lstatOrUndefined(target.path) !== undefined ? 'preexisting' : 'synthetic'),
+      }));
+      fs.writeFileSync(path.join(this.root, marker), JSON.stringify(owned), { mode: 0o600, flag: 'wx' });
+      this.registered.set(marker, owned);
     });
     return marker;
   }
@@ -232,76 +234,113 @@ export class PlaceholderRegistry {
   release(targets: readonly PlaceholderTarget[], marker: string): void {
     if (targets.length === 0) return;
     this.withLock(() => {
-      for (const target of targets) {
-        const entry = path.join(this.root, targetKey(target.path));
-        try {
-          fs.unlinkSync(path.join(entry, marker));
-        } catch {
-          // Already collected.
-        }
-        this.collect(entry);
+      const file = path.join(this.root, marker);
+      const owned = this.registered.get(marker) ?? readRunFile(file) ?? [];
+      this.registered.delete(marker);
+      try {
+        fs.unlinkSync(file);
+      } catch {
+        // Already collected.
       }
+      this.collect(owned);
     });
   }
 
-  /** Removes placeholders left by runs that died (killed front ends). Cheap when the registry is empty. */
+  /** Removes placeholders left by runs that died (killed front ends). Cheap when no run died. */
   sweep(): void {
     this.ensureRoot();
-    const entries = fs.readdirSync(this.root).filter((name) => /^[0-9a-f]{32}$/.test(name));
-    if (entries.length === 0) return;
-    this.withLock(() => {
-      for (const name of entries) this.collect(path.join(this.root, name));
+    const dead = fs.readdirSync(this.root).filter((name) => {
+      const owner = ownerOfRunName(name);
+      return owner !== undefined && !isAlive(owner);
     });
+    if (dead.length === 0) return;
+    this.withLock(() => this.collect([]));
   }
 
-  /** With the lock held: forget dead owners; if none is left, delete the placeholder (when safe) and the entry. */
-  private collect(entry: string): void {
-    let names: string[];
-    try {
-      names = fs.readdirSync(entry);
-    } catch {
-      return;
+  /** Every run file in the registry, with its owner and its targets (undefined when unreadable). */
+  private readRuns(): Array<{ name: string; owner: OwnerIdentity; targets: RegisteredTarget[] | undefined }> {
+    const runs = [];
+    for (const name of fs.readdirSync(this.root)) {
+      const owner = ownerOfRunName(name);
+      if (owner !== undefined) runs.push({ name, owner, targets: readRunFile(path.join(this.root, name)) });
     }
-    let liveOwners = 0;
-    for (const name of names.filter((n) => n.startsWith(OWNER_PREFIX))) {
-      let owner: OwnerIdentity | undefined;
+    return runs;
+  }
+
+  /**
+   * With the lock held: forget runs whose owner died, then delete (when safe) each synthetic
+   * placeholder among `released` and the dead runs' targets that no live run still owns.
+   */
+  private collect(released: readonly RegisteredTarget[]): void {
+    const stillOwned = new Set<string>();
+    const candidates = [...released];
+    for (const run of this.readRuns()) {
+      if (isAlive(run.owner)) {
+        for (const t of run.targets ?? []) stillOwned.add(t.path);
+        continue;
+      }
+      // Unreadable targets: the placeholders stay (never delete what we cannot prove is ours).
+      candidates.push(...(run.targets ?? []));
       try {
-        owner = parseOwner(fs.readFileSync(path.join(entry, name), 'utf8'));
+        fs.unlinkSync(path.join(this.root, run.name));
       } catch {
-        owner = undefined;
-      }
-      if (owner !== undefined && isAlive(owner)) {
-        liveOwners += 1;
-      } else {
-        fs.rmSync(path.join(entry, name), { force: true });
+        // Collected by someone else.
       }
     }
-    if (liveOwners > 0) return;
-    const target = readTarget(entry);
-    let origin = '';
-    try {
-      origin = fs.readFileSync(path.join(entry, 'origin'), 'utf8');
-    } catch {
-      // Unknown origin: never delete the target.
+    for (const target of candidates) {
+      if (target.origin !== 'synthetic' || stillOwned.has(target.path)) continue;
+      stillOwned.add(target.path);
+      removeEmptyPlaceholder(target.path, target.kind);
     }
-    if (target !== undefined && origin === 'synthetic') removeEmptyPlaceholder(target.path, target.kind);
-    fs.rmSync(entry, { recursive: true, force: true });
   }
 }
 
-function readTarget(entry: string): { path: string; kind: 'file' | 'dir' } | undefined {
+type PlaceholderOrigin = 'synthetic' | 'preexisting';
+
+/** One target as a run file records it. */
+interface RegisteredTarget {
+  path: string;
+  kind: 'file' | 'dir';
+  /** `synthetic`: a sandbox run created it; `preexisting`: it was there before any run. */
+  origin: PlaceholderOrigin;
+}
+
+function lstatOrUndefined(p: string): fs.Stats | undefined {
   try {
-    const parsed: unknown = JSON.parse(fs.readFileSync(path.join(entry, 'target'), 'utf8'));
-    if (typeof parsed !== 'object' || parsed === null) return undefined;
-    const record = parsed as Record<string, unknown>;
-    const targetPath = record['path'];
-    const kind = record['kind'];
-    if (typeof targetPath !== 'string' || !path.isAbsolute(targetPath)) return undefined;
-    if (kind !== 'file' && kind !== 'dir') return undefined;
-    return { path: targetPath, kind };
+    return fs.lstatSync(p);
   } catch {
     return undefined;
   }
+}
+
+/** The owner encoded in a run file's name, `run-<pid>-<start time>-<n>`; undefined for other names. */
+function ownerOfRunName(name: string): OwnerIdentity | undefined {
+  const match = RUN_NAME.exec(name);
+  if (match?.[1] === undefined || match[2] === undefined) return undefined;
+  return { pid: Number(match[1]), startTime: match[2] };
+}
+
+function readRunFile(file: string): RegisteredTarget[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed)) return undefined;
+  const targets: RegisteredTarget[] = [];
+  for (const item of parsed as unknown[]) {
+    if (typeof item !== 'object' || item === null) return undefined;
+    const record = item as Record<string, unknown>;
+    const targetPath = record['path'];
+    const kind = record['kind'];
+    const origin = record['origin'];
+    if (typeof targetPath !== 'string' || !path.isAbsolute(targetPath)) return undefined;
+    if (kind !== 'file' && kind !== 'dir') return undefined;
+    if (origin !== 'synthetic' && origin !== 'preexisting') return undefined;
+    targets.push({ path: targetPath, kind, origin });
+  }
+  return targets;
 }
 
 /**
@@ -313,7 +352,7 @@ export function removeEmptyPlaceholder(target: string, kind: 'file' | 'dir'): bo
   let stat: fs.Stats;
   try {
     const parent = path.dirname(target);
-    if (fs.realpathSync(parent) !== parent) return false;
+    if (fs.realpathSync.native(parent) !== parent) return false;
     stat = fs.lstatSync(target);
   } catch {
     return false;
@@ -323,7 +362,8 @@ export function removeEmptyPlaceholder(target: string, kind: 'file' | 'dir'): bo
       fs.unlinkSync(target);
       return true;
     }
-    if (kind === 'dir' && stat.isDirectory() && fs.readdirSync(target).length === 0) {
+    // rmdir itself refuses a directory that is not empty (ENOTEMPTY), so no readdir first.
+    if (kind === 'dir' && stat.isDirectory()) {
       fs.rmdirSync(target);
       return true;
     }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { PlaceholderRegistry, processStartTime, removeEmptyPlaceholder, targetKey } from '../src/registry.js';
+import { PlaceholderRegistry, processStartTime, removeEmptyPlaceholder } from '../src/registry.js';
 import { PlaceholderRegistryError } from '../src/runtime-errors.js';
 
 import { bundleEntry } from './support/bundle.js';
@@ -159,9 +159,33 @@ describe('PlaceholderRegistry recovery after a killed owner', () => {
     const dir = path.join(work, '.codex');
     await registerInKilledProcess([{ path: dir, kind: 'dir', preexisting: false }]);
     fs.mkdirSync(dir);
-    expect(fs.readdirSync(path.join(root, targetKey(dir))).some((n) => n.startsWith('owner-'))).toBe(true);
+    expect(fs.readdirSync(root).filter((n) => n.startsWith('run-'))).toHaveLength(1);
     new PlaceholderRegistry(root).sweep();
     expect(fs.existsSync(dir)).toBe(false);
+    expect(fs.readdirSync(root)).toEqual([]);
+  });
+
+  it('a dead run does not strip a live run of a placeholder they share', async () => {
+    const dir = path.join(work, '.git');
+    await registerInKilledProcess([{ path: dir, kind: 'dir', preexisting: false }]);
+    fs.mkdirSync(dir);
+    const live = new PlaceholderRegistry(root);
+    const targets = [{ path: dir, kind: 'dir' as const, preexisting: true }];
+    const marker = live.register(targets);
+    new PlaceholderRegistry(root).sweep();
+    expect(fs.existsSync(dir)).toBe(true);
+    // The live run inherited the dead run's origin (`synthetic`), so its release removes it.
+    live.release(targets, marker);
+    expect(fs.existsSync(dir)).toBe(false);
+    expect(fs.readdirSync(root)).toEqual([]);
+  });
+
+  it('an unreadable run file of a dead owner never leads to a deletion', () => {
+    const dir = placeholderDir('.codex');
+    new PlaceholderRegistry(root).ensureRoot();
+    fs.writeFileSync(path.join(root, 'run-999999999-1-1'), `[{"path":"${dir}","kind":"dir","origin":"synthetic"`);
+    new PlaceholderRegistry(root).sweep();
+    expect(fs.existsSync(dir)).toBe(true);
     expect(fs.readdirSync(root)).toEqual([]);
   });
 
