@@ -18,6 +18,8 @@ export interface BackendRequest {
   stdio?: 'inherit' | 'ignore' | 'pipe';
   /** Called once the process is spawned (reads piped streams). */
   onSpawn?: (child: ChildProcess) => void;
+  /** `false`: never mount a fresh /proc (the helper's `--no-proc`). */
+  mountProc?: boolean;
 }
 
 export interface PlannedLaunch {
@@ -55,6 +57,7 @@ export function openLinuxBackend(options: OpenLinuxBackendOptions): LinuxBackend
     env: request.env,
     stdio: request.stdio ?? 'inherit',
     ...(request.onSpawn !== undefined ? { onSpawn: request.onSpawn } : {}),
+    ...(request.mountProc !== undefined ? { mountProc: request.mountProc } : {}),
   });
   return {
     async plan(request) {

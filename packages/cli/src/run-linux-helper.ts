@@ -8,7 +8,7 @@ import { LINUX_HELPER_USAGE, parseLinuxHelperArgs } from './linux-helper-args.js
 import { registerUserFacingErrors, reportError } from './report-error.js';
 import { resolveCommand } from './command-resolution.js';
 import { openLinuxBackend } from './linux-backend.js';
-import { BackendNotImplementedError, UnsupportedPlatformError, UsageError } from './errors.js';
+import { BackendNotImplementedError, UnsupportedPlatformError } from './errors.js';
 import { selectBackend } from './backend.js';
 
 registerUserFacingErrors(PolicyError);
@@ -30,11 +30,6 @@ export async function runLinuxHelper(argv: readonly string[], io: HelperIo): Pro
     if (selection.kind === 'not-implemented') throw new BackendNotImplementedError(selection.displayName, selection.os);
     const args = parseLinuxHelperArgs(argv);
     (await import('./runtime-tuning.js')).tuneForShortRun();
-    if (!args.mountProc) {
-      // The backend decides /proc itself (fresh /proc when the host allows it); it cannot yet be told
-      // to leave it out, so refuse rather than run with a /proc the caller did not ask for.
-      throw new UsageError('--no-proc is not supported yet: the bubblewrap backend always decides the /proc mount itself');
-    }
     const profile = permissionProfileFromJson(args.permissionProfileJson);
     const policyCwd = path.resolve(io.cwd, args.sandboxPolicyCwd);
     const commandCwd = path.resolve(io.cwd, args.commandCwd ?? '.');
@@ -51,6 +46,8 @@ export async function runLinuxHelper(argv: readonly string[], io: HelperIo): Pro
       cwd: commandCwd,
       env: io.env,
       stdio: 'inherit',
+      // --no-proc: no fresh /proc at all (an empty tmpfs), whatever the host would allow.
+      ...(args.mountProc ? {} : { mountProc: false }),
     });
     return result.exitCode;
   } catch (error) {

@@ -415,6 +415,16 @@ describe('arg0 dispatch: codex-linux-sandbox', () => {
     expect(result.stdout).toBe(`${sub}\n`);
     expect(result.status).toBe(3);
   });
+  test('--no-proc: the command gets an empty /proc instead of a fresh one', () => {
+    const probe = ['sh', '-c', 'if test -e /proc/self/status; then echo proc; else echo no-proc; fi'];
+    const base = ['--sandbox-policy-cwd', ws.work, '--permission-profile', profile];
+    const without = run(helperPath(), [...base, '--no-proc', '--', ...probe], { cwd: ws.work, env: baseEnv() });
+    expect(without.stderr).toBe('');
+    expect(without.stdout).toBe('no-proc\n');
+    expect(without.status).toBe(0);
+    const withProc = run(path.join(ws.root, 'codex-linux-sandbox'), [...base, '--', ...probe], { cwd: ws.work, env: baseEnv() });
+    expect(withProc.stdout).toBe('proc\n');
+  });
   test('flags this architecture does not need are rejected with a clear error', () => {
     const result = run(helperPath(), ['--sandbox-policy-cwd', ws.work, '--permission-profile', profile, '--apply-seccomp-then-exec', '--', 'true'], {
       cwd: ws.work,

@@ -49,6 +49,11 @@ export interface SandboxRunRequest {
   stdio?: 'inherit' | 'ignore' | 'pipe' | [StdioSlot, StdioSlot, StdioSlot];
   /** Called once the process is spawned (to use piped streams). */
   onSpawn?: (child: ChildProcess) => void;
+  /**
+   * `false`: never mount a fresh /proc; the sandbox's /proc is an empty tmpfs (and no /proc
+   * preflight runs). Default: a fresh /proc unless the host refuses it.
+   */
+  mountProc?: boolean;
 }
 
 export interface SandboxRunResult {
@@ -250,11 +255,12 @@ class LinuxSandboxImpl implements LinuxSandbox {
     policy: ResolvedSandboxPolicy,
     network: BwrapNetworkMode,
     dryRun: boolean,
+    procWanted: boolean,
   ): Promise<{ mountProc: boolean; warnings: string[] }> {
     const id = identityKey(launcher.identity);
     const warnings: string[] = [];
     const procKey = `${id}\0${network}`;
-    let mountProc = this.memoProc.get(procKey);
+    let mountProc = procWanted ? this.memoProc.get(procKey) : false;
     let provedUserNamespaces = false;
     if (mountProc === undefined) {
       if (dryRun) {
@@ -289,7 +295,7 @@ class LinuxSandboxImpl implements LinuxSandbox {
     const selection = this.selectLauncher(req);
     const launcher = selection.choice;
     selection.warnings.forEach(this.emitWarning);
-    const checks = await this.hostChecks(launcher, req.policy, network, dryRun);
+    const checks = await this.hostChecks(launcher, req.policy, network, dryRun, req.mountProc ?? true);
     checks.warnings.forEach(this.emitWarning);
     const excludeUnder = writableDirs(req.policy, req.commandCwd);
     const rgPath = findExecutableOnPath('rg', this.env['PATH'], excludeUnder);

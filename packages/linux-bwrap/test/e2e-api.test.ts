@@ -132,6 +132,28 @@ describe('host facts from the cache', () => {
     expect(plan.argv).toEqual(expect.arrayContaining(['--tmpfs', '/proc']));
   });
 
+  it('mountProc: false never mounts a fresh /proc and runs no /proc preflight', async () => {
+    const log = path.join(work, 'bwrap.log');
+    const wrapper = loggingBwrap(log);
+    const options = { env: { PATH: `${path.dirname(wrapper)}:/usr/bin:/bin` }, cacheDir: path.join(work, 'cache'), tmpDir: work };
+    const ws = workspace();
+    const probe = ['sh', '-c', 'if test -e /proc/self/status; then echo proc; else echo no-proc; fi'];
+    const out = capture();
+    const result = await runSandboxed(request(workspacePolicy(ws), probe, { onSpawn: out.onSpawn, mountProc: false }), options);
+    expect(result.exitCode).toBe(0);
+    expect(out.stdout()).toBe('no-proc\n');
+    // --help, the user-namespace probe (no /proc preflight proved it), the run.
+    expect(logLines(log)).toEqual(['--help', '--unshare-user', '--json-status-fd']);
+    const plan = await planSandboxedRun(request(workspacePolicy(ws), ['true'], { mountProc: false }), options);
+    expect(plan.mountProc).toBe(false);
+    expect(plan.argv).toEqual(expect.arrayContaining(['--tmpfs', '/proc']));
+    expect(plan.argv).not.toContain('--proc');
+    // Without the option the same sandbox setup mounts a fresh /proc.
+    const again = capture();
+    await runSandboxed(request(workspacePolicy(ws), probe, { onSpawn: again.onSpawn }), options);
+    expect(again.stdout()).toBe('proc\n');
+  });
+
   it.each([
     ["bwrap: Can't mount proc on /newroot/proc: Operation not permitted", true],
     ["bwrap: Can't mount proc on /newroot/proc: Invalid argument", true],
