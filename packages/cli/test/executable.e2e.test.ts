@@ -425,6 +425,29 @@ describe('arg0 dispatch: codex-linux-sandbox', () => {
     const withProc = run(path.join(ws.root, 'codex-linux-sandbox'), [...base, '--', ...probe], { cwd: ws.work, env: baseEnv() });
     expect(withProc.stdout).toBe('proc\n');
   });
+  test('a command the profile hides exits 127 with a clear message (not bwrap\'s execvp error)', () => {
+    const hidden = path.join(ws.root, 'hidden-bin');
+    fs.mkdirSync(hidden, { mode: 0o755 });
+    fs.writeFileSync(path.join(hidden, 'mytool'), '#!/bin/sh\necho ran\n', { mode: 0o755 });
+    const denying = JSON.stringify({
+      type: 'managed',
+      file_system: {
+        type: 'restricted',
+        entries: [
+          { path: { type: 'special', value: { kind: 'root' } }, access: 'read' },
+          { path: { type: 'path', path: hidden }, access: 'deny' },
+        ],
+      },
+      network: 'restricted',
+    });
+    const result = run(helperPath(), ['--sandbox-policy-cwd', ws.work, '--permission-profile', denying, '--', 'mytool'], {
+      cwd: ws.work,
+      env: baseEnv({ PATH: `${hidden}:/usr/bin:/bin` }),
+    });
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe('codex sandbox: command not found: mytool (hidden by the sandbox policy)\n');
+    expect(result.status).toBe(127);
+  });
   test('flags this architecture does not need are rejected with a clear error', () => {
     const result = run(helperPath(), ['--sandbox-policy-cwd', ws.work, '--permission-profile', profile, '--apply-seccomp-then-exec', '--', 'true'], {
       cwd: ws.work,

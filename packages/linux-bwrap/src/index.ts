@@ -15,5 +15,6 @@ export * from './runtime.js';
 export * from './runtime-errors.js';
 export * from './seccomp.js';
 export * from './signals.js';
+export * from './visibility.js';
 export * from './warnings.js';
 export * from './wsl.js';

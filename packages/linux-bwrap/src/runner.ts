@@ -24,6 +24,7 @@ import { defaultRegistryDir, PlaceholderRegistry, type PlaceholderTarget } from 
 import { BwrapSpawnError, SandboxRequestError, Wsl1UnsupportedError } from './runtime-errors.js';
 import { buildSeccompProgram, type SeccompMode } from './seccomp.js';
 import { exitStatusOf, parseStatusLines, SandboxSignalTarget, signalForwarding } from './signals.js';
+import { isVisibleInSandbox, lookUpProgram, visibilityRules } from './visibility.js';
 import { USER_NAMESPACE_WARNING } from './warnings.js';
 import { isWsl1 } from './wsl.js';
 
@@ -146,17 +147,7 @@ function validateRequest(req: Pick<SandboxRunRequest, 'command' | 'commandCwd'>)
  * sees a subset of the host's files, so a program missing on the host is missing inside too.
  */
 export function programExistsOnHost(program: string, pathEnv: string | undefined, cwd: string): boolean {
-  const exists = (candidate: string): boolean => {
-    try {
-      return fs.statSync(candidate).isFile();
-    } catch {
-      return false;
-    }
-  };
-  if (program.includes('/')) return exists(path.resolve(cwd, program));
-  // execvp's default search path when PATH is unset.
-  const dirs = (pathEnv ?? '/bin:/usr/bin').split(':');
-  return dirs.some((dir) => exists(path.resolve(cwd, dir === '' ? '.' : dir, program)));
+  return lookUpProgram(program, pathEnv, cwd).kind !== 'missing';
 }
 
 /** Writes a front-end message where the command's stderr would go (nowhere for ignore / pipe). */
@@ -169,6 +160,12 @@ function writeToCommandStderr(message: string, stdio: SandboxRunRequest['stdio']
 /** What a shell prints and returns for a command it cannot find. */
 function reportCommandNotFound(program: string, stdio: SandboxRunRequest['stdio']): number {
   writeToCommandStderr(`codex sandbox: ${program}: command not found\n`, stdio);
+  return 127;
+}
+
+/** Exit 127 for a program that exists on the host but that the policy hides from the command. */
+function reportHiddenCommand(program: string, stdio: SandboxRunRequest['stdio']): number {
+  writeToCommandStderr(`codex sandbox: command not found: ${program} (hidden by the sandbox policy)\n`, stdio);
   return 127;
 }
 
@@ -190,6 +187,8 @@ interface PreparedRun {
   args: string[];
   dataDescriptorCount: number;
   seccompProgram: Buffer | undefined;
+  /** Concrete paths the deny globs matched (canonical). */
+  denyGlobMatches: string[];
 }
 
 class LinuxSandboxImpl implements LinuxSandbox {
@@ -327,7 +326,7 @@ class LinuxSandboxImpl implements LinuxSandbox {
       syntheticTargets: bwrapPlan.syntheticTargets.map((t) => ({ path: t.path, kind: t.kind, preexisting: t.preexisting })),
       warnings: [...selection.warnings, ...checks.warnings],
     };
-    return { plan, launcher, args, dataDescriptorCount: withData.count, seccompProgram };
+    return { plan, launcher, args, dataDescriptorCount: withData.count, seccompProgram, denyGlobMatches };
   }
 
   /**
@@ -364,6 +363,12 @@ class LinuxSandboxImpl implements LinuxSandbox {
     if (!('args' in prepared)) {
       const result = await runDirect(req, this.options.forwardSignals ?? true);
       return { exitCode: result, warnings: prepared.warnings };
+    }
+    if (program !== undefined && req.policy.kind === 'restricted') {
+      // Decided from the policy, before bwrap: otherwise bwrap's own execvp error and exit 1.
+      const rules = visibilityRules(req.policy, prepared.denyGlobMatches);
+      const lookup = lookUpProgram(program, req.env['PATH'], req.commandCwd, (lexical, real) => isVisibleInSandbox(rules, lexical, real));
+      if (lookup.kind === 'hidden') return { exitCode: reportHiddenCommand(program, req.stdio), warnings: prepared.plan.warnings };
     }
     const exitCode = await this.runBwrap(req, prepared);
     return { exitCode, warnings: prepared.plan.warnings };

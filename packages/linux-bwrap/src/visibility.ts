@@ -1,0 +1,114 @@
+// Owns whether a host path can be seen inside the sandbox, as the resolved policy says (P19: the
+// most specific rule wins, a deny wins a tie; P24: the path as spelled is checked against the rules
+// as written, its canonical spelling against canonicalised rules, a deny in either wins). Used only
+// to tell "hidden by the policy" from "missing" for the command's program before bwrap runs.
+// Must NOT build argv or widen anything: the mounts stay the only enforcement; a wrong answer here
+// can only change which error message a command that cannot run gets.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
+
+import { isWithin, PLATFORM_DEFAULT_READ_ROOTS } from './filesystem-args.js';
+
+export interface VisibilityRule {
+  path: string;
+  visible: boolean;
+}
+
+export interface VisibilityRules {
+  /** Rules as written in the policy. */
+  lexical: VisibilityRule[];
+  /** The same rules with each path canonicalised (when it exists). */
+  canonical: VisibilityRule[];
+}
+
+function depthOf(p: string): number {
+  return p === '/' ? 0 : p.split('/').length - 1;
+}
+
+/** Pure: the verdict of the most specific rule covering `p`; undefined when none covers it. */
+export function ruleVerdict(rules: readonly VisibilityRule[], p: string): boolean | undefined {
+  let best: VisibilityRule | undefined;
+  for (const rule of rules) {
+    if (!isWithin(p, rule.path)) continue;
+    const deeper = best === undefined || depthOf(rule.path) > depthOf(best.path);
+    const denyTie = best !== undefined && depthOf(rule.path) === depthOf(best.path) && !rule.visible;
+    if (deeper || denyTie) best = rule;
+  }
+  return best?.visible;
+}
+
+/**
+ * Pure: `lexical` is the path as spelled, `canonical` its real location. Both must be granted: the
+ * spelled path must be reachable inside (outside every granted root there is only an empty tmpfs
+ * root) and the place it resolves to must be mounted and not masked.
+ */
+export function isVisibleInSandbox(rules: VisibilityRules, lexical: string, canonical: string): boolean {
+  return ruleVerdict(rules.lexical, lexical) === true && ruleVerdict(rules.canonical, canonical) === true;
+}
+
+/** Pure: the rules of a restricted policy; `denied` adds concrete deny paths (deny-glob matches). */
+export function policyVisibilityRules(policy: ResolvedSandboxPolicy, denied: readonly string[]): VisibilityRule[] {
+  const grants = [
+    ...(policy.fullDiskRead ? ['/'] : []),
+    ...(policy.includePlatformDefaults ? PLATFORM_DEFAULT_READ_ROOTS : []),
+    ...policy.readableRoots,
+    ...policy.writableRoots.map((root) => root.root),
+  ];
+  return [
+    ...grants.map((p) => ({ path: path.posix.normalize(p), visible: true })),
+    ...[...policy.unreadableRoots, ...denied].map((p) => ({ path: path.posix.normalize(p), visible: false })),
+  ];
+}
+
+function canonical(p: string): string {
+  try {
+    return fs.realpathSync.native(p);
+  } catch {
+    return p;
+  }
+}
+
+/** Reads the file system: canonicalises every rule path. */
+export function visibilityRules(policy: ResolvedSandboxPolicy, denied: readonly string[]): VisibilityRules {
+  const lexical = policyVisibilityRules(policy, denied);
+  return { lexical, canonical: lexical.map((rule) => ({ path: canonical(rule.path), visible: rule.visible })) };
+}
+
+export type ProgramLookup =
+  | { kind: 'found'; path: string }
+  /** At least one candidate exists on the host, but the sandbox cannot see any of them. */
+  | { kind: 'hidden'; path: string }
+  | { kind: 'missing' };
+
+/**
+ * Looks `program` up the way execvp inside the sandbox will (PATH, or the path itself when it has
+ * a slash), counting a candidate only when it is a file on the host that `visible` accepts.
+ * `visible` gets the candidate as spelled and its canonical path.
+ */
+export function lookUpProgram(
+  program: string,
+  pathEnv: string | undefined,
+  cwd: string,
+  visible: (lexical: string, canonical: string) => boolean = () => true,
+): ProgramLookup {
+  const candidates = program.includes('/')
+    ? [path.resolve(cwd, program)]
+    : // execvp's default search path when PATH is unset.
+      (pathEnv ?? '/bin:/usr/bin').split(':').map((dir) => path.resolve(cwd, dir === '' ? '.' : dir, program));
+  let hidden: string | undefined;
+  for (const candidate of candidates) {
+    let real: string;
+    try {
+      if (!fs.statSync(candidate).isFile()) continue;
+      real = fs.realpathSync.native(candidate);
+    } catch {
+      continue;
+    }
+    if (visible(candidate, real)) return { kind: 'found', path: candidate };
+    hidden ??= candidate;
+  }
+  return hidden === undefined ? { kind: 'missing' } : { kind: 'hidden', path: hidden };
+}

@@ -1,0 +1,114 @@
+// The "hidden by the policy" decision for the command's program: pure rule verdicts (tables) and,
+// end to end, what a run reports for a program the policy hides (real bwrap, real files).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { runSandboxed } from '../src/runner.js';
+import { isVisibleInSandbox, lookUpProgram, policyVisibilityRules, ruleVerdict, type VisibilityRule } from '../src/visibility.js';
+
+import { readOnlyPolicy, workspacePolicy } from './support/e2e.js';
+import { privateTempDir, removeTree } from './support/env.js';
+
+jest.setTimeout(30_000);
+
+const rules: VisibilityRule[] = [
+  { path: '/', visible: true },
+  { path: '/a', visible: false },
+  { path: '/a/b', visible: true },
+  { path: '/c', visible: true },
+  { path: '/c', visible: false },
+];
+
+describe('ruleVerdict: the most specific rule wins, a deny wins a tie', () => {
+  it.each([
+    ['/x', true],
+    ['/a', false],
+    ['/a/x', false],
+    ['/a/b', true],
+    ['/a/b/y', true],
+    ['/ab', true],
+    ['/c/z', false],
+  ])('%s -> %s', (p, expected) => {
+    expect(ruleVerdict(rules, p)).toBe(expected);
+  });
+  it('no covering rule gives undefined', () => {
+    expect(ruleVerdict([{ path: '/usr', visible: true }], '/opt/x')).toBeUndefined();
+  });
+});
+
+describe('isVisibleInSandbox needs both spellings granted', () => {
+  const both = { lexical: [{ path: '/usr', visible: true }, { path: '/bin', visible: true }], canonical: [{ path: '/usr', visible: true }] };
+  it.each([
+    ['/bin/sh', '/usr/bin/sh', true],
+    // A spelled path outside every granted root does not exist in a tmpfs root.
+    ['/opt/bin/sh', '/usr/bin/sh', false],
+    // A link inside a granted root that leads outside it.
+    ['/usr/local/bin/x', '/opt/x', false],
+  ])('%s (real %s) -> %s', (lexical, canonical, expected) => {
+    expect(isVisibleInSandbox(both, lexical, canonical)).toBe(expected);
+  });
+  it('policy rules: deny globs and unreadable roots are denies, roots and platform defaults grants', () => {
+    const policy = readOnlyPolicy('/w', { fullDiskRead: false, readableRoots: ['/r'], unreadableRoots: ['/r/secret'] });
+    const built = policyVisibilityRules(policy, ['/r/k.env']);
+    expect(built).toEqual(expect.arrayContaining([{ path: '/usr', visible: true }, { path: '/r', visible: true }, { path: '/r/secret', visible: false }, { path: '/r/k.env', visible: false }]));
+    expect(built.some((r) => r.path === '/')).toBe(false);
+  });
+});
+
+describe('a program the policy hides', () => {
+  let work: string;
+  beforeEach(() => {
+    work = privateTempDir('linux-bwrap-hidden-');
+  });
+  afterEach(() => removeTree(work));
+
+  async function runCapturingStderr(policy: ReturnType<typeof readOnlyPolicy>, command: string[], PATH: string): Promise<{ exitCode: number; stderr: string }> {
+    const errFile = path.join(work, `stderr-${Math.random().toString(16).slice(2)}`);
+    const fd = fs.openSync(errFile, 'w');
+    try {
+      const result = await runSandboxed(
+        { policy, command, commandCwd: policy.cwd, env: { PATH }, stdio: ['ignore', 'ignore', fd] },
+        { cacheDir: null, tmpDir: work, env: { PATH: '/usr/bin:/bin' } },
+      );
+      return { exitCode: result.exitCode, stderr: fs.readFileSync(errFile, 'utf8') };
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  it('exits 127 with a clear message instead of bwrap\'s execvp error, by name, by path and through a link', async () => {
+    const ws = path.join(work, 'ws');
+    const hiddenDir = path.join(work, 'hidden-bin');
+    const openDir = path.join(work, 'open-bin');
+    for (const dir of [ws, hiddenDir, openDir]) fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(hiddenDir, 'mytool'), '#!/bin/sh\necho ran\n', { mode: 0o755 });
+    fs.writeFileSync(path.join(openDir, 'opentool'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    fs.symlinkSync(path.join(hiddenDir, 'mytool'), path.join(openDir, 'linked'));
+    const policy = workspacePolicy(ws, { unreadableRoots: [hiddenDir] });
+    const PATH = `${hiddenDir}:${openDir}:/usr/bin:/bin`;
+    const message = /^codex sandbox: command not found: (mytool|\S+\/mytool|linked) \(hidden by the sandbox policy\)\n$/;
+    for (const command of [['mytool'], [path.join(hiddenDir, 'mytool')], ['linked']]) {
+      const result = await runCapturingStderr(policy, command, PATH);
+      expect(result).toEqual({ exitCode: 127, stderr: expect.stringMatching(message) });
+    }
+    // Visible programs run; a missing one keeps its own message.
+    expect(await runCapturingStderr(policy, ['opentool'], PATH)).toEqual({ exitCode: 0, stderr: '' });
+    expect(await runCapturingStderr(policy, ['no-such-tool'], PATH)).toEqual({ exitCode: 127, stderr: 'codex sandbox: no-such-tool: command not found\n' });
+    // Without the deny the same program runs.
+    const open = await runCapturingStderr(workspacePolicy(ws), ['mytool'], PATH);
+    expect(open.exitCode).toBe(0);
+  });
+
+  it('lookUpProgram reports the first hidden candidate and finds a visible later one', () => {
+    const a = path.join(work, 'a');
+    const b = path.join(work, 'b');
+    for (const dir of [a, b]) {
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(dir, 'tool'), '', { mode: 0o755 });
+    }
+    const notA = (lexical: string): boolean => !lexical.startsWith(`${a}/`);
+    expect(lookUpProgram('tool', `${a}:${b}`, work, notA)).toEqual({ kind: 'found', path: path.join(b, 'tool') });
+    expect(lookUpProgram('tool', a, work, notA)).toEqual({ kind: 'hidden', path: path.join(a, 'tool') });
+    expect(lookUpProgram('nothing', `${a}:${b}`, work, notA)).toEqual({ kind: 'missing' });
+  });
+});
