@@ -11,14 +11,11 @@
 // Static imports only: a dynamic import() of a built-in would start Node's ES module loader.
 import 'node:child_process';
 import 'node:os';
-import { randomBytes } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 
 export function tuneForShortRun(): void {
-  // The imports above loaded child_process and os; crypto is bundled lazily, so touch it here:
-  // every run hashes or draws random names (placeholder registry, bundled-bwrap digest), and it
-  // should load now, while its embedded code cache still applies.
-  randomBytes(0);
+  // The imports above loaded child_process and os. crypto is not preloaded: a run does not use it
+  // (only verifying a bundled bwrap does, and that loads it on first use).
   setFlagsFromString('--no-opt');
   setFlagsFromString('--no-sparkplug');
 }
