@@ -5,11 +5,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ResolvedSandboxPolicy, WritableRoot } from '@codex-sandbox/policy';
+import { META, restrictedPolicyAt, writableRootAt } from './support/policies.js';
 import { buildBwrapArgs, type BwrapPlan } from '../src/bwrap-args.js';
 import { assignDataDescriptors } from '../src/runner.js';
 import { buildSeccompProgram } from '../src/seccomp.js';
 
-const META = ['.git', '.agents', '.codex'] as const;
 const SECCOMP_FD = 3;
 const DATA_FD = 4;
 
@@ -38,27 +38,9 @@ function tree(spec: Record<string, string | null>): void {
   }
 }
 const t = (rel: string): string => path.join(T, rel);
-const root = (rel: string, readOnly: string[] = [], names: WritableRoot['protectedMetadataNames'] = [...META]): WritableRoot => ({
-  root: t(rel),
-  readOnlySubpaths: readOnly.map(t),
-  protectedMetadataNames: names,
-});
-function policy(overrides: Partial<ResolvedSandboxPolicy>): ResolvedSandboxPolicy {
-  return {
-    kind: 'restricted',
-    cwd: T,
-    network: 'restricted',
-    fullDiskRead: true,
-    fullDiskWrite: false,
-    includePlatformDefaults: false,
-    readableRoots: [],
-    writableRoots: [],
-    unreadableRoots: [],
-    unreadableGlobs: [],
-    needsSandbox: true,
-    ...overrides,
-  };
-}
+const root = (rel: string, readOnly: string[] = [], names: WritableRoot['protectedMetadataNames'] = [...META]): WritableRoot =>
+  writableRootAt(t, rel, readOnly, names);
+const policy = (overrides: Partial<ResolvedSandboxPolicy>): ResolvedSandboxPolicy => restrictedPolicyAt(T, overrides);
 
 /** Every path under T with its kind, to compare the host tree before and after a run. */
 function snapshot(): Map<string, string> {

@@ -4,11 +4,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ResolvedSandboxPolicy, WritableRoot } from '@codex-sandbox/policy';
+import { META, restrictedPolicyAt, writableRootAt } from './support/policies.js';
 import { buildBwrapArgs, type BwrapOptions, type BwrapPlan } from '../src/bwrap-args.js';
 import { BwrapArgsError } from '../src/errors.js';
 import { PLATFORM_DEFAULT_READ_ROOTS, buildFilesystemArgs } from '../src/filesystem-args.js';
 
-const META = ['.git', '.agents', '.codex'] as const;
 let base: string;
 let T: string;
 
@@ -34,26 +34,10 @@ function tree(spec: Record<string, string | { link: string } | null>): void {
 
 const t = (rel: string): string => (rel === '' ? T : path.join(T, rel));
 
-function root(rel: string, readOnly: string[] = [], names: WritableRoot['protectedMetadataNames'] = [...META]): WritableRoot {
-  return { root: t(rel), readOnlySubpaths: readOnly.map(t), protectedMetadataNames: names };
-}
+const root = (rel: string, readOnly: string[] = [], names: WritableRoot['protectedMetadataNames'] = [...META]): WritableRoot =>
+  writableRootAt(t, rel, readOnly, names);
 
-function policy(overrides: Partial<ResolvedSandboxPolicy>): ResolvedSandboxPolicy {
-  return {
-    kind: 'restricted',
-    cwd: T,
-    network: 'restricted',
-    fullDiskRead: true,
-    fullDiskWrite: false,
-    includePlatformDefaults: false,
-    readableRoots: [],
-    writableRoots: [],
-    unreadableRoots: [],
-    unreadableGlobs: [],
-    needsSandbox: true,
-    ...overrides,
-  };
-}
+const policy = (overrides: Partial<ResolvedSandboxPolicy>): ResolvedSandboxPolicy => restrictedPolicyAt(T, overrides);
 
 function build(p: ResolvedSandboxPolicy, opts: Partial<BwrapOptions> = {}): BwrapPlan {
   return buildBwrapArgs(p, {
