@@ -235,8 +235,9 @@ function writableRootsOf(resolved: ResolvedEntry[], cwd: string): WritableRoot[]
     if (!seen.has(norm)) seen.set(norm, r.path);
   }
   const roots: WritableRoot[] = [];
+  const explicit = new Set(resolved.map((r) => r.path));
+  const explicitWrites = new Set(resolved.filter((r) => r.access === 'write').map((r) => r.path));
   for (const [root, literal] of seen) {
-    const explicit = new Set(resolved.map((r) => r.path));
     const readOnly: string[] = [];
     for (const p of defaultProtectedSubpaths(root, cwd)) if (!explicit.has(p)) readOnly.push(p);
     for (const r of resolved) {
@@ -244,7 +245,7 @@ function writableRootsOf(resolved: ResolvedEntry[], cwd: string): WritableRoot[]
       if (isStrictlyUnder(literal, r.path) || isStrictlyUnder(root, r.path)) readOnly.push(r.path);
     }
     const protectedNames = PROTECTED_METADATA_NAMES.filter(
-      (name) => !resolved.some((r) => r.access === 'write' && (r.path === path.posix.join(root, name) || r.path === path.posix.join(literal, name))),
+      (name) => !explicitWrites.has(path.posix.join(root, name)) && !explicitWrites.has(path.posix.join(literal, name)),
     ) as ProtectedMetadataName[];
     roots.push({ root, readOnlySubpaths: [...new Set(readOnly)], protectedMetadataNames: protectedNames });
   }
