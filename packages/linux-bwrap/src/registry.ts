@@ -34,8 +34,9 @@ const LOCK_TIMEOUT_MS = 10_000;
 /** A lock file without a parseable owner older than this was left by a process that died mid-create. */
 const UNPARSEABLE_LOCK_STALE_MS = 5_000;
 
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+let sleepCell: Int32Array | undefined;
 function sleepSync(ms: number): void {
+  sleepCell ??= new Int32Array(new SharedArrayBuffer(4));
   Atomics.wait(sleepCell, 0, 0, ms);
 }
 
