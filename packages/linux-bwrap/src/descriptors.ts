@@ -10,7 +10,7 @@ import { BwrapSpawnError } from './runtime-errors.js';
 
 /** Where the child finds the seccomp program. */
 export const SECCOMP_FD = 3;
-/** bwrap's `--json-status-fd` (a socket the front end reads `child-pid` from). */
+/** bwrap's `--json-status-fd` (an unlinked file the front end reads `child-pid` from when it must signal). */
 export const STATUS_FD = 4;
 /** First of the empty-data descriptors (one `/dev/null` per `--ro-bind-data` / `--file`). */
 export const FIRST_DATA_FD = 5;
@@ -41,17 +41,37 @@ export function assignDataDescriptors(args: readonly string[], sharedFd: number,
 
 /** An O_CLOEXEC temp file holding `data`, already unlinked; read by bwrap from offset 0. */
 export function unlinkedDataFile(data: Buffer, dir: string): number {
+  const fd = unlinkedFile('seccomp', dir);
+  fs.writeSync(fd, data, 0, data.length, 0);
+  return fd;
+}
+
+/** An empty O_CLOEXEC temp file, already unlinked, for bwrap's JSON status (appended by bwrap). */
+export function unlinkedStatusFile(dir: string): number {
+  return unlinkedFile('status', dir);
+}
+
+/** What bwrap has written to a status file so far (at most the first 64 KiB; it writes a few lines). */
+export function readStatusFile(fd: number): string {
+  const buffer = Buffer.alloc(65536);
+  try {
+    return buffer.toString('utf8', 0, fs.readSync(fd, buffer, 0, buffer.length, 0));
+  } catch {
+    return '';
+  }
+}
+
+function unlinkedFile(purpose: string, dir: string): number {
   for (let attempt = 0; ; attempt += 1) {
-    const file = path.join(dir, `codex-sandbox-seccomp-${process.pid}-${Date.now()}-${attempt}`);
+    const file = path.join(dir, `codex-sandbox-${purpose}-${process.pid}-${Date.now()}-${attempt}`);
     let fd: number;
     try {
       fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 10) continue;
-      throw new BwrapSpawnError(`cannot create a temporary file for the seccomp program in ${dir}: ${String(error)}`);
+      throw new BwrapSpawnError(`cannot create a temporary file for the ${purpose === 'seccomp' ? 'seccomp program' : 'bwrap status'} in ${dir}: ${String(error)}`);
     }
     fs.unlinkSync(file);
-    fs.writeSync(fd, data, 0, data.length, 0);
     return fd;
   }
 }

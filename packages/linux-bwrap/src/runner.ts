@@ -5,25 +5,34 @@
 // Must NOT decide bwrap arguments or seccomp rules (bwrap-args.ts / seccomp.ts do) and must never
 // fall back to running a command with less confinement than the policy asks for.
 
-import { spawn, type ChildProcess, type StdioNull, type StdioPipe } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Stream } from 'node:stream';
 
 import { openBundledBwrap } from '@codex-sandbox/bundled-bwrap';
 import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
 
 import { buildBwrapArgs } from './bwrap-args.js';
+import { launchChild, type StdioSlot } from './child-launch.js';
 import { expandDenyGlobs, findExecutableOnPath } from './deny-globs.js';
-import { assignDataDescriptors, descriptorAtOrAbove, FIRST_DATA_FD, SECCOMP_FD, STATUS_FD, unlinkedDataFile } from './descriptors.js';
+import {
+  assignDataDescriptors,
+  descriptorAtOrAbove,
+  FIRST_DATA_FD,
+  readStatusFile,
+  SECCOMP_FD,
+  STATUS_FD,
+  unlinkedDataFile,
+  unlinkedStatusFile,
+} from './descriptors.js';
 import { chooseLauncher, type BundledBwrapOpener, type LauncherChoice, type LauncherSelection } from './launcher.js';
 import { checkUserNamespaces, decideProcMount, type BwrapNetworkMode } from './preflight.js';
 import { defaultCacheDir, hostKey, identityKey, ProbeCache } from './probe-cache.js';
 import { defaultRegistryDir, PlaceholderRegistry, type PlaceholderTarget } from './registry.js';
 import { BwrapSpawnError, SandboxRequestError, Wsl1UnsupportedError } from './runtime-errors.js';
 import { buildSeccompProgram, type SeccompMode } from './seccomp.js';
-import { exitStatusOf, parseStatusLines, SandboxSignalTarget, signalForwarding } from './signals.js';
+import { exitStatusOf, initPidFromStatus, SandboxSignalTarget, signalForwarding } from './signals.js';
 import { isVisibleInSandbox, lookUpProgram, visibilityRules } from './visibility.js';
 import { USER_NAMESPACE_WARNING } from './warnings.js';
 import { isWsl1 } from './wsl.js';
@@ -32,7 +41,7 @@ export type { BwrapNetworkMode } from './preflight.js';
 export { assignDataDescriptors } from './descriptors.js';
 
 /** One of the command's standard descriptors. */
-export type StdioSlot = StdioNull | StdioPipe | 'overlapped' | number | Stream;
+export type { StdioSlot } from './child-launch.js';
 
 export interface SandboxRunRequest {
   policy: ResolvedSandboxPolicy;
@@ -296,12 +305,7 @@ class LinuxSandboxImpl implements LinuxSandbox {
     selection.warnings.forEach(this.emitWarning);
     const checks = await this.hostChecks(launcher, req.policy, network, dryRun, req.mountProc ?? true);
     checks.warnings.forEach(this.emitWarning);
-    const excludeUnder = writableDirs(req.policy, req.commandCwd);
-    const rgPath = findExecutableOnPath('rg', this.env['PATH'], excludeUnder);
-    const denyGlobMatches =
-      req.policy.unreadableGlobs.length === 0
-        ? []
-        : await expandDenyGlobs(req.policy.unreadableGlobs, { maxDepth: req.policy.globScanMaxDepth, rgPath, excludeUnder });
+    const denyGlobMatches = req.policy.unreadableGlobs.length === 0 ? [] : await this.expandDenyGlobs(req);
     const bwrapPlan = buildBwrapArgs(req.policy, {
       commandCwd: req.commandCwd,
       command: req.command,
@@ -327,6 +331,13 @@ class LinuxSandboxImpl implements LinuxSandbox {
       warnings: [...selection.warnings, ...checks.warnings],
     };
     return { plan, launcher, args, dataDescriptorCount: withData.count, seccompProgram, denyGlobMatches };
+  }
+
+  /** Deny-glob matches on the host now, scanned with rg when a trustworthy one is on PATH. */
+  private expandDenyGlobs(req: SandboxRunRequest): Promise<string[]> {
+    const excludeUnder = writableDirs(req.policy, req.commandCwd);
+    const rgPath = findExecutableOnPath('rg', this.env['PATH'], excludeUnder);
+    return expandDenyGlobs(req.policy.unreadableGlobs, { maxDepth: req.policy.globScanMaxDepth, rgPath, excludeUnder });
   }
 
   /**
@@ -388,14 +399,16 @@ class LinuxSandboxImpl implements LinuxSandbox {
         opened.push(fd);
         dataFds.push(fd);
       }
-      const stdio: StdioSlot[] = [...stdioSlots(req.stdio), seccompFd ?? 'ignore', 'pipe', ...dataFds];
+      const statusFd = unlinkedStatusFile(os.tmpdir());
+      opened.push(statusFd);
+      const stdio: StdioSlot[] = [...stdioSlots(req.stdio), seccompFd ?? 'ignore', statusFd, ...dataFds];
       let file = prepared.launcher.exec.file;
       if (prepared.launcher.heldFd !== undefined) {
         heldExec = descriptorAtOrAbove(prepared.launcher.heldFd, stdio.length);
         file = `/proc/self/fd/${heldExec.fd}`;
       }
       marker = this.registry.register(targets);
-      return await spawnAndWait(file, prepared, stdio, req, this.options.forwardSignals ?? true);
+      return await spawnAndWait(file, prepared, stdio, () => initPidFromStatus(readStatusFile(statusFd)), req, this.options.forwardSignals ?? true);
     } finally {
       for (const fd of opened) fs.closeSync(fd);
       heldExec?.close();
@@ -404,97 +417,65 @@ class LinuxSandboxImpl implements LinuxSandbox {
   }
 }
 
-function spawnAndWait(
+async function spawnAndWait(
   file: string,
   prepared: PreparedRun,
   stdio: StdioSlot[],
+  readInitPid: () => number | undefined,
   req: SandboxRunRequest,
   forwardSignals: boolean,
 ): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let child: ChildProcess;
-    try {
-      child = spawn(file, prepared.args, {
-        argv0: prepared.launcher.exec.argv0,
-        cwd: req.commandCwd,
-        env: cleanEnv(req.env),
-        stdio,
-        // Own session: a terminal's SIGINT reaches only the front end, which forwards it once.
-        detached: true,
-      });
-    } catch (error) {
-      reject(new BwrapSpawnError(`cannot start bubblewrap ${prepared.launcher.path}: ${String(error)}`));
-      return;
-    }
-    const target = new SandboxSignalTarget(child);
-    const stopForwarding = forwardSignals ? signalForwarding.add(target.send) : () => {};
-    let statusBuffer = '';
-    const status = child.stdio[STATUS_FD] as NodeJS.ReadableStream | null | undefined;
-    status?.setEncoding('utf8');
-    status?.on('data', (chunk: string) => {
-      statusBuffer = parseStatusLines(statusBuffer + chunk, (pid) => target.setInitPid(pid));
-    });
-    status?.on('error', () => {});
-    let spawnError: Error | undefined;
-    child.on('error', (error) => {
-      spawnError = error;
-    });
-    child.on('close', (code, signal) => {
-      target.finish();
-      stopForwarding();
-      if (spawnError !== undefined && child.pid === undefined) {
-        reject(new BwrapSpawnError(`cannot start bubblewrap ${prepared.launcher.path}: ${spawnError.message}`));
-        return;
-      }
-      resolve(exitStatusOf(code, signal));
-    });
-    req.onSpawn?.(child);
+  const child = launchChild({
+    file,
+    argv0: prepared.launcher.exec.argv0,
+    args: prepared.args,
+    cwd: req.commandCwd,
+    env: cleanEnv(req.env),
+    stdio,
+    // Own session: a terminal's SIGINT reaches only the front end, which forwards it once.
+    detached: true,
+    onSpawn: req.onSpawn,
   });
+  const target = new SandboxSignalTarget(child, readInitPid);
+  const stopForwarding = forwardSignals ? signalForwarding.add(target.send) : () => {};
+  const end = await child.ended;
+  target.finish();
+  stopForwarding();
+  if (end.kind === 'not-started') throw new BwrapSpawnError(`cannot start bubblewrap ${prepared.launcher.path}: ${end.message}`);
+  return exitStatusOf(end.code, end.signal);
 }
 
 /** Runs the command itself, no sandbox (full access). Signals are forwarded like for sandboxed runs. */
-function runDirect(req: UnsandboxedRunRequest, forwardSignals: boolean): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const [program, ...args] = req.command;
-    if (program === undefined) {
-      reject(new SandboxRequestError('no command to run'));
-      return;
-    }
-    const child = spawn(program, args, {
-      cwd: req.commandCwd,
-      env: cleanEnv(req.env),
-      stdio: stdioSlots(req.stdio),
-      detached: true,
-    });
-    const forward = (signal: NodeJS.Signals): void => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, signal);
-      } catch {
-        try {
-          child.kill(signal);
-        } catch {
-          // Already exited.
-        }
-      }
-    };
-    const stopForwarding = forwardSignals ? signalForwarding.add(forward) : () => {};
-    let spawnError: NodeJS.ErrnoException | undefined;
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      spawnError = error;
-    });
-    child.on('close', (code, signal) => {
-      stopForwarding();
-      if (spawnError !== undefined && child.pid === undefined) {
-        // What a shell reports: 127 for a missing command, 126 when it cannot be executed.
-        writeToCommandStderr(`codex sandbox: ${program}: ${spawnError.message}\n`, req.stdio);
-        resolve(spawnError.code === 'ENOENT' ? 127 : 126);
-        return;
-      }
-      resolve(exitStatusOf(code, signal));
-    });
-    req.onSpawn?.(child);
+async function runDirect(req: UnsandboxedRunRequest, forwardSignals: boolean): Promise<number> {
+  const [program, ...args] = req.command;
+  if (program === undefined) throw new SandboxRequestError('no command to run');
+  const child = launchChild({
+    file: program,
+    argv0: program,
+    args,
+    cwd: req.commandCwd,
+    env: cleanEnv(req.env),
+    stdio: stdioSlots(req.stdio),
+    detached: true,
+    onSpawn: req.onSpawn,
   });
+  const forward = (signal: NodeJS.Signals): void => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      child.kill(signal);
+    }
+  };
+  const stopForwarding = forwardSignals ? signalForwarding.add(forward) : () => {};
+  const end = await child.ended;
+  stopForwarding();
+  if (end.kind === 'not-started') {
+    // What a shell reports: 127 for a missing command, 126 when it cannot be executed.
+    writeToCommandStderr(`codex sandbox: ${program}: ${end.message}\n`, req.stdio);
+    return end.code === 'ENOENT' ? 127 : 126;
+  }
+  return exitStatusOf(end.code, end.signal);
 }
 
 /** A sandbox object that remembers its launcher choice and host checks across runs. */

@@ -2,8 +2,9 @@
 // run is active, delivery to the sandbox's process group once bwrap has reported its pid, and the
 // exit-status mapping. Must NOT spawn processes or decide anything about the sandbox itself.
 
-import type { ChildProcess } from 'node:child_process';
 import * as os from 'node:os';
+
+import type { RunningChild } from './child-launch.js';
 
 /** Signals received by the front end that go on to the command. */
 export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
@@ -49,60 +50,69 @@ export const signalForwarding = new SignalForwarding();
 
 /**
  * Delivers signals to the sandbox's process group. bwrap reports the host pid of the namespace's
- * PID 1 (its init, which ignores them); with --new-session that init leads the session and process
- * group the command runs in, so signalling the group reaches the command and its children. Signals
- * that arrive before bwrap reported the pid, or before the init called setsid, are retried.
+ * PID 1 (its init, which ignores them) in its status; with --new-session that init leads the
+ * session and process group the command runs in, so signalling the group reaches the command and
+ * its children. The status is read only when a signal arrives (`readInitPid`); a signal that
+ * arrives before bwrap reported the pid, or before the init called setsid, is retried.
  */
 export class SandboxSignalTarget {
   private initPid: number | undefined;
-  private readonly pending: NodeJS.Signals[] = [];
   private finished = false;
 
-  constructor(private readonly bwrap: ChildProcess) {}
-
-  setInitPid(pid: number): void {
-    this.initPid = pid;
-    for (const signal of this.pending.splice(0)) this.deliver(signal, 0);
-  }
+  constructor(
+    private readonly bwrap: Pick<RunningChild, 'kill' | 'running'>,
+    private readonly readInitPid: () => number | undefined,
+  ) {}
 
   finish(): void {
     this.finished = true;
   }
 
   send = (signal: NodeJS.Signals): void => {
-    if (this.initPid === undefined) {
-      this.pending.push(signal);
-      return;
-    }
     this.deliver(signal, 0);
   };
 
   private deliver(signal: NodeJS.Signals, attempt: number): void {
-    if (this.finished || this.initPid === undefined) return;
-    try {
-      process.kill(-this.initPid, signal);
-      return;
-    } catch {
-      // No such group yet (init has not called setsid) or it is gone already.
+    if (this.finished) return;
+    this.initPid ??= this.readInitPid();
+    if (this.initPid !== undefined) {
+      try {
+        process.kill(-this.initPid, signal);
+        return;
+      } catch {
+        // No such group yet (init has not called setsid) or it is gone already.
+      }
     }
-    let initAlive = false;
-    try {
-      process.kill(this.initPid, 0);
-      initAlive = true;
-    } catch {
-      initAlive = false;
-    }
-    if (initAlive && attempt < 200) {
-      setTimeout(() => this.deliver(signal, attempt + 1), 5);
+    if (attempt < RETRY_LIMIT && this.sandboxMayStillForm()) {
+      setTimeout(() => this.deliver(signal, attempt + 1), RETRY_INTERVAL_MS);
       return;
     }
     // The sandbox is gone or never formed a group: bwrap itself gets it (its children die with it).
+    this.bwrap.kill(signal);
+  }
+
+  /** Before the pid is known, while bwrap runs; after, while the init lives. */
+  private sandboxMayStillForm(): boolean {
+    if (this.initPid === undefined) return this.bwrap.running;
     try {
-      this.bwrap.kill(signal);
+      process.kill(this.initPid, 0);
+      return true;
     } catch {
-      // Already exited.
+      return false;
     }
   }
+}
+
+const RETRY_LIMIT = 200;
+const RETRY_INTERVAL_MS = 5;
+
+/** The init's pid from bwrap's status text (one JSON document per line), if reported yet. */
+export function initPidFromStatus(text: string): number | undefined {
+  let found: number | undefined;
+  parseStatusLines(text, (pid) => {
+    found ??= pid;
+  });
+  return found;
 }
 
 export function parseStatusLines(buffer: string, onPid: (pid: number) => void): string {
