@@ -6,15 +6,19 @@
 //
 //   node packages/cli/scripts/build-executable.mjs --entry packages/cli/src/main.ts --out <path>
 //        [--bwrap-sha256 <hex>] [--node-modules <abs path>] [--tsconfig <path>] [--esbuild <module path>]
+//        [--code-cache yes|no]   (default yes: train and embed a V8 code cache, see below)
 //
-// Must NOT run the program or depend on anything but Node and esbuild.
-import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+// Must NOT depend on anything but Node and esbuild. It runs the program once, only to train the code
+// cache: a dry run in an empty scratch home.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const USAGE =
-  'usage: build-executable.mjs --entry <main.ts> --out <path> [--bwrap-sha256 <hex>] [--node-modules <abs dir>] [--tsconfig <path>] [--esbuild <path>]';
+  'usage: build-executable.mjs --entry <main.ts> --out <path> [--bwrap-sha256 <hex>] [--node-modules <abs dir>] [--tsconfig <path>] [--esbuild <path>] [--code-cache yes|no]';
 
 function fail(message) {
   process.stderr.write(`build-executable: ${message}\n${USAGE}\n`);
@@ -22,7 +26,7 @@ function fail(message) {
 }
 
 function parseArgs(argv) {
-  const known = new Set(['--entry', '--out', '--bwrap-sha256', '--node-modules', '--tsconfig', '--esbuild']);
+  const known = new Set(['--entry', '--out', '--bwrap-sha256', '--node-modules', '--tsconfig', '--esbuild', '--code-cache']);
   const values = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -36,6 +40,9 @@ function parseArgs(argv) {
   if (values['bwrap-sha256'] !== undefined && !/^[0-9a-fA-F]{64}$/.test(values['bwrap-sha256'])) {
     fail('--bwrap-sha256 must be exactly 64 hex characters');
   }
+  if (values['code-cache'] !== undefined && !['yes', 'no'].includes(values['code-cache'])) {
+    fail('--code-cache must be yes or no');
+  }
   if (values['node-modules'] !== undefined && !isAbsolute(values['node-modules'])) {
     fail('--node-modules must be an absolute path');
   }
@@ -44,25 +51,70 @@ function parseArgs(argv) {
 
 // No V8 flags on the command line: any V8 flag changes V8's flag hash, and then V8 rejects the code
 // cache Node embeds for its built-in modules (child_process, crypto, ... compiled from source on
-// every start, ~15 ms). Tuning that is worth it is applied at run time (src/runtime-tuning.ts).
+// every start, ~15 ms), and the code cache of the program itself.
 
 
-// The program is CommonJS. Started as `node FILE`, Node would treat an extensionless FILE as an ES
-// module whenever an enclosing package.json says "type": "module" (as in a Bazel runfiles tree), so
-// the launcher loads it through require(), which always treats it as CommonJS. process.argv keeps
-// the usual layout: [node, FILE, ...args].
-const CJS_ENTRY = 'require(require("path").resolve(process.argv[1]))';
+// The file is: line 1 `#!/bin/sh`; line 2 the sh launcher (JS sees the string ":" and a comment);
+// then the bundled program (pure ASCII); then, optionally, a V8 code cache for exactly that program
+// text and a fixed-size trailer saying where the program ends and how long the cache is:
+//   "\n//codex-code-cache:" + 10-digit program end + ":" + 10-digit cache length + "\n"
+// The cache holds the bytecode of every function a dry run compiles, made at build time by running
+// the program (see trainCodeCache), so a run skips parsing and compiling most of the program. It is
+// part of the executable itself, written in the same rename: no separate file to go stale or to be
+// swapped. V8 checks it against its own version and flags and the program's length and drops a
+// cache that does not fit; the program then compiles from source as usual.
+//
+// LOADER is what `node -e` runs. It compiles the program as CommonJS (the same wrapper Node uses),
+// also when an enclosing package.json says "type": "module" (a Bazel runfiles tree), with the cache
+// when there is one. process.argv keeps the usual layout: [node, FILE, ...args]. It must not contain
+// a single quote (it sits in single quotes in line 2).
+const TRAILER_LENGTH = '\n//codex-code-cache:0000000000:0000000000\n'.length;
+const TRAILER_PATTERN = String.raw`^\n\/\/codex-code-cache:(\d{10}):(\d{10})\n$`;
+const COMPILE_PROGRAM = [
+  'const fs = require("fs"), path = require("path"), vm = require("vm"), Module = require("module");',
+  'const file = path.resolve(process.argv[1]);',
+  'const bytes = fs.readFileSync(file);',
+  `const trailer = new RegExp(${JSON.stringify(TRAILER_PATTERN)}).exec(bytes.toString("latin1", Math.max(0, bytes.length - ${TRAILER_LENGTH})));`,
+  'const start = bytes.indexOf(10) + 1, end = trailer ? Number(trailer[1]) : bytes.length;',
+  'const cachedData = trailer ? bytes.subarray(end, end + Number(trailer[2])) : undefined;',
+  'const source = "(function (exports, require, module, __filename, __dirname) {" + bytes.toString("latin1", start, end) + "\\n})";',
+  'const script = new vm.Script(source, { filename: file, lineOffset: 1, cachedData });',
+].join(' ');
+const RUN_PROGRAM =
+  'const mod = { exports: {} }; script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));';
+const LOADER = `${COMPILE_PROGRAM} ${RUN_PROGRAM}`;
+// The training run: the same compile, then the cache is taken when the program calls process.exit.
+const TRAINER = (out) =>
+  `${COMPILE_PROGRAM} const exit = process.exit; process.exit = (code) => { fs.writeFileSync(${JSON.stringify(out)}, script.createCachedData()); exit(code); }; ${RUN_PROGRAM}`;
 
-// Line 2 is run by sh and seen by JS as the string ":" followed by a comment. `${V+x}` tells unset
-// from empty, so an empty-but-set variable is restored as empty.
+// `${V+x}` tells unset from empty, so an empty-but-set variable is restored as empty.
 const LAUNCHER = [
   '#!/bin/sh',
   '":" //; ' +
     'if [ -n "${NODE_EXTRA_CA_CERTS+x}" ]; then CODEX_SANDBOX_STASHED_NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export CODEX_SANDBOX_STASHED_NODE_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; fi; ' +
     'if [ -n "${NODE_OPTIONS+x}" ]; then CODEX_SANDBOX_STASHED_NODE_OPTIONS=$NODE_OPTIONS; export CODEX_SANDBOX_STASHED_NODE_OPTIONS; unset NODE_OPTIONS; fi; ' +
-    `CODEX_SANDBOX_ARG0=$0 CODEX_SANDBOX_LAUNCHER=1 exec node -e '${CJS_ENTRY}' "$0" "$@"`,
+    `CODEX_SANDBOX_ARG0=$0 CODEX_SANDBOX_LAUNCHER=1 exec node -e '${LOADER}' "$0" "$@"`,
   '',
 ].join('\n');
+if (LOADER.includes("'")) throw new Error('build-executable: LOADER must not contain a single quote');
+
+/**
+ * Runs the program once, as `sandbox --dry-run -- true` in an empty home, and returns the code
+ * cache V8 made of it. A dry run compiles argument parsing, config, policy and planning; it sets
+ * no V8 flags (a cache made under other flags would be rejected at every start).
+ */
+function trainCodeCache(programFile) {
+  const scratch = mkdtempSync(join(tmpdir(), 'codex-code-cache-'));
+  try {
+    const out = join(scratch, 'cache');
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: scratch, CODEX_HOME: scratch, XDG_CACHE_HOME: join(scratch, 'cache-home'), TMPDIR: scratch };
+    spawnSync(process.execPath, ['-e', TRAINER(out), programFile, 'sandbox', '--dry-run', '--', 'true'], { cwd: scratch, env, stdio: 'ignore' });
+    if (!existsSync(out)) throw new Error('the training run of the program made no code cache (did the program start?)');
+    return readFileSync(out);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
 
 // esbuild comes from --esbuild, else the --node-modules tree (Bazel passes its node_modules there),
 // else the normal resolution from this script's location.
@@ -86,11 +138,14 @@ async function loadEsbuild(explicit, nodeModules) {
 // named export is read through a pure call, so unused ones are dropped and nothing is copied.
 // (`require()` calls in CommonJS dependencies stay plain external requires.)
 //
-// Some built-ins are also loaded lazily: `crypto` costs several ms to load and is only needed for
-// hashing (bundled-bwrap digests, placeholder names). Their default export is an object of lazy
-// getters and their function exports are wrappers that load the real module on first call.
-// Export names are taken from this Node at build time.
-const LAZY_BUILTINS = new Set(['crypto']);
+// Some built-ins are also loaded lazily, wherever they are imported or required from (commander
+// requires child_process at load time for subcommands we do not have):
+// - `crypto` costs several ms to load and is only needed for hashing (bundled-bwrap digests);
+// - `child_process` pulls in net and stream (~5 ms) and a run does not need it: bwrap is started
+//   through Node's process handle (linux-bwrap's child-launch.ts); probes and rg still use it.
+// Their default export is an object of lazy getters and their function exports are wrappers that
+// load the real module on first call. Export names are taken from this Node at build time.
+const LAZY_BUILTINS = new Set(['crypto', 'child_process']);
 const BUILTIN_NAMESPACE = 'codex-builtin';
 
 function builtinsPlugin(require) {
@@ -101,7 +156,8 @@ function builtinsPlugin(require) {
       build.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
         const name = args.path.replace(/^node:/, '');
         if (!builtins.has(name)) return undefined;
-        if (args.namespace === BUILTIN_NAMESPACE || args.kind !== 'import-statement') {
+        const lazyRequire = args.kind === 'require-call' && LAZY_BUILTINS.has(name);
+        if (args.namespace === BUILTIN_NAMESPACE || (args.kind !== 'import-statement' && !lazyRequire)) {
           return { path: `node:${name}`, external: true };
         }
         return { path: name, namespace: BUILTIN_NAMESPACE };
@@ -157,12 +213,23 @@ async function main() {
     logLevel: 'warning',
   });
   const js = result.outputFiles[0].text.replace(/^#!.*\n/, '');
+  if (!/^[\x00-\x7f]*$/.test(js)) throw new Error('the bundle is not pure ASCII (the launcher decodes it as latin1)');
   const out = resolve(args.out);
   mkdirSync(dirname(out), { recursive: true });
   const temporary = `${out}.tmp-${process.pid}`;
-  writeFileSync(temporary, LAUNCHER + js, { mode: 0o755 });
-  chmodSync(temporary, 0o755);
-  renameSync(temporary, out);
+  const program = Buffer.from(LAUNCHER + js, 'latin1');
+  try {
+    writeFileSync(temporary, program, { mode: 0o755 });
+    if (args['code-cache'] !== 'no') {
+      const cache = trainCodeCache(temporary);
+      const trailer = `\n//codex-code-cache:${String(program.length).padStart(10, '0')}:${String(cache.length).padStart(10, '0')}\n`;
+      writeFileSync(temporary, Buffer.concat([program, cache, Buffer.from(trailer, 'latin1')]), { mode: 0o755 });
+    }
+    chmodSync(temporary, 0o755);
+    renameSync(temporary, out);
+  } finally {
+    rmSync(temporary, { force: true });
+  }
 }
 
 main().catch((error) => {

@@ -4,9 +4,11 @@
 import { selectEntryPoint } from './arg0.js';
 import { restoreLauncherEnvironment } from './launcher-env.js';
 
-function writeTo(stream: NodeJS.WriteStream): (text: string) => void {
+// The stream is looked up on first write: creating process.stdout/stderr loads net and stream
+// (several ms), which a run that prints nothing should not pay.
+function writeTo(stream: () => NodeJS.WriteStream): (text: string) => void {
   return (text) => {
-    stream.write(text);
+    stream().write(text);
   };
 }
 
@@ -17,10 +19,10 @@ async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   if (selectEntryPoint(launcher.arg0 ?? frontEndPath) === 'linux-sandbox-helper') {
     const { runLinuxHelper } = await import('./run-linux-helper.js');
-    return runLinuxHelper(argv, { writeErr: writeTo(process.stderr), env, cwd: process.cwd(), frontEndPath });
+    return runLinuxHelper(argv, { writeErr: writeTo(() => process.stderr), env, cwd: process.cwd(), frontEndPath });
   }
   const { runCli } = await import('./run-cli.js');
-  return runCli(argv, { writeOut: writeTo(process.stdout), writeErr: writeTo(process.stderr), env, frontEndPath });
+  return runCli(argv, { writeOut: writeTo(() => process.stdout), writeErr: writeTo(() => process.stderr), env, frontEndPath });
 }
 
 main().then(

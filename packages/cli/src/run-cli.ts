@@ -23,7 +23,6 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return 0;
     }
     const { args } = parsed;
-    if (!args.dryRun) (await import('./runtime-tuning.js')).tuneForShortRun();
     // Loaded only now: help, version and usage errors never pay for config, policy and backend code.
     const { createSandbox } = await import('./sandbox.js');
     const sandbox = createSandbox({

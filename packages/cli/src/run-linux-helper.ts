@@ -29,7 +29,6 @@ export async function runLinuxHelper(argv: readonly string[], io: HelperIo): Pro
     if (selection.kind === 'unsupported') throw new UnsupportedPlatformError(selection.os);
     if (selection.kind === 'not-implemented') throw new BackendNotImplementedError(selection.displayName, selection.os);
     const args = parseLinuxHelperArgs(argv);
-    (await import('./runtime-tuning.js')).tuneForShortRun();
     const profile = permissionProfileFromJson(args.permissionProfileJson);
     const policyCwd = path.resolve(io.cwd, args.sandboxPolicyCwd);
     const commandCwd = path.resolve(io.cwd, args.commandCwd ?? '.');

@@ -2,7 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { makeWorkspace, prepareExecutable, run, type PreparedExecutable, type RunOptions } from './helpers/executable.js';
+import { launcherProgram, makeWorkspace, prepareExecutable, run, type PreparedExecutable, type RunOptions } from './helpers/executable.js';
 import { CLI_VERSION } from '../src/version.js';
 
 if (process.platform !== 'linux') {
@@ -51,42 +51,75 @@ describe('the executable file', () => {
 });
 
 describe('startup', () => {
+  /** Node's list of loaded built-ins at exit, for a run of the program as the launcher starts it. */
+  function loadedModules(args: readonly string[]): { status: number | null; modules: string[] } {
+    const preload = path.join(ws.root, 'loaded-modules.cjs');
+    fs.writeFileSync(preload, "process.on('exit', () => require('fs').writeSync(2, process.moduleLoadList.join('\\n')))");
+    const result = run(process.execPath, ['-r', preload, '-e', launcherProgram(exe.path), exe.path, ...args], { cwd: ws.work, env: baseEnv() });
+    return { status: result.status, modules: result.stderr.split('\n') };
+  }
+
   test('the bundle loads crypto lazily: a dry run never loads it (hashing through the shim: see the bundled-bwrap warning test)', () => {
-    const preload = path.join(ws.root, 'loaded-modules.cjs');
-    fs.writeFileSync(preload, "process.on('exit', () => process.stderr.write(process.moduleLoadList.join('\\n')))");
-    // Loaded the way the launcher loads it (through require, as CommonJS).
-    const entry = 'require(require("path").resolve(process.argv[1]))';
-    const result = run(process.execPath, ['-r', preload, '-e', entry, exe.path, 'sandbox', '--dry-run', '--', 'true'], {
-      cwd: ws.work,
-      env: baseEnv(),
-    });
-    expect(result.status).toBe(0);
-    expect(result.stderr.split('\n')).toContain('NativeModule child_process');
-    expect(result.stderr.split('\n')).not.toContain('NativeModule crypto');
+    const { status, modules } = loadedModules(['sandbox', '--dry-run', '--', 'true']);
+    expect(status).toBe(0);
+    expect(modules).toContain('NativeModule fs');
+    expect(modules).not.toContain('NativeModule crypto');
   });
-  test("a run never starts Node's ES module loader", () => {
-    const preload = path.join(ws.root, 'loaded-modules.cjs');
-    fs.writeFileSync(preload, "process.on('exit', () => process.stderr.write(process.moduleLoadList.join('\\n')))");
-    const entry = 'require(require("path").resolve(process.argv[1]))';
-    const result = run(process.execPath, ['-r', preload, '-e', entry, exe.path, 'sandbox', '--', 'true'], { cwd: ws.work, env: baseEnv() });
-    expect(result.status).toBe(0);
-    // A run with the system bwrap needs no hashing or random names: crypto stays unloaded.
-    expect(result.stderr.split('\n')).not.toContain('NativeModule crypto');
-    // (utils/assert/loader are part of every Node start; these only load for an actual ES import.)
-    const esmImport = ['internal/modules/esm/module_job', 'internal/modules/esm/translators'];
-    expect(result.stderr.split('\n').filter((m) => esmImport.some((name) => m.endsWith(name)))).toEqual([]);
+
+  test("a warm run loads neither crypto, child_process, net nor stream, and never starts Node's ES module loader", () => {
+    for (const profile of [':read-only', ':workspace']) {
+      // The first run in a fresh home probes bwrap (that spawns through child_process) and caches it.
+      expect(codex(['sandbox', '-P', profile, '--', 'true']).status).toBe(0);
+      const { status, modules } = loadedModules(['sandbox', '-P', profile, '--', 'true']);
+      expect(status).toBe(0);
+      expect(modules).toContain('NativeModule fs');
+      // bwrap starts through Node's process handle; nothing is printed, so no stdio stream exists.
+      for (const name of ['crypto', 'child_process', 'net', 'stream']) expect(modules).not.toContain(`NativeModule ${name}`);
+      // (utils/assert/loader are part of every Node start; these only load for an actual ES import.)
+      const esmImport = ['internal/modules/esm/module_job', 'internal/modules/esm/translators'];
+      expect(modules.filter((m) => esmImport.some((name) => m.endsWith(name)))).toEqual([]);
+    }
   });
 });
 
-describe('runtime tuning', () => {
-  test('a run turns off V8 optimization after loading built-ins: nothing gets optimized', () => {
-    const entry = 'require(require("path").resolve(process.argv[1]))';
-    const result = run(process.execPath, ['--trace-opt', '-e', entry, exe.path, 'sandbox', '-P', ':workspace', '--', 'true'], {
-      cwd: ws.work,
-      env: baseEnv(),
-    });
-    expect(result.status).toBe(0);
-    expect(result.stdout + result.stderr).not.toMatch(/completed compiling/);
+describe('embedded code cache', () => {
+  /** Whether V8 accepts the cache embedded in `file`: the launcher's own compile step, then a report. */
+  function cacheVerdict(file: string): string {
+    const compileOnly = launcherProgram(file).replace(/ const mod = .*$/, '');
+    const report = 'process.stdout.write(cachedData === undefined ? "none" : script.cachedDataRejected ? "rejected" : "accepted");';
+    const result = run(process.execPath, ['-e', `${compileOnly} ${report}`, file], { cwd: ws.work, env: baseEnv() });
+    expect(result.stderr).toBe('');
+    return result.stdout;
+  }
+
+  test('the executable carries a V8 code cache for its program, and Node accepts it', () => {
+    expect(cacheVerdict(exe.path)).toBe('accepted');
+  });
+
+  test('a damaged cache is rejected by V8 and the program still runs, compiled from source', () => {
+    const damaged = path.join(ws.root, 'codex-damaged');
+    const bytes = fs.readFileSync(exe.path);
+    const trailer = /codex-code-cache:(\d{10}):(\d{10})\n$/.exec(bytes.toString('latin1', bytes.length - 42));
+    expect(trailer).not.toBeNull();
+    const cacheStart = Number(trailer?.[1]);
+    // Corrupt the cache header (V8 checks its magic number, version and checksums there).
+    for (let i = cacheStart; i < cacheStart + 32; i += 1) bytes[i] = (bytes[i] ?? 0) ^ 0xff;
+    fs.writeFileSync(damaged, bytes, { mode: 0o755 });
+    expect(cacheVerdict(damaged)).toBe('rejected');
+    const result = run(damaged, ['sandbox', '--', 'sh', '-c', 'echo ran; exit 3'], { cwd: ws.work, env: baseEnv() });
+    expect(result.stdout).toBe('ran\n');
+    expect(result.status).toBe(3);
+  });
+
+  test('without the cache (what --code-cache no builds) the program runs the same', () => {
+    const bytes = fs.readFileSync(exe.path);
+    const programEnd = Number(/codex-code-cache:(\d{10}):/.exec(bytes.toString('latin1', bytes.length - 42))?.[1]);
+    const plain = path.join(ws.root, 'codex-plain');
+    fs.writeFileSync(plain, bytes.subarray(0, programEnd), { mode: 0o755 });
+    expect(cacheVerdict(plain)).toBe('none');
+    const result = run(plain, ['sandbox', '--', 'sh', '-c', 'echo ran; exit 3'], { cwd: ws.work, env: baseEnv() });
+    expect(result.stdout).toBe('ran\n');
+    expect(result.status).toBe(3);
   });
 });
 

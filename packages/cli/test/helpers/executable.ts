@@ -67,6 +67,17 @@ export function prepareExecutable(): PreparedExecutable {
   return { path: out, dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * The program `node -e` runs in the executable's launcher line (line 2), exactly as the launcher
+ * passes it, so a test can start the program under Node options of its own (`-r`, V8 flags).
+ */
+export function launcherProgram(executable: string): string {
+  const line = fs.readFileSync(executable, 'latin1').split('\n', 2)[1] ?? '';
+  const match = /exec node -e '([^']*)' "\$0" "\$@"$/.exec(line);
+  if (match?.[1] === undefined) throw new Error(`no launcher line in ${executable}`);
+  return match[1];
+}
+
 export interface RunOptions {
   cwd?: string;
   env?: Record<string, string | undefined>;
