@@ -54,8 +54,10 @@ function parseArgs(argv) {
 // every start, ~15 ms), and the code cache of the program itself.
 
 
-// The file is: line 1 `#!/bin/sh`; line 2 the sh launcher (JS sees the string ":" and a comment);
-// then the bundled program (pure ASCII); then, optionally, a V8 code cache for exactly that program
+// The file is: line 1 `#!/bin/sh`; line 2 the sh launcher; from line 3 the bundled program (pure
+// ASCII) inside the CommonJS wrapper function Node itself would put around it (written at build time
+// so the launcher compiles one slice of the file, not a concatenation that V8 would have to copy
+// and flatten); then, optionally, a V8 code cache for exactly that program
 // text and a fixed-size trailer saying where the program ends and how long the cache is:
 //   "\n//codex-code-cache:" + 10-digit program end + ":" + 10-digit cache length + "\n"
 // The cache holds the bytecode of every function a dry run compiles, made at build time by running
@@ -64,10 +66,10 @@ function parseArgs(argv) {
 // swapped. V8 checks it against its own version and flags and the program's length and drops a
 // cache that does not fit; the program then compiles from source as usual.
 //
-// LOADER is what `node -e` runs. It compiles the program as CommonJS (the same wrapper Node uses),
-// also when an enclosing package.json says "type": "module" (a Bazel runfiles tree), with the cache
-// when there is one. process.argv keeps the usual layout: [node, FILE, ...args]. It must not contain
+// LOADER is what `node -e` runs. It compiles the program as CommonJS, also when an enclosing
+// package.json says "type": "module" (a Bazel runfiles tree), with the cache when there is one. process.argv keeps the usual layout: [node, FILE, ...args]. It must not contain
 // a single quote (it sits in single quotes in line 2).
+const COMMONJS_WRAPPER = ['(function (exports, require, module, __filename, __dirname) {', '\n})'];
 const TRAILER_LENGTH = '\n//codex-code-cache:0000000000:0000000000\n'.length;
 const TRAILER_PATTERN = String.raw`^\n\/\/codex-code-cache:(\d{10}):(\d{10})\n$`;
 const COMPILE_PROGRAM = [
@@ -75,10 +77,9 @@ const COMPILE_PROGRAM = [
   'const file = path.resolve(process.argv[1]);',
   'const bytes = fs.readFileSync(file);',
   `const trailer = new RegExp(${JSON.stringify(TRAILER_PATTERN)}).exec(bytes.toString("latin1", Math.max(0, bytes.length - ${TRAILER_LENGTH})));`,
-  'const start = bytes.indexOf(10) + 1, end = trailer ? Number(trailer[1]) : bytes.length;',
+  'const start = bytes.indexOf(10, bytes.indexOf(10) + 1) + 1, end = trailer ? Number(trailer[1]) : bytes.length;',
   'const cachedData = trailer ? bytes.subarray(end, end + Number(trailer[2])) : undefined;',
-  'const source = "(function (exports, require, module, __filename, __dirname) {" + bytes.toString("latin1", start, end) + "\\n})";',
-  'const script = new vm.Script(source, { filename: file, lineOffset: 1, cachedData });',
+  'const script = new vm.Script(bytes.toString("latin1", start, end), { filename: file, lineOffset: 2, cachedData });',
 ].join(' ');
 const RUN_PROGRAM =
   'const mod = { exports: {} }; script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));';
@@ -138,8 +139,8 @@ async function loadEsbuild(explicit, nodeModules) {
 // named export is read through a pure call, so unused ones are dropped and nothing is copied.
 // (`require()` calls in CommonJS dependencies stay plain external requires.)
 //
-// Some built-ins are also loaded lazily, wherever they are imported or required from (commander
-// requires child_process at load time for subcommands we do not have):
+// Some built-ins are also loaded lazily, wherever they are imported or required from (a CommonJS
+// dependency's top-level require included):
 // - `crypto` costs several ms to load and is only needed for hashing (bundled-bwrap digests);
 // - `child_process` pulls in net and stream (~5 ms) and a run does not need it: bwrap is started
 //   through Node's process handle (linux-bwrap's child-launch.ts); probes and rg still use it.
@@ -217,7 +218,7 @@ async function main() {
   const out = resolve(args.out);
   mkdirSync(dirname(out), { recursive: true });
   const temporary = `${out}.tmp-${process.pid}`;
-  const program = Buffer.from(LAUNCHER + js, 'latin1');
+  const program = Buffer.from(`${LAUNCHER}${COMMONJS_WRAPPER[0]}${js}${COMMONJS_WRAPPER[1]}`, 'latin1');
   try {
     writeFileSync(temporary, program, { mode: 0o755 });
     if (args['code-cache'] !== 'no') {

@@ -1,7 +1,13 @@
-// Owns the `codex [-c k=v]... sandbox [OPTIONS] [--] COMMAND [ARGS]...` command line: the commander
-// definition, help text, and the conversion of parsed flags into SandboxCliArgs. Must NOT load config,
-// touch the OS or run anything; it only reports what was asked for (or a UsageError / help / version).
-import { Command, CommanderError, Option } from 'commander';
+// Owns the `codex [-c k=v]... sandbox [OPTIONS] [--] COMMAND [ARGS]...` command line: the option
+// tables, the help text made from them, and the conversion of parsed flags into SandboxCliArgs.
+// Must NOT load config, touch the OS or run anything; it only reports what was asked for (or a
+// UsageError / help / version).
+//
+// Parsing is Node's own util.parseArgs (its tokenizer): it is part of Node, so the front end does
+// not load and compile a CLI library on every run (commander was a fifth of the bundle). Options end
+// at the first positional argument or `--`; everything from there is the command and its arguments.
+import { parseArgs } from 'node:util';
+
 import { UsageError } from './errors.js';
 import { CLI_VERSION } from './version.js';
 
@@ -24,108 +30,210 @@ export type ParsedCommandLine =
   /** Help or version was requested; print `text` to stdout and exit 0. */
   | { kind: 'print'; text: string };
 
+interface OptionSpec {
+  long: string;
+  short?: string;
+  /** Placeholder of the option's value; absent for flags. */
+  value?: string;
+  description: string;
+  multiple?: boolean;
+  /** Accepted but not listed in the help. */
+  hidden?: boolean;
+}
+
+const VERSION_OPTION: OptionSpec = { long: 'version', short: 'V', description: 'print the version and exit' };
+const HELP_OPTION: OptionSpec = { long: 'help', short: 'h', description: 'display help for command' };
+const CONFIG_OPTION: OptionSpec = {
+  long: 'config',
+  short: 'c',
+  value: 'key=value',
+  description: 'override a config value (TOML value, or a plain string); repeatable',
+  multiple: true,
+};
+
+const GLOBAL_OPTIONS: readonly OptionSpec[] = [VERSION_OPTION, CONFIG_OPTION, HELP_OPTION];
+
+const SANDBOX_OPTIONS: readonly OptionSpec[] = [
+  VERSION_OPTION,
+  {
+    long: 'permission-profile',
+    short: 'P',
+    value: 'NAME',
+    description: 'permission profile to use (:read-only, :workspace, :danger-full-access, or a [permissions] name)',
+  },
+  { long: 'permissions-profile', value: 'NAME', description: 'alias of --permission-profile', hidden: true },
+  { long: 'profile', short: 'p', value: 'NAME', description: 'config profile: layer $CODEX_HOME/<NAME>.config.toml over config.toml' },
+  CONFIG_OPTION,
+  { long: 'cd', short: 'C', value: 'DIR', description: 'working directory for profile resolution and for the command' },
+  { long: 'dry-run', description: 'print the resolved policy and the exact backend command line; run nothing' },
+  { long: 'explain', description: 'same as --dry-run', hidden: true },
+  HELP_OPTION,
+];
+
 const SANDBOX_USAGE = '[OPTIONS] [--] COMMAND [ARGS]...';
+const SANDBOX_DESCRIPTION =
+  "Run COMMAND under this host's sandbox (Linux: bubblewrap + seccomp), governed by a permission profile.\n" +
+  'Config is read from $CODEX_HOME/config.toml (default ~/.codex).';
+const EXIT_STATUS_NOTE =
+  "Exit status: the command's own; 128+N if it died from signal N; 126 not executable; 127 not found;\n" +
+  '1 sandbox/config error; 2 usage error.';
 
-function collect(value: string, previous: string[] | undefined): string[] {
-  if (!value.includes('=')) {
-    throw new UsageError(`-c/--config expects key=value, got ${JSON.stringify(value)}`);
-  }
-  return [...(previous ?? []), value];
+const HELP_WIDTH = 80;
+
+function optionTerm(option: OptionSpec): string {
+  const long = `--${option.long}${option.value !== undefined ? ` <${option.value}>` : ''}`;
+  return option.short !== undefined ? `-${option.short}, ${long}` : long;
 }
 
-function buildProgram(out: { text: string }): { program: Command; sandbox: Command; result: { args?: SandboxCliArgs } } {
-  const result: { args?: SandboxCliArgs } = {};
-  const output = {
-    writeOut: (s: string) => {
-      out.text += s;
-    },
-    writeErr: (s: string) => {
-      out.text += s;
-    },
-    outputError: () => {
-      // Errors are rethrown as UsageError and printed once by the caller.
-    },
-  };
-  const program = new Command('codex')
-    .usage('[-c key=value]... sandbox ' + SANDBOX_USAGE)
-    .description('Run commands under the host OS sandbox.')
-    .enablePositionalOptions()
-    .exitOverride()
-    .configureOutput(output)
-    .helpCommand(false)
-    .version(CLI_VERSION, '-V, --version', 'print the version and exit')
-    .option('-c, --config <key=value>', 'override a config value (TOML value, or a plain string); repeatable', collect);
-
-  const sandbox = new Command('sandbox')
-    .usage(SANDBOX_USAGE)
-    .description(
-      "Run COMMAND under this host's sandbox (Linux: bubblewrap + seccomp), governed by a permission profile.\n" +
-        'Config is read from $CODEX_HOME/config.toml (default ~/.codex).',
-    )
-    .exitOverride()
-    .configureOutput(output)
-    .passThroughOptions()
-    .version(CLI_VERSION, '-V, --version', 'print the version and exit')
-    .option('-P, --permission-profile <NAME>', 'permission profile to use (:read-only, :workspace, :danger-full-access, or a [permissions] name)')
-    .addOption(new Option('--permissions-profile <NAME>').hideHelp())
-    .option('-p, --profile <NAME>', 'config profile: layer $CODEX_HOME/<NAME>.config.toml over config.toml')
-    .option('-c, --config <key=value>', 'override a config value (TOML value, or a plain string); repeatable', collect)
-    .option('-C, --cd <DIR>', 'working directory for profile resolution and for the command')
-    .option('--dry-run', 'print the resolved policy and the exact backend command line; run nothing')
-    .addOption(new Option('--explain', 'same as --dry-run').hideHelp())
-    .argument('[command...]', 'the command to run and its arguments')
-    .addHelpText(
-      'after',
-      '\nExit status: the command\'s own; 128+N if it died from signal N; 126 not executable; 127 not found;\n' +
-        '1 sandbox/config error; 2 usage error.',
-    )
-    .action((command: string[], options: Record<string, unknown>) => {
-      const profileFlag = options['permissionProfile'] as string | undefined;
-      const aliasFlag = options['permissionsProfile'] as string | undefined;
-      if (profileFlag !== undefined && aliasFlag !== undefined && profileFlag !== aliasFlag) {
-        throw new UsageError('--permission-profile and --permissions-profile disagree; give only one');
+/** Word-wraps `text` to `width` columns. Existing line breaks are kept. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const paragraph of text.split('\n')) {
+    let line = '';
+    for (const word of paragraph.split(' ')) {
+      if (line !== '' && line.length + 1 + word.length > width) {
+        lines.push(line);
+        line = word;
+      } else {
+        line = line === '' ? word : `${line} ${word}`;
       }
-      const globalOverrides = (program.opts()['config'] as string[] | undefined) ?? [];
-      const dryRun = options['dryRun'] === true || options['explain'] === true;
-      if (command.length === 0 && !dryRun) throw new UsageError('missing COMMAND to run');
-      result.args = {
-        permissionProfile: profileFlag ?? aliasFlag,
-        profile: options['profile'] as string | undefined,
-        configOverrides: [...globalOverrides, ...((options['config'] as string[] | undefined) ?? [])],
-        cd: options['cd'] as string | undefined,
-        dryRun,
-        command,
-      };
-    });
-  program.addCommand(sandbox);
-  return { program, sandbox, result };
+    }
+    lines.push(line);
+  }
+  return lines;
 }
 
-/** Usage text shown after a usage error. */
+/** Two columns: terms padded to the widest, descriptions wrapped beside them. */
+function formatTable(rows: ReadonlyArray<readonly [string, string]>): string[] {
+  const termWidth = Math.max(...rows.map(([term]) => term.length));
+  const indent = 2 + termWidth + 2;
+  const out: string[] = [];
+  for (const [term, description] of rows) {
+    const [first = '', ...rest] = wrap(description, Math.max(HELP_WIDTH - indent, 20));
+    out.push(`  ${term.padEnd(termWidth)}  ${first}`, ...rest.map((line) => `${' '.repeat(indent)}${line}`));
+  }
+  return out;
+}
+
+function visibleOptionRows(options: readonly OptionSpec[]): Array<[string, string]> {
+  return options.filter((option) => option.hidden !== true).map((option) => [optionTerm(option), option.description]);
+}
+
+/** `codex sandbox --help`, also shown after a usage error. */
 export function sandboxUsage(): string {
-  const out = { text: '' };
-  const { sandbox } = buildProgram(out);
-  return sandbox.helpInformation();
+  return [
+    `Usage: codex sandbox ${SANDBOX_USAGE}`,
+    '',
+    ...wrap(SANDBOX_DESCRIPTION, HELP_WIDTH),
+    '',
+    'Arguments:',
+    ...formatTable([['COMMAND [ARGS]...', 'the command to run and its arguments']]),
+    '',
+    'Options:',
+    ...formatTable(visibleOptionRows(SANDBOX_OPTIONS)),
+    '',
+    EXIT_STATUS_NOTE,
+    '',
+  ].join('\n');
+}
+
+/** `codex --help`. */
+function programUsage(): string {
+  return [
+    `Usage: codex [-c key=value]... sandbox ${SANDBOX_USAGE}`,
+    '',
+    'Run commands under the host OS sandbox.',
+    '',
+    'Options:',
+    ...formatTable(visibleOptionRows(GLOBAL_OPTIONS)),
+    '',
+    'Commands:',
+    ...formatTable([[`sandbox ${SANDBOX_USAGE}`, SANDBOX_DESCRIPTION.split('\n')[0] ?? '']]),
+    '',
+  ].join('\n');
+}
+
+type ParsedOptions = Map<string, Array<string | true>>;
+
+/**
+ * Reads options from the front of `argv` up to the first positional argument or `--`, with
+ * util.parseArgs's tokenizer. Returns the option values and where the positionals start.
+ */
+function readOptions(argv: readonly string[], specs: readonly OptionSpec[]): { options: ParsedOptions; rest: string[] } {
+  const config: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
+  for (const spec of specs) {
+    config[spec.long] = {
+      type: spec.value !== undefined ? 'string' : 'boolean',
+      ...(spec.short !== undefined ? { short: spec.short } : {}),
+      multiple: true,
+    };
+  }
+  // Not strict: the tokenizer must also walk past the command's own options (`ls -la`); the tokens
+  // before the first positional are checked here instead, with messages of our own.
+  const { tokens } = parseArgs({ args: [...argv], options: config, strict: false, allowPositionals: true, tokens: true });
+  const options: ParsedOptions = new Map();
+  for (const token of tokens) {
+    if (token.kind === 'positional') return { options, rest: argv.slice(token.index) };
+    if (token.kind === 'option-terminator') return { options, rest: argv.slice(token.index + 1) };
+    const spec = specs.find((candidate) => candidate.long === token.name);
+    if (spec === undefined) throw new UsageError(`unknown option '${token.rawName}'`);
+    let value: string | true;
+    if (spec.value !== undefined) {
+      if (token.value === undefined) throw new UsageError(`option '${optionTerm(spec)}' argument missing`);
+      value = token.value;
+    } else {
+      if (token.inlineValue === true) throw new UsageError(`option '--${spec.long}' does not take a value`);
+      value = true;
+    }
+    options.set(spec.long, [...(options.get(spec.long) ?? []), value]);
+  }
+  return { options, rest: [] };
+}
+
+/** The last value given for a string option (a repeated option overrides earlier ones). */
+function lastValue(options: ParsedOptions, name: string): string | undefined {
+  const value = options.get(name)?.at(-1);
+  return typeof value === 'string' ? value : undefined;
+}
+
+function configOverrides(options: ParsedOptions): string[] {
+  const values = (options.get('config') ?? []).filter((value): value is string => typeof value === 'string');
+  for (const value of values) {
+    if (!value.includes('=')) throw new UsageError(`-c/--config expects key=value, got ${JSON.stringify(value)}`);
+  }
+  return values;
 }
 
 /** Parses argv (without node and script path). Throws UsageError for anything malformed. */
 export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
-  const out = { text: '' };
-  const { program, result } = buildProgram(out);
-  if (argv.length === 0) throw new UsageError('missing subcommand; expected `sandbox`');
-  try {
-    program.parse([...argv], { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
-        return { kind: 'print', text: out.text };
-      }
-      throw new UsageError(error.message.replace(/^error: /, ''));
-    }
-    throw error;
+  const global = readOptions(argv, GLOBAL_OPTIONS);
+  if (global.options.has('help')) return { kind: 'print', text: programUsage() };
+  if (global.options.has('version')) return { kind: 'print', text: `${CLI_VERSION}\n` };
+  const globalOverrides = configOverrides(global.options);
+  const [subcommand, ...sandboxArgv] = global.rest;
+  if (subcommand === undefined) throw new UsageError('missing subcommand; expected `sandbox`');
+  if (subcommand !== 'sandbox') throw new UsageError(`unknown command '${subcommand}'; expected \`sandbox\``);
+
+  const { options, rest: command } = readOptions(sandboxArgv, SANDBOX_OPTIONS);
+  if (options.has('help')) return { kind: 'print', text: sandboxUsage() };
+  if (options.has('version')) return { kind: 'print', text: `${CLI_VERSION}\n` };
+  const profileFlag = lastValue(options, 'permission-profile');
+  const aliasFlag = lastValue(options, 'permissions-profile');
+  if (profileFlag !== undefined && aliasFlag !== undefined && profileFlag !== aliasFlag) {
+    throw new UsageError('--permission-profile and --permissions-profile disagree; give only one');
   }
-  if (result.args === undefined) {
-    throw new UsageError(`unknown command ${JSON.stringify(argv.find((a) => !a.startsWith('-')) ?? argv[0])}; expected \`sandbox\``);
-  }
-  return { kind: 'run', args: result.args };
+  const dryRun = options.has('dry-run') || options.has('explain');
+  const overrides = [...globalOverrides, ...configOverrides(options)];
+  if (command.length === 0 && !dryRun) throw new UsageError('missing COMMAND to run');
+  return {
+    kind: 'run',
+    args: {
+      permissionProfile: profileFlag ?? aliasFlag,
+      profile: lastValue(options, 'profile'),
+      configOverrides: overrides,
+      cd: lastValue(options, 'cd'),
+      dryRun,
+      command,
+    },
+  };
 }

@@ -63,7 +63,39 @@ describe('parseCommandLine', () => {
     expect(sandboxUsage()).toContain('Usage: codex sandbox');
   });
   test.each([
+    [['sandbox', '-P:workspace', 'true'], { permissionProfile: ':workspace', command: ['true'] }],
+    [['sandbox', '--profile=p', '--cd=/w', 'true'], { profile: 'p', cd: '/w', command: ['true'] }],
+    [['sandbox', '-P', 'a', '-P', 'b', 'true'], { permissionProfile: 'b' }],
+    [['sandbox', '-P', '--dry-run', 'true'], { permissionProfile: '--dry-run', dryRun: false, command: ['true'] }],
+    [['sandbox', '--', '-x', '--dry-run'], { dryRun: false, command: ['-x', '--dry-run'] }],
+    [['sandbox', '--dry-run', '--', '--'], { dryRun: true, command: ['--'] }],
+    [['sandbox', 'sh', '-c', 'exit 3', '--', 'x'], { command: ['sh', '-c', 'exit 3', '--', 'x'] }],
+    [['-c', 'a=1', '-c', 'b=2', 'sandbox', 'true'], { configOverrides: ['a=1', 'b=2'] }],
+  ])('%j parses as %j', (argv, expected) => {
+    expect(args(argv)).toMatchObject(expected);
+  });
+  test('codex --help lists the global options and the sandbox command, not the hidden ones', () => {
+    for (const argv of [['--help'], ['-h'], ['-c', 'a=1', '--help']]) {
+      const parsed = parseCommandLine(argv);
+      expect(parsed.kind).toBe('print');
+      if (parsed.kind !== 'print') continue;
+      expect(parsed.text).toMatch(/^Usage: codex \[-c key=value\]\.\.\. sandbox \[OPTIONS\] \[--\] COMMAND \[ARGS\]\.\.\.\n/);
+      expect(parsed.text).toContain('-c, --config <key=value>');
+      expect(parsed.text).toContain('sandbox [OPTIONS] [--] COMMAND [ARGS]...');
+    }
+    const sandboxHelp = sandboxUsage();
+    expect(sandboxHelp).not.toContain('--explain');
+    expect(sandboxHelp).toContain('Exit status:');
+    // Wrapped to 80 columns.
+    for (const line of sandboxHelp.split('\n').filter((l) => l.startsWith(' '))) expect(line.length).toBeLessThanOrEqual(80);
+  });
+  test.each([
     [[], /missing subcommand/],
+    [['-c'], /option '-c, --config <key=value>' argument missing/],
+    [['sandbox', '-x', 'true'], /unknown option '-x'/],
+    [['--bogus', 'sandbox', 'true'], /unknown option '--bogus'/],
+    [['sandbox', '--dry-run=yes', 'true'], /option '--dry-run' does not take a value/],
+    [['sandbox', '-P', ':workspace'], /missing COMMAND/],
     [['sandbox'], /missing COMMAND/],
     [['sandbox', '--bogus', 'true'], /unknown option '--bogus'/],
     [['sandbox', '-P'], /argument missing/],
