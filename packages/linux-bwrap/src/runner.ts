@@ -33,7 +33,7 @@ import { defaultRegistryDir, PlaceholderRegistry, type PlaceholderTarget } from 
 import { BwrapSpawnError, SandboxRequestError, Wsl1UnsupportedError } from './runtime-errors.js';
 import { buildSeccompProgram, type SeccompMode } from './seccomp.js';
 import { exitStatusOf, initPidFromStatus, SandboxSignalTarget, signalForwarding } from './signals.js';
-import { isVisibleInSandbox, lookUpProgram, visibilityRules } from './visibility.js';
+import { isVisibleInSandbox, lookUpProgram, pickVisibleProgram, programCandidates, visibilityRules } from './visibility.js';
 import { USER_NAMESPACE_WARNING } from './warnings.js';
 import { isWsl1 } from './wsl.js';
 
@@ -367,7 +367,9 @@ class LinuxSandboxImpl implements LinuxSandbox {
     if (!runsUnsandboxed(req.policy, network)) this.registry.sweep();
     validateRequest(req);
     const program = req.command[0];
-    if (program !== undefined && !programExistsOnHost(program, req.env['PATH'], req.commandCwd)) {
+    // One PATH walk: existence now, visibility once the plan (deny-glob matches) is known.
+    const candidates = program === undefined ? [] : programCandidates(program, req.env['PATH'], req.commandCwd);
+    if (program !== undefined && candidates.length === 0) {
       return { exitCode: reportCommandNotFound(program, req.stdio), warnings: [] };
     }
     const prepared = await this.prepare(req, false);
@@ -378,7 +380,7 @@ class LinuxSandboxImpl implements LinuxSandbox {
     if (program !== undefined && req.policy.kind === 'restricted') {
       // Decided from the policy, before bwrap: otherwise bwrap's own execvp error and exit 1.
       const rules = visibilityRules(req.policy, prepared.denyGlobMatches);
-      const lookup = lookUpProgram(program, req.env['PATH'], req.commandCwd, (lexical, real) => isVisibleInSandbox(rules, lexical, real));
+      const lookup = pickVisibleProgram(candidates, (lexical, real) => isVisibleInSandbox(rules, lexical, real));
       if (lookup.kind === 'hidden') return { exitCode: reportHiddenCommand(program, req.stdio), warnings: prepared.plan.warnings };
     }
     const exitCode = await this.runBwrap(req, prepared);

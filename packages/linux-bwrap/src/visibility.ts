@@ -83,10 +83,48 @@ export type ProgramLookup =
   | { kind: 'hidden'; path: string }
   | { kind: 'missing' };
 
+/** A file on the host that execvp inside the sandbox would try for the program, if it can see it. */
+export interface ProgramCandidate {
+  /** As execvp spells it (PATH entry + name, or the path given). */
+  lexical: string;
+  canonical: string;
+}
+
 /**
- * Looks `program` up the way execvp inside the sandbox will (PATH, or the path itself when it has
- * a slash), counting a candidate only when it is a file on the host that `visible` accepts.
- * `visible` gets the candidate as spelled and its canonical path.
+ * Reads the file system: the candidates execvp inside the sandbox will try for `program`, in order
+ * (PATH, or the path itself when it has a slash), keeping those that are regular files on the host.
+ */
+export function programCandidates(program: string, pathEnv: string | undefined, cwd: string): ProgramCandidate[] {
+  const spelled = program.includes('/')
+    ? [path.resolve(cwd, program)]
+    : // execvp's default search path when PATH is unset.
+      (pathEnv ?? '/bin:/usr/bin').split(':').map((dir) => path.resolve(cwd, dir === '' ? '.' : dir, program));
+  const found: ProgramCandidate[] = [];
+  for (const lexical of spelled) {
+    try {
+      if (fs.statSync(lexical, { throwIfNoEntry: false })?.isFile() !== true) continue;
+      found.push({ lexical, canonical: fs.realpathSync.native(lexical) });
+    } catch {
+      continue;
+    }
+  }
+  return found;
+}
+
+/** Pure: the first candidate `visible` accepts (given as spelled and canonical). */
+export function pickVisibleProgram(
+  candidates: readonly ProgramCandidate[],
+  visible: (lexical: string, canonical: string) => boolean,
+): ProgramLookup {
+  const shown = candidates.find((candidate) => visible(candidate.lexical, candidate.canonical));
+  if (shown !== undefined) return { kind: 'found', path: shown.lexical };
+  const [first] = candidates;
+  return first === undefined ? { kind: 'missing' } : { kind: 'hidden', path: first.lexical };
+}
+
+/**
+ * Looks `program` up the way execvp inside the sandbox will, counting a candidate only when it is
+ * a file on the host that `visible` accepts.
  */
 export function lookUpProgram(
   program: string,
@@ -94,21 +132,5 @@ export function lookUpProgram(
   cwd: string,
   visible: (lexical: string, canonical: string) => boolean = () => true,
 ): ProgramLookup {
-  const candidates = program.includes('/')
-    ? [path.resolve(cwd, program)]
-    : // execvp's default search path when PATH is unset.
-      (pathEnv ?? '/bin:/usr/bin').split(':').map((dir) => path.resolve(cwd, dir === '' ? '.' : dir, program));
-  let hidden: string | undefined;
-  for (const candidate of candidates) {
-    let real: string;
-    try {
-      if (!fs.statSync(candidate).isFile()) continue;
-      real = fs.realpathSync.native(candidate);
-    } catch {
-      continue;
-    }
-    if (visible(candidate, real)) return { kind: 'found', path: candidate };
-    hidden ??= candidate;
-  }
-  return hidden === undefined ? { kind: 'missing' } : { kind: 'hidden', path: hidden };
+  return pickVisibleProgram(programCandidates(program, pathEnv, cwd), visible);
 }

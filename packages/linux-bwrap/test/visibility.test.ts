@@ -1,10 +1,19 @@
 // The "hidden by the policy" decision for the command's program: pure rule verdicts (tables) and,
 // end to end, what a run reports for a program the policy hides (real bwrap, real files).
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { runSandboxed } from '../src/runner.js';
-import { isVisibleInSandbox, lookUpProgram, policyVisibilityRules, ruleVerdict, type VisibilityRule } from '../src/visibility.js';
+import {
+  isVisibleInSandbox,
+  lookUpProgram,
+  pickVisibleProgram,
+  policyVisibilityRules,
+  programCandidates,
+  ruleVerdict,
+  type VisibilityRule,
+} from '../src/visibility.js';
 
 import { readOnlyPolicy, workspacePolicy } from './support/e2e.js';
 import { privateTempDir, removeTree } from './support/env.js';
@@ -110,5 +119,40 @@ describe('a program the policy hides', () => {
     expect(lookUpProgram('tool', `${a}:${b}`, work, notA)).toEqual({ kind: 'found', path: path.join(b, 'tool') });
     expect(lookUpProgram('tool', a, work, notA)).toEqual({ kind: 'hidden', path: path.join(a, 'tool') });
     expect(lookUpProgram('nothing', `${a}:${b}`, work, notA)).toEqual({ kind: 'missing' });
+  });
+});
+
+describe('programCandidates / pickVisibleProgram', () => {
+  let root: string;
+  beforeAll(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'program-candidates-'));
+    for (const dir of ['a', 'b', 'c']) fs.mkdirSync(path.join(root, dir));
+    fs.writeFileSync(path.join(root, 'a', 'tool'), '');
+    fs.mkdirSync(path.join(root, 'b', 'tool'));
+    fs.writeFileSync(path.join(root, 'c', 'tool-real'), '');
+    fs.symlinkSync(path.join(root, 'c', 'tool-real'), path.join(root, 'c', 'tool'));
+  });
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('lists the regular files execvp would try, in PATH order, with their canonical paths', () => {
+    const dirs = ['a', 'b', 'missing', 'c'].map((d) => path.join(root, d)).join(':');
+    const real = fs.realpathSync(root);
+    expect(programCandidates('tool', dirs, root)).toEqual([
+      { lexical: path.join(root, 'a', 'tool'), canonical: path.join(real, 'a', 'tool') },
+      { lexical: path.join(root, 'c', 'tool'), canonical: path.join(real, 'c', 'tool-real') },
+    ]);
+    expect(programCandidates('./a/tool', undefined, root)).toEqual([{ lexical: path.join(root, 'a', 'tool'), canonical: path.join(real, 'a', 'tool') }]);
+    expect(programCandidates('nothing', dirs, root)).toEqual([]);
+  });
+
+  it.each([
+    ['the first visible one is found', [true, true], { kind: 'found', path: '/p/1' }],
+    ['a hidden first one is skipped for a visible later one', [false, true], { kind: 'found', path: '/p/2' }],
+    ['all hidden: the first is reported hidden', [false, false], { kind: 'hidden', path: '/p/1' }],
+    ['no candidates: missing', [], { kind: 'missing' }],
+  ])('%s', (_name, visibility, expected) => {
+    const candidates = (visibility as boolean[]).map((_, i) => ({ lexical: `/p/${i + 1}`, canonical: `/real/${i + 1}` }));
+    const verdicts = new Map(candidates.map((c, i) => [c.lexical, (visibility as boolean[])[i]]));
+    expect(pickVisibleProgram(candidates, (lexical) => verdicts.get(lexical) === true)).toEqual(expected);
   });
 });
