@@ -22,10 +22,11 @@ type Candidate = { kind: 'executable' } | { kind: 'missing' } | { kind: 'unusabl
 function inspect(path: string): Candidate {
   let stats;
   try {
-    stats = statSync(path);
+    stats = statSync(path, { throwIfNoEntry: false });
   } catch {
     return { kind: 'missing' };
   }
+  if (stats === undefined) return { kind: 'missing' };
   if (stats.isDirectory()) return { kind: 'unusable', reason: 'is a directory' };
   if (!stats.isFile()) return { kind: 'unusable', reason: 'is not a regular file' };
   try {

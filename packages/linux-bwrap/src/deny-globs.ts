@@ -262,10 +262,10 @@ export function findExecutableOnPath(
     .filter((p) => p !== '/');
   for (const entry of pathEnv.split(':')) {
     const candidate = path.resolve(cwd, entry, name);
-    let stat: fs.Stats;
+    let stat: fs.Stats | undefined;
     try {
-      stat = fs.statSync(candidate);
-      if (!stat.isFile()) continue;
+      stat = fs.statSync(candidate, { throwIfNoEntry: false });
+      if (stat?.isFile() !== true) continue;
       fs.accessSync(candidate, fs.constants.X_OK);
     } catch {
       continue;

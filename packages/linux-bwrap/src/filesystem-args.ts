@@ -86,9 +86,10 @@ function prefixesOf(p: string): string[] {
   return parts.map((_, index) => `/${parts.slice(0, index + 1).join('/')}`);
 }
 
+// throwIfNoEntry: a missing path is the common answer here, and an exception per miss is costly.
 function lstatOrNull(p: string): fs.Stats | null {
   try {
-    return fs.lstatSync(p);
+    return fs.lstatSync(p, { throwIfNoEntry: false }) ?? null;
   } catch {
     return null;
   }
@@ -96,7 +97,7 @@ function lstatOrNull(p: string): fs.Stats | null {
 
 function statOrNull(p: string): fs.Stats | null {
   try {
-    return fs.statSync(p);
+    return fs.statSync(p, { throwIfNoEntry: false }) ?? null;
   } catch {
     return null;
   }

@@ -72,8 +72,9 @@ export function findSystemBwrapCandidates(pathEnv: string | undefined, cwd: stri
     const dir = path.resolve(cwd, entry === '' ? '.' : entry);
     const candidate = path.join(dir, 'bwrap');
     try {
+      // A stat first: missing candidates (most PATH entries) then cost no exception.
+      if (fs.statSync(candidate, { throwIfNoEntry: false })?.isFile() !== true) continue;
       fs.accessSync(candidate, fs.constants.X_OK);
-      if (!fs.statSync(candidate).isFile()) continue;
     } catch {
       continue;
     }
