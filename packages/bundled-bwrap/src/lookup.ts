@@ -69,7 +69,7 @@ export function bundledBwrapCandidates(
 export function frontEndDirectory(frontEndPath: string): string {
   let resolved: string;
   try {
-    resolved = fs.realpathSync(frontEndPath);
+    resolved = fs.realpathSync.native(frontEndPath);
   } catch {
     resolved = path.resolve(frontEndPath);
   }

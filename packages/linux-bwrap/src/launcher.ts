@@ -50,7 +50,7 @@ function isInside(child: string, parent: string): boolean {
 
 function canonical(p: string): string | undefined {
   try {
-    return fs.realpathSync(p);
+    return fs.realpathSync.native(p);
   } catch {
     return undefined;
   }

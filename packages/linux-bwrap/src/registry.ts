@@ -77,7 +77,7 @@ function errnoCode(error: unknown): string | undefined {
 export function defaultRegistryDir(tmpDir: string = os.tmpdir()): string {
   let base = tmpDir;
   try {
-    base = fs.realpathSync(tmpDir);
+    base = fs.realpathSync.native(tmpDir);
   } catch {
     // Use the temp dir as given; creating the registry below will report a real problem.
   }

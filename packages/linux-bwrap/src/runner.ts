@@ -349,7 +349,7 @@ class LinuxSandboxImpl implements LinuxSandbox {
     const dir = this.cache.directory;
     if (dir === undefined) return [];
     try {
-      const real = fs.realpathSync(dir);
+      const real = fs.realpathSync.native(dir);
       return fs.statSync(real).isDirectory() ? [real] : [];
     } catch {
       return [];

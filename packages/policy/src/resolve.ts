@@ -165,13 +165,18 @@ function canonicalSpelling(p: string): string {
   let cur = p;
   for (;;) {
     try {
-      const real = fs.realpathSync(cur);
-      return rest.length === 0 ? real : normalizeAbsolute(`${real}/${rest.reverse().join('/')}`);
+      // Missing paths are common here (protected names that do not exist yet): an lstat that does
+      // not throw skips them cheaply; realpath runs only on something that exists.
+      if (fs.lstatSync(cur, { throwIfNoEntry: false }) !== undefined) {
+        const real = fs.realpathSync.native(cur);
+        return rest.length === 0 ? real : normalizeAbsolute(`${real}/${rest.reverse().join('/')}`);
+      }
     } catch {
-      if (cur === '/') return p;
-      rest.push(path.posix.basename(cur));
-      cur = path.posix.dirname(cur);
+      // A dangling symlink or an unreadable directory: resolve the parent instead.
     }
+    if (cur === '/') return p;
+    rest.push(path.posix.basename(cur));
+    cur = path.posix.dirname(cur);
   }
 }
 
@@ -182,7 +187,7 @@ export function resolveTopLevelAlias(p: string): string {
   if (top === undefined || top.length === 0) return p;
   try {
     if (!fs.lstatSync(`/${top}`).isSymbolicLink()) return p;
-    const real = fs.realpathSync(`/${top}`);
+    const real = fs.realpathSync.native(`/${top}`);
     return normalizeAbsolute([real, ...parts.slice(2)].join('/'));
   } catch {
     return p;
