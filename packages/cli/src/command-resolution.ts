@@ -41,9 +41,12 @@ function inspect(path: string): Candidate {
 export function resolveCommand(command: string, options: ResolveCommandOptions): string {
   const visible = options.isVisibleInSandbox ?? (() => true);
   if (command === '') throw new CommandNotFoundError(command);
+  // Each candidate is stat'ed before its visibility is asked: asking is the costly part (it
+  // canonicalises the path against the policy), and a missing file needs no answer.
   if (command.includes('/')) {
     const path = resolve(options.cwd, command);
-    const found = visible(path) ? inspect(path) : { kind: 'missing' as const };
+    const inspected = inspect(path);
+    const found = inspected.kind === 'missing' || visible(path) ? inspected : { kind: 'missing' as const };
     if (found.kind === 'missing') throw new CommandNotFoundError(command);
     if (found.kind === 'unusable') throw new CommandNotExecutableError(command, path, found.reason);
     return path;
@@ -53,8 +56,8 @@ export function resolveCommand(command: string, options: ResolveCommandOptions):
   for (const entry of entries) {
     const directory = entry === '' ? options.cwd : isAbsolute(entry) ? entry : resolve(options.cwd, entry);
     const path = resolve(directory, command);
-    if (!visible(path)) continue;
     const found = inspect(path);
+    if (found.kind === 'missing' || !visible(path)) continue;
     if (found.kind === 'executable') return path;
     // Like execvp, a non-executable match is remembered but the search goes on; it only decides
     // the error when nothing executable is found later (then 126 rather than 127).

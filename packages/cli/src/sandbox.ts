@@ -148,7 +148,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
   const context = { cwd, workspaceRoots: selected.workspaceRoots, env };
   const policy = resolveSandboxPolicy(selected.profile, context);
   let access: AccessQuery | undefined;
-  const accessQuery = (): AccessQuery => (access ??= createAccessQuery(selected.profile, context));
+  const accessQuery = (): AccessQuery => (access ??= createAccessQuery(selected.profile, context, policy));
   let backend: LinuxBackend | undefined;
   const linux = (): LinuxBackend =>
     (backend ??= openLinuxBackend({ env, frontEndPath: options.frontEndPath ?? process.argv[1] ?? '', onWarning: warn }));

@@ -330,9 +330,14 @@ function compileGlobs(globs: string[]): ((p: string) => boolean) | 'invalid' {
   }
 }
 
-export function createAccessQuery(profile: PermissionProfile, ctx: ResolveContext): AccessQuery {
+export function createAccessQuery(
+  profile: PermissionProfile,
+  ctx: ResolveContext,
+  /** The result of `resolveSandboxPolicy(profile, ctx)` when the caller has it already. */
+  resolvedPolicy?: ResolvedSandboxPolicy,
+): AccessQuery {
   const cwd = absolutize(ctx.cwd, '/');
-  const policy = resolveSandboxPolicy(profile, ctx);
+  const policy = resolvedPolicy ?? resolveSandboxPolicy(profile, ctx);
   if (policy.kind !== 'restricted' || profile.type !== 'managed' || profile.fileSystem.type !== 'restricted') {
     const all = (): FileSystemAccessMode => 'write';
     return { entryAccess: all, access: all, canRead: () => true, canWrite: () => true };
