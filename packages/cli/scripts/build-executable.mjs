@@ -49,10 +49,13 @@ function parseArgs(argv) {
   return values;
 }
 
-// No V8 flags on the command line: any V8 flag changes V8's flag hash, and then V8 rejects the code
-// cache Node embeds for its built-in modules (child_process, crypto, ... compiled from source on
-// every start, ~15 ms), and the code cache of the program itself.
-
+// Node's flags for the front end, also used for the training run (a code cache records V8's flag
+// hash and is rejected under other flags). One flag only: --no-opt. A run lives ~0.1 s, and
+// TurboFan, when a path function gets hot (long paths, long PATH), compiles it on a worker thread
+// and pages in its own code: ~4 MB of peak RSS and CPU for nothing. The price of any V8 flag is
+// that V8 rejects the code cache Node ships for its built-ins; only the few loaded after Node's own
+// start (vm, module, os, util's argument parser) are then compiled from source, ~2-3 ms.
+const NODE_FLAGS = ['--no-opt'];
 
 // The file is: line 1 `#!/bin/sh`; line 2 the sh launcher; from line 3 the bundled program (pure
 // ASCII) inside the CommonJS wrapper function Node itself would put around it (written at build time
@@ -94,22 +97,26 @@ const LAUNCHER = [
   '":" //; ' +
     'if [ -n "${NODE_EXTRA_CA_CERTS+x}" ]; then CODEX_SANDBOX_STASHED_NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export CODEX_SANDBOX_STASHED_NODE_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; fi; ' +
     'if [ -n "${NODE_OPTIONS+x}" ]; then CODEX_SANDBOX_STASHED_NODE_OPTIONS=$NODE_OPTIONS; export CODEX_SANDBOX_STASHED_NODE_OPTIONS; unset NODE_OPTIONS; fi; ' +
-    `CODEX_SANDBOX_ARG0=$0 CODEX_SANDBOX_LAUNCHER=1 exec node -e '${LOADER}' "$0" "$@"`,
+    `CODEX_SANDBOX_ARG0=$0 CODEX_SANDBOX_LAUNCHER=1 exec node ${NODE_FLAGS.join(' ')} -e '${LOADER}' "$0" "$@"`,
   '',
 ].join('\n');
 if (LOADER.includes("'")) throw new Error('build-executable: LOADER must not contain a single quote');
 
 /**
  * Runs the program once, as `sandbox --dry-run -- true` in an empty home, and returns the code
- * cache V8 made of it. A dry run compiles argument parsing, config, policy and planning; it sets
- * no V8 flags (a cache made under other flags would be rejected at every start).
+ * cache V8 made of it. A dry run compiles argument parsing, config, policy and planning; it runs
+ * under NODE_FLAGS, as the launcher does (a cache made under other flags would be rejected).
  */
 function trainCodeCache(programFile) {
   const scratch = mkdtempSync(join(tmpdir(), 'codex-code-cache-'));
   try {
     const out = join(scratch, 'cache');
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: scratch, CODEX_HOME: scratch, XDG_CACHE_HOME: join(scratch, 'cache-home'), TMPDIR: scratch };
-    spawnSync(process.execPath, ['-e', TRAINER(out), programFile, 'sandbox', '--dry-run', '--', 'true'], { cwd: scratch, env, stdio: 'ignore' });
+    spawnSync(process.execPath, [...NODE_FLAGS, '-e', TRAINER(out), programFile, 'sandbox', '--dry-run', '--', 'true'], {
+      cwd: scratch,
+      env,
+      stdio: 'ignore',
+    });
     if (!existsSync(out)) throw new Error('the training run of the program made no code cache (did the program start?)');
     return readFileSync(out);
   } finally {

@@ -2,7 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { launcherProgram, makeWorkspace, prepareExecutable, run, type PreparedExecutable, type RunOptions } from './helpers/executable.js';
+import { launcherCommand, makeWorkspace, prepareExecutable, run, type PreparedExecutable, type RunOptions } from './helpers/executable.js';
 import { CLI_VERSION } from '../src/version.js';
 
 if (process.platform !== 'linux') {
@@ -55,7 +55,11 @@ describe('startup', () => {
   function loadedModules(args: readonly string[]): { status: number | null; modules: string[] } {
     const preload = path.join(ws.root, 'loaded-modules.cjs');
     fs.writeFileSync(preload, "process.on('exit', () => require('fs').writeSync(2, process.moduleLoadList.join('\\n')))");
-    const result = run(process.execPath, ['-r', preload, '-e', launcherProgram(exe.path), exe.path, ...args], { cwd: ws.work, env: baseEnv() });
+    const launcher = launcherCommand(exe.path);
+    const result = run(process.execPath, [...launcher.flags, '-r', preload, '-e', launcher.program, exe.path, ...args], {
+      cwd: ws.work,
+      env: baseEnv(),
+    });
     return { status: result.status, modules: result.stderr.split('\n') };
   }
 
@@ -80,14 +84,32 @@ describe('startup', () => {
       expect(modules.filter((m) => esmImport.some((name) => m.endsWith(name)))).toEqual([]);
     }
   });
+
+  test("the launcher's Node flags keep V8 from optimizing anything in a run (long paths and all)", () => {
+    // A deep workspace and a long PATH make path handling hot: without --no-opt, TurboFan compiles it.
+    const deep = path.join(ws.work, ...Array.from({ length: 12 }, (_, i) => `a-rather-long-directory-name-${i}`));
+    fs.mkdirSync(deep, { recursive: true, mode: 0o777 });
+    const longPath = [...Array.from({ length: 30 }, (_, i) => path.join(deep, `bin-${i}`)), process.env['PATH'] ?? '/usr/bin:/bin'].join(':');
+    const launcher = launcherCommand(exe.path);
+    expect(launcher.flags).toContain('--no-opt');
+    for (let i = 0; i < 2; i += 1) {
+      const result = run(process.execPath, [...launcher.flags, '--trace-opt', '-e', launcher.program, exe.path, 'sandbox', '-P', ':workspace', '--', 'true'], {
+        cwd: deep,
+        env: baseEnv({ PATH: longPath }),
+      });
+      expect(result.status).toBe(0);
+      expect(result.stdout + result.stderr).not.toMatch(/completed compiling/);
+    }
+  });
 });
 
 describe('embedded code cache', () => {
   /** Whether V8 accepts the cache embedded in `file`: the launcher's own compile step, then a report. */
   function cacheVerdict(file: string): string {
-    const compileOnly = launcherProgram(file).replace(/ const mod = .*$/, '');
+    const launcher = launcherCommand(file);
+    const compileOnly = launcher.program.replace(/ const mod = .*$/, '');
     const report = 'process.stdout.write(cachedData === undefined ? "none" : script.cachedDataRejected ? "rejected" : "accepted");';
-    const result = run(process.execPath, ['-e', `${compileOnly} ${report}`, file], { cwd: ws.work, env: baseEnv() });
+    const result = run(process.execPath, [...launcher.flags, '-e', `${compileOnly} ${report}`, file], { cwd: ws.work, env: baseEnv() });
     expect(result.stderr).toBe('');
     return result.stdout;
   }

@@ -68,14 +68,14 @@ export function prepareExecutable(): PreparedExecutable {
 }
 
 /**
- * The program `node -e` runs in the executable's launcher line (line 2), exactly as the launcher
- * passes it, so a test can start the program under Node options of its own (`-r`, V8 flags).
+ * Node's flags and the program `node -e` runs, from the executable's launcher line (line 2), exactly
+ * as the launcher passes them, so a test can start the program under Node options of its own.
  */
-export function launcherProgram(executable: string): string {
+export function launcherCommand(executable: string): { flags: string[]; program: string } {
   const line = fs.readFileSync(executable, 'latin1').split('\n', 2)[1] ?? '';
-  const match = /exec node -e '([^']*)' "\$0" "\$@"$/.exec(line);
-  if (match?.[1] === undefined) throw new Error(`no launcher line in ${executable}`);
-  return match[1];
+  const match = /exec node ((?:--[\w-]+(?:=\S+)? )*)-e '([^']*)' "\$0" "\$@"$/.exec(line);
+  if (match?.[2] === undefined) throw new Error(`no launcher line in ${executable}`);
+  return { flags: (match[1] ?? '').trim().split(' ').filter((flag) => flag !== ''), program: match[2] };
 }
 
 export interface RunOptions {
