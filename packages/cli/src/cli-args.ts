@@ -75,7 +75,7 @@ const SANDBOX_DESCRIPTION =
   "Run COMMAND under this host's sandbox (Linux: bubblewrap + seccomp), governed by a permission profile.\n" +
   'Config is read from $CODEX_HOME/config.toml (default ~/.codex).';
 const EXIT_STATUS_NOTE =
-  "Exit status: the command's own; 128+N if it died from signal N; 126 not executable; 127 not found;\n" +
+  "Exit status: the command's own; 128+N if it died from signal N; 126 not executable; 127 not found; " +
   '1 sandbox/config error; 2 usage error.';
 
 const HELP_WIDTH = 80;
@@ -132,7 +132,7 @@ export function sandboxUsage(): string {
     'Options:',
     ...formatTable(visibleOptionRows(SANDBOX_OPTIONS)),
     '',
-    EXIT_STATUS_NOTE,
+    ...wrap(EXIT_STATUS_NOTE, HELP_WIDTH),
     '',
   ].join('\n');
 }
@@ -148,7 +148,9 @@ function programUsage(): string {
     ...formatTable(visibleOptionRows(GLOBAL_OPTIONS)),
     '',
     'Commands:',
-    ...formatTable([[`sandbox ${SANDBOX_USAGE}`, SANDBOX_DESCRIPTION.split('\n')[0] ?? '']]),
+    ...formatTable([['sandbox', SANDBOX_DESCRIPTION.split('\n')[0] ?? '']]),
+    '',
+    "Run 'codex sandbox --help' for the sandbox options.",
     '',
   ].join('\n');
 }
