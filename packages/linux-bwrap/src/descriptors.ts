@@ -1,6 +1,7 @@
 // Owns the descriptors handed to bwrap besides stdio: their fixed numbers in the child, the
-// per-use numbering of empty-data descriptors, the unlinked file carrying the seccomp program, and
-// keeping the bundled binary's descriptor clear of the child's stdio slots.
+// per-use numbering of empty-data descriptors, the unlinked files carrying the seccomp program and
+// receiving bwrap's status, and keeping the bundled binary's descriptor clear of the child's stdio
+// slots.
 // Must NOT decide bwrap arguments (beyond renumbering descriptors) or spawn anything.
 
 import * as fs from 'node:fs';

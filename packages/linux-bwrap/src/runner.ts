@@ -1,6 +1,6 @@
 // Owns running one command under bubblewrap for a resolved policy: choosing the launcher (once per
 // sandbox object), the host checks, expanding deny globs, building the plan, handing bwrap its
-// descriptors (seccomp program, empty data, status pipe), forwarding signals to the command's
+// descriptors (seccomp program, empty data, status file), forwarding signals to the command's
 // process group, passing the exit status through, and the placeholder bookkeeping around the run.
 // Must NOT decide bwrap arguments or seccomp rules (bwrap-args.ts / seccomp.ts do) and must never
 // fall back to running a command with less confinement than the policy asks for.
