@@ -139,9 +139,10 @@ describe.each(VARIANT_NAMES)('%s', (variantName) => {
         }),
       ),
     );
-    expect(results.map((r) => [r.code, r.stdout])).toEqual([
-      [0, 'BLOCKED\n'],
-      [0, 'BLOCKED\n'],
+    // A failed run's stderr is part of what is compared, so a failure says why.
+    expect(results.map((r) => [r.code, r.stdout, r.code === 0 ? '' : r.stderr])).toEqual([
+      [0, 'BLOCKED\n', ''],
+      [0, 'BLOCKED\n', ''],
     ]);
     expect(fs.readdirSync(ws).sort()).toEqual(['out-1.txt', 'out-2.txt']);
   });
