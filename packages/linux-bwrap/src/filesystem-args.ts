@@ -135,8 +135,17 @@ function pathState(p: string): PathState {
     const stat = statOrNull(prefix);
     if (index === prefixes.length - 1) {
       if (stat !== null) return { kind: 'exists', stat };
-      const danglingTarget = path.posix.resolve(path.posix.dirname(prefix), fs.readlinkSync(prefix));
-      return { kind: 'exists', stat: link, danglingTarget };
+      if (!link.isSymbolicLink()) {
+        // Gone between the two looks (a concurrent run removed its placeholder): missing now.
+        return { kind: 'missing', first: prefix };
+      }
+      let target: string;
+      try {
+        target = fs.readlinkSync(prefix);
+      } catch {
+        return { kind: 'missing', first: prefix };
+      }
+      return { kind: 'exists', stat: link, danglingTarget: path.posix.resolve(path.posix.dirname(prefix), target) };
     }
     if (stat === null || !stat.isDirectory()) return { kind: 'blocked', by: prefix };
   }
@@ -163,13 +172,19 @@ function canonicalSpelling(p: string): string {
 
 const MAX_SYMLINK_HOPS = 40;
 
-function isEmptyPlaceholder(p: string, stat: fs.Stats): 'file' | 'dir' | null {
+/**
+ * Whether an existing protected path is an empty placeholder (a file or directory a sandbox run's
+ * bwrap created as a mount point): those get the same stand-in as a missing path. A directory that
+ * vanished since it was stat'ed was one too: another run removed its placeholder, and bwrap will
+ * create the mount point again. Binding it as a real directory would fail ("Can't find source").
+ */
+export function isEmptyPlaceholder(p: string, stat: fs.Stats): 'file' | 'dir' | null {
   if (stat.isFile() && stat.size === 0) return 'file';
   if (stat.isDirectory()) {
     try {
       return fs.readdirSync(p).length === 0 ? 'dir' : null;
-    } catch {
-      return null;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'dir' : null;
     }
   }
   return null;

@@ -7,7 +7,7 @@ import type { ResolvedSandboxPolicy, WritableRoot } from '@codex-sandbox/policy'
 import { META, restrictedPolicyAt, writableRootAt } from './support/policies.js';
 import { buildBwrapArgs, type BwrapOptions, type BwrapPlan } from '../src/bwrap-args.js';
 import { BwrapArgsError } from '../src/errors.js';
-import { PLATFORM_DEFAULT_READ_ROOTS, buildFilesystemArgs } from '../src/filesystem-args.js';
+import { PLATFORM_DEFAULT_READ_ROOTS, buildFilesystemArgs, isEmptyPlaceholder } from '../src/filesystem-args.js';
 
 let base: string;
 let T: string;
@@ -286,6 +286,29 @@ describe('placeholders', () => {
     const plan = build(policy({ writableRoots: [root('repo', [], [])], unreadableRoots: [t('elsewhere/x'), t('repo/.env')] }));
     expect(shown(plan)).toBe(`${HEAD} --ro-bind / / --dev /dev --bind $T/repo $T/repo --ro-bind-data 5 $T/repo/.env ${TAIL_ISOLATED}`);
     expect(targets(plan)).toEqual(['file $T/repo/.env']);
+  });
+
+  it.each([
+    ['an empty directory', 'dir', (p: string) => fs.mkdirSync(p)],
+    ['an empty file', 'file', (p: string) => fs.writeFileSync(p, '')],
+    ['a non-empty directory', null, (p: string) => fs.mkdirSync(path.join(p, 'sub'), { recursive: true })],
+    ['a non-empty file', null, (p: string) => fs.writeFileSync(p, 'x')],
+  ])('isEmptyPlaceholder: %s -> %p', (_name, expected, make) => {
+    const p = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'placeholder-')), '.codex');
+    make(p);
+    expect(isEmptyPlaceholder(p, fs.statSync(p))).toBe(expected);
+    fs.rmSync(path.dirname(p), { recursive: true, force: true });
+  });
+
+  it('a placeholder directory removed by a concurrent run after it was stat\'ed still counts as a placeholder', () => {
+    // Another run's release can remove its empty placeholder between our stat and our readdir;
+    // bwrap will create the mount point again, whereas binding it as a real directory would fail.
+    const p = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'placeholder-')), '.codex');
+    fs.mkdirSync(p);
+    const stat = fs.statSync(p);
+    fs.rmdirSync(p);
+    expect(isEmptyPlaceholder(p, stat)).toBe('dir');
+    fs.rmSync(path.dirname(p), { recursive: true, force: true });
   });
 
   it('a non-empty protected dir is bound read-only, never replaced', () => {
