@@ -20,8 +20,9 @@ export function runtimeRootForExecutable(exe: string, codexHome: string): string
 /** Adds `read` entries for the given absolute paths unless already readable or full-disk read. */
 export function withRuntimeReadableRoots(profile: PermissionProfile, paths: string[], ctx: ResolveContext): PermissionProfile {
   if (profile.type !== 'managed' || profile.fileSystem.type !== 'restricted' || paths.length === 0) return profile;
-  if (resolveSandboxPolicy(profile, ctx).fullDiskRead) return profile;
-  const q = createAccessQuery(profile, ctx);
+  const policy = resolveSandboxPolicy(profile, ctx);
+  if (policy.fullDiskRead) return profile;
+  const q = createAccessQuery(profile, ctx, policy);
   const entries = [...profile.fileSystem.entries];
   for (const raw of paths) {
     const p = absolutize(raw, '/');
