@@ -33,7 +33,7 @@ import { defaultRegistryDir, PlaceholderRegistry, type PlaceholderTarget } from 
 import { BwrapSpawnError, SandboxRequestError, Wsl1UnsupportedError } from './runtime-errors.js';
 import { buildSeccompProgram, type SeccompMode } from './seccomp.js';
 import { exitStatusOf, initPidFromStatus, SandboxSignalTarget, signalForwarding } from './signals.js';
-import { isVisibleInSandbox, lookUpProgram, pickVisibleProgram, programCandidates, visibilityRules } from './visibility.js';
+import { isVisibleInSandbox, pickVisibleProgram, programCandidates, visibilityRules } from './visibility.js';
 import { USER_NAMESPACE_WARNING } from './warnings.js';
 import { isWsl1 } from './wsl.js';
 
@@ -149,14 +149,6 @@ function validateRequest(req: Pick<SandboxRunRequest, 'command' | 'commandCwd'>)
   if (!path.isAbsolute(req.commandCwd)) {
     throw new SandboxRequestError(`command cwd ${req.commandCwd} is relative; pass an absolute directory`);
   }
-}
-
-/**
- * Whether `program` can be found the way execvp inside the sandbox would look for it. The sandbox
- * sees a subset of the host's files, so a program missing on the host is missing inside too.
- */
-export function programExistsOnHost(program: string, pathEnv: string | undefined, cwd: string): boolean {
-  return lookUpProgram(program, pathEnv, cwd).kind !== 'missing';
 }
 
 /** Writes a front-end message where the command's stderr would go (nowhere for ignore / pipe). */

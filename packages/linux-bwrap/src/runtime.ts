@@ -5,7 +5,6 @@ export { assignDataDescriptors } from './descriptors.js';
 export {
   createLinuxSandbox,
   planSandboxedRun,
-  programExistsOnHost,
   runSandboxed,
   runsUnsandboxed,
   runUnsandboxed,
