@@ -111,7 +111,10 @@ export function buildBwrapArgs(policy: ResolvedSandboxPolicy, opts: BwrapOptions
 
   const args = ['--new-session', '--die-with-parent', ...filesystem.args];
   // Always explicit: bwrap skips its automatic user namespace when started as uid 0.
-  args.push('--unshare-user', '--unshare-pid', '--unshare-ipc');
+  // --disable-userns: the command cannot create user namespaces of its own (a nested namespace
+  // gives it every capability there, the usual first step of a kernel exploit); the assert makes
+  // bwrap refuse to start if that did not take.
+  args.push('--unshare-user', '--disable-userns', '--assert-userns-disabled', '--unshare-pid', '--unshare-ipc');
   if (network !== 'full') args.push('--unshare-net');
   // Without a fresh /proc the inherited one would show host processes: hide it instead.
   if (opts.mountProc) args.push('--proc', '/proc');

@@ -11,6 +11,8 @@ export const REQUIRED_BWRAP_OPTIONS = [
   '--new-session',
   '--die-with-parent',
   '--unshare-user',
+  '--disable-userns',
+  '--assert-userns-disabled',
   '--unshare-pid',
   '--unshare-ipc',
   '--unshare-net',

@@ -1,11 +1,10 @@
 // Owns the descriptors handed to bwrap besides stdio: their fixed numbers in the child, the
-// per-use numbering of empty-data descriptors, the unlinked files carrying the seccomp program and
-// receiving bwrap's status, and keeping the bundled binary's descriptor clear of the child's stdio
-// slots.
+// per-use numbering of empty-data descriptors, the unnamed (O_TMPFILE) files carrying the seccomp
+// program and receiving bwrap's status, and keeping the bundled binary's descriptor clear of the
+// child's stdio slots.
 // Must NOT decide bwrap arguments (beyond renumbering descriptors) or spawn anything.
 
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 
 import { BwrapSpawnError } from './runtime-errors.js';
 
@@ -40,16 +39,34 @@ export function assignDataDescriptors(args: readonly string[], sharedFd: number,
   return { args: out, count: next - firstFd };
 }
 
-/** An O_CLOEXEC temp file holding `data`, already unlinked; read by bwrap from offset 0. */
-export function unlinkedDataFile(data: Buffer, dir: string): number {
-  const fd = unlinkedFile('seccomp', dir);
+/**
+ * Linux's O_TMPFILE: `__O_TMPFILE | O_DIRECTORY` (O_DIRECTORY differs between x86_64 and aarch64,
+ * so it comes from Node). open(dir, O_TMPFILE) makes a file that never has a name.
+ */
+const O_TMPFILE = 0o20000000 | fs.constants.O_DIRECTORY;
+
+/**
+ * Where unnamed files may be made: any directory on a filesystem with O_TMPFILE support will do,
+ * since the file never appears in it. /dev/shm is tmpfs on practically every Linux host.
+ */
+export function unnamedFileDirectories(tmpDir: string): string[] {
+  return [...new Set([tmpDir, '/dev/shm', '/tmp'])];
+}
+
+/**
+ * An unnamed O_CLOEXEC file holding `data`, read by bwrap from offset 0. It never has a name, so no
+ * other process (a sandboxed command that can write the temp dir included) can open, swap or
+ * rewrite it between creation and use (#10.1).
+ */
+export function unnamedDataFile(data: Buffer, dirs: readonly string[]): number {
+  const fd = unnamedFile('seccomp program', dirs);
   fs.writeSync(fd, data, 0, data.length, 0);
   return fd;
 }
 
-/** An empty O_CLOEXEC temp file, already unlinked, for bwrap's JSON status (appended by bwrap). */
-export function unlinkedStatusFile(dir: string): number {
-  return unlinkedFile('status', dir);
+/** An empty unnamed O_CLOEXEC file for bwrap's JSON status (appended by bwrap). */
+export function unnamedStatusFile(dirs: readonly string[]): number {
+  return unnamedFile('bwrap status', dirs);
 }
 
 /** What bwrap has written to a status file so far (at most the first 64 KiB; it writes a few lines). */
@@ -62,19 +79,20 @@ export function readStatusFile(fd: number): string {
   }
 }
 
-function unlinkedFile(purpose: string, dir: string): number {
-  for (let attempt = 0; ; attempt += 1) {
-    const file = path.join(dir, `codex-sandbox-${purpose}-${process.pid}-${Date.now()}-${attempt}`);
-    let fd: number;
+function unnamedFile(purpose: string, dirs: readonly string[]): number {
+  const failures: string[] = [];
+  for (const dir of dirs) {
     try {
-      fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+      return fs.openSync(dir, O_TMPFILE | fs.constants.O_RDWR, 0o600);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 10) continue;
-      throw new BwrapSpawnError(`cannot create a temporary file for the ${purpose === 'seccomp' ? 'seccomp program' : 'bwrap status'} in ${dir}: ${String(error)}`);
+      failures.push(`${dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
-    fs.unlinkSync(file);
-    return fd;
   }
+  // No named fallback: a name in a shared temp dir is exactly what a concurrent command could race.
+  throw new BwrapSpawnError(
+    `cannot create an unnamed file (O_TMPFILE) for the ${purpose} (${failures.join('; ')}); ` +
+      'codex sandbox needs a writable directory on a filesystem that supports O_TMPFILE (tmpfs, ext4, xfs, btrfs): set TMPDIR to one',
+  );
 }
 
 /**

@@ -23,13 +23,15 @@ import {
   readStatusFile,
   SECCOMP_FD,
   STATUS_FD,
-  unlinkedDataFile,
-  unlinkedStatusFile,
+  unnamedDataFile,
+  unnamedFileDirectories,
+  unnamedStatusFile,
 } from './descriptors.js';
 import { chooseLauncher, type BundledBwrapOpener, type LauncherChoice, type LauncherSelection } from './launcher.js';
 import { checkUserNamespaces, decideProcMount, type BwrapNetworkMode } from './preflight.js';
 import { defaultCacheDir, hostKey, identityKey, ProbeCache } from './probe-cache.js';
 import { defaultRegistryDir, PlaceholderRegistry, type PlaceholderTarget } from './registry.js';
+import { prepareStateDir, REGISTRY_DIR_NAME } from './state-dir.js';
 import { BwrapSpawnError, SandboxRequestError, Wsl1UnsupportedError } from './runtime-errors.js';
 import { buildSeccompProgram, type SeccompMode } from './seccomp.js';
 import { exitStatusOf, initPidFromStatus, SandboxSignalTarget, signalForwarding } from './signals.js';
@@ -92,7 +94,10 @@ export interface LinuxSandboxOptions {
   env?: Record<string, string | undefined>;
   /** Directory of the probe cache; `null` disables the on-disk cache. Default $XDG_CACHE_HOME/codex-sandbox. */
   cacheDir?: string | null;
-  /** Temp dir holding the placeholder registry. Default os.tmpdir(). */
+  /**
+   * Temp dir for the unnamed seccomp and status files, and for the placeholder registry when there
+   * is no usable state directory (`cacheDir`). Default os.tmpdir().
+   */
   tmpDir?: string;
   /** Always use this launcher. */
   bwrap?: LauncherChoice;
@@ -197,6 +202,8 @@ class LinuxSandboxImpl implements LinuxSandbox {
   private readonly cache: ProbeCache;
   private readonly host = hostKey();
   private readonly registry: PlaceholderRegistry;
+  /** Canonical state directory (probe cache + registry), bound read-only into every sandbox. */
+  private readonly stateDir: string | undefined;
   private readonly launchers = new Map<string, LauncherSelection>();
   private readonly memoProc = new Map<string, boolean>();
   private readonly memoUserNamespaces = new Map<string, boolean>();
@@ -205,8 +212,12 @@ class LinuxSandboxImpl implements LinuxSandbox {
   constructor(private readonly options: LinuxSandboxOptions) {
     this.env = options.env ?? process.env;
     const cacheDir = options.cacheDir === undefined ? defaultCacheDir(this.env) : options.cacheDir ?? undefined;
-    this.cache = new ProbeCache(cacheDir);
-    this.registry = new PlaceholderRegistry(defaultRegistryDir(options.tmpDir));
+    // Made before anything is planned, so every sandbox can bind it read-only (see state-dir.ts).
+    this.stateDir = prepareStateDir(cacheDir);
+    this.cache = new ProbeCache(this.stateDir);
+    this.registry = new PlaceholderRegistry(
+      this.stateDir === undefined ? defaultRegistryDir(options.tmpDir) : path.join(this.stateDir, REGISTRY_DIR_NAME),
+    );
   }
 
   private readonly emitWarning = (message: string): void => {
@@ -305,7 +316,7 @@ class LinuxSandboxImpl implements LinuxSandbox {
       mountProc: checks.mountProc,
       emptyDataFd: FIRST_DATA_FD,
       seccompFd: SECCOMP_FD,
-      extraReadOnlyBinds: [this.registry.root, ...this.probeCacheBind()],
+      extraReadOnlyBinds: this.stateDir === undefined ? [this.registry.root] : [this.stateDir],
       denyGlobMatches,
     });
     const withData = assignDataDescriptors(bwrapPlan.args, FIRST_DATA_FD, FIRST_DATA_FD);
@@ -330,22 +341,6 @@ class LinuxSandboxImpl implements LinuxSandbox {
     const excludeUnder = writableDirs(req.policy, req.commandCwd);
     const rgPath = findExecutableOnPath('rg', this.env['PATH'], excludeUnder);
     return expandDenyGlobs(req.policy.unreadableGlobs, { maxDepth: req.policy.globScanMaxDepth, rgPath, excludeUnder });
-  }
-
-  /**
-   * The probe cache directory, canonical, when it exists: bound read-only (when the command could
-   * otherwise write it) so a command cannot plant facts for later runs. A missing directory is
-   * not bound; a command that creates one can only cause re-probing or a failed run (README).
-   */
-  private probeCacheBind(): string[] {
-    const dir = this.cache.directory;
-    if (dir === undefined) return [];
-    try {
-      const real = fs.realpathSync.native(dir);
-      return fs.statSync(real).isDirectory() ? [real] : [];
-    } catch {
-      return [];
-    }
   }
 
   async plan(req: SandboxRunRequest): Promise<SandboxPlan> {
@@ -385,7 +380,8 @@ class LinuxSandboxImpl implements LinuxSandbox {
     let marker: string | undefined;
     let heldExec: { fd: number; close: () => void } | undefined;
     try {
-      const seccompFd = prepared.seccompProgram === undefined ? undefined : unlinkedDataFile(prepared.seccompProgram, os.tmpdir());
+      const unnamedDirs = unnamedFileDirectories(this.options.tmpDir ?? os.tmpdir());
+      const seccompFd = prepared.seccompProgram === undefined ? undefined : unnamedDataFile(prepared.seccompProgram, unnamedDirs);
       if (seccompFd !== undefined) opened.push(seccompFd);
       const dataFds: number[] = [];
       for (let i = 0; i < prepared.dataDescriptorCount; i += 1) {
@@ -393,7 +389,7 @@ class LinuxSandboxImpl implements LinuxSandbox {
         opened.push(fd);
         dataFds.push(fd);
       }
-      const statusFd = unlinkedStatusFile(os.tmpdir());
+      const statusFd = unnamedStatusFile(unnamedDirs);
       opened.push(statusFd);
       const stdio: StdioSlot[] = [...stdioSlots(req.stdio), seccompFd ?? 'ignore', statusFd, ...dataFds];
       let file = prepared.launcher.exec.file;

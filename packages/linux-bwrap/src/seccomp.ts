@@ -1,15 +1,17 @@
 // The seccomp filter handed to bwrap with `--seccomp FD`: a classic BPF program (struct
 // sock_filter, 8 bytes each, little-endian) generated here for x86_64 and aarch64. This module owns
 // the syscall tables and the program layout; it must NOT install filters or touch file descriptors
-// (the runner writes the bytes to a pipe or memfd for bwrap).
+// (the runner hands the bytes to bwrap through an unnamed descriptor, see descriptors.ts).
 
 import { SeccompError } from './errors.js';
 
 /**
- * `base`: every sandboxed run (full network): io_uring and cross-process memory access denied.
- * `restricted`: network isolated: additionally no sockets except AF_UNIX.
+ * `base`: every sandboxed run (full network): io_uring, cross-process memory access and the kernel
+ * keyrings denied.
+ * `restricted`: network isolated: additionally no new sockets at all, only connected AF_UNIX
+ * stream/seqpacket pairs (socketpair).
  * `proxy-routed`: only AF_INET/AF_INET6 sockets (to reach the in-namespace proxy bridge), socketpair
- * only for AF_UNIX.
+ * only for AF_UNIX stream/seqpacket.
  */
 export type SeccompMode = 'base' | 'restricted' | 'proxy-routed';
 export const SECCOMP_MODES: readonly SeccompMode[] = ['base', 'restricted', 'proxy-routed'];
@@ -20,6 +22,11 @@ export type SeccompArch = 'x64' | 'arm64';
 export const AF_UNIX = 1;
 export const AF_INET = 2;
 export const AF_INET6 = 10;
+export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
+export const SOCK_SEQPACKET = 5;
+/** socket(2)/socketpair(2) `type` carries SOCK_NONBLOCK / SOCK_CLOEXEC above these bits. */
+export const SOCK_TYPE_MASK = 0xf;
 export const EPERM = 1;
 
 export const SECCOMP_RET_KILL_PROCESS = 0x80000000;
@@ -36,11 +43,14 @@ export const SECCOMP_DATA_NR_OFFSET = 0;
 export const SECCOMP_DATA_ARCH_OFFSET = 4;
 /** Low 32 bits of args[0] on a little-endian machine. */
 export const SECCOMP_DATA_ARG0_LOW_OFFSET = 16;
+/** Low 32 bits of args[1]. */
+export const SECCOMP_DATA_ARG1_LOW_OFFSET = 24;
 
 export const BPF_LD_W_ABS = 0x20;
 export const BPF_JMP_JEQ_K = 0x15;
 export const BPF_JMP_JGE_K = 0x35;
 export const BPF_RET_K = 0x06;
+export const BPF_ALU_AND_K = 0x54;
 export const SOCK_FILTER_SIZE = 8;
 
 export type FilteredSyscall =
@@ -50,6 +60,9 @@ export type FilteredSyscall =
   | 'ptrace'
   | 'process_vm_readv'
   | 'process_vm_writev'
+  | 'add_key'
+  | 'request_key'
+  | 'keyctl'
   | 'socket'
   | 'socketpair'
   | 'connect'
@@ -74,6 +87,9 @@ export const SYSCALL_NUMBERS: Readonly<Record<SeccompArch, Readonly<Record<Filte
     ptrace: 101,
     accept4: 288,
     recvmmsg: 299,
+    add_key: 248,
+    request_key: 249,
+    keyctl: 250,
     sendmmsg: 307,
     process_vm_readv: 310,
     process_vm_writev: 311,
@@ -90,6 +106,9 @@ export const SYSCALL_NUMBERS: Readonly<Record<SeccompArch, Readonly<Record<Filte
     accept: 202,
     connect: 203,
     sendto: 206,
+    add_key: 217,
+    request_key: 218,
+    keyctl: 219,
     accept4: 242,
     recvmmsg: 243,
     sendmmsg: 269,
@@ -110,6 +129,11 @@ const ALWAYS_DENIED: readonly FilteredSyscall[] = [
   'ptrace',
   'process_vm_readv',
   'process_vm_writev',
+  // The session and user keyrings belong to the host: a command must neither read the payload of
+  // a key it finds there nor plant one for later host processes.
+  'add_key',
+  'request_key',
+  'keyctl',
 ];
 
 /**
@@ -130,11 +154,22 @@ const NETWORK_DENIED: readonly FilteredSyscall[] = [
   'recvmmsg',
 ];
 
-/** A syscall allowed only when the low 32 bits of arg0 (the socket domain) is one of `domains`. */
+/**
+ * A syscall allowed only when the low 32 bits of arg0 (the socket domain) is one of `domains` and,
+ * when `types` is given, the socket type in arg1 (flags masked off) is one of `types`.
+ */
 interface DomainRule {
   syscall: FilteredSyscall;
   domains: readonly number[];
+  types?: readonly number[];
 }
+
+/**
+ * Connected AF_UNIX pairs that cannot address anyone else. A datagram socket, even one of a pair,
+ * can `sendmsg` to any socket path it can see (journald, syslog), which seccomp cannot inspect
+ * (the address sits behind a pointer); stream and seqpacket sockets refuse an address.
+ */
+const UNIX_PAIR_RULE: DomainRule = { syscall: 'socketpair', domains: [AF_UNIX], types: [SOCK_STREAM, SOCK_SEQPACKET] };
 
 interface FilterRules {
   denied: readonly FilteredSyscall[];
@@ -147,20 +182,16 @@ export function seccompRules(mode: SeccompMode): FilterRules {
     case 'base':
       return { denied: ALWAYS_DENIED, domainRules: [] };
     case 'restricted':
+      // No socket(2) at all: with connect, bind, listen and sendto denied, an AF_UNIX socket could
+      // only still reach the host through sendmsg to a visible datagram socket path.
       return {
-        denied: [...ALWAYS_DENIED, ...NETWORK_DENIED],
-        domainRules: [
-          { syscall: 'socket', domains: [AF_UNIX] },
-          { syscall: 'socketpair', domains: [AF_UNIX] },
-        ],
+        denied: [...ALWAYS_DENIED, ...NETWORK_DENIED, 'socket'],
+        domainRules: [UNIX_PAIR_RULE],
       };
     case 'proxy-routed':
       return {
         denied: ALWAYS_DENIED,
-        domainRules: [
-          { syscall: 'socket', domains: [AF_INET, AF_INET6] },
-          { syscall: 'socketpair', domains: [AF_UNIX] },
-        ],
+        domainRules: [{ syscall: 'socket', domains: [AF_INET, AF_INET6] }, UNIX_PAIR_RULE],
       };
     default:
       throw new SeccompError(`unknown seccomp mode ${String(mode)}; allowed: ${SECCOMP_MODES.join(', ')}`);
@@ -174,6 +205,7 @@ export function isSeccompArch(arch: string): arch is SeccompArch {
 /** One BPF instruction before jump targets are resolved to relative offsets. */
 type Insn =
   | { op: 'load'; offset: number }
+  | { op: 'and'; k: number }
   | { op: 'ret'; value: number }
   | { op: 'jeq' | 'jge'; k: number; jt: Target; jf: Target };
 /** `next` falls through; a label jumps forward to a shared return. */
@@ -201,12 +233,25 @@ export function buildSeccompProgram(mode: SeccompMode, arch: string): Buffer {
   if (arch === 'x64') body.push({ op: 'jge', k: X32_SYSCALL_BIT, jt: 'deny', jf: 'next' });
   for (const name of rules.denied) body.push({ op: 'jeq', k: numbers[name], jt: 'deny', jf: 'next' });
   for (const rule of rules.domainRules) {
-    // Block: nr == syscall ? (load arg0; domain in list ? ALLOW : DENY) : skip the block.
-    const blockLength = 1 + rule.domains.length + 1;
+    // Block: nr == syscall ? (load arg0; domain in list ? [type check | ALLOW] : DENY) : skip it.
+    // Type check: load arg1; mask the flags; type in list ? ALLOW : DENY.
+    const types = rule.types ?? [];
+    const typeCheckLength = types.length === 0 ? 0 : 2 + types.length + 1;
+    const blockLength = 1 + rule.domains.length + 1 + typeCheckLength;
     body.push({ op: 'jeq', k: numbers[rule.syscall], jt: 'next', jf: { skip: blockLength } });
     body.push({ op: 'load', offset: SECCOMP_DATA_ARG0_LOW_OFFSET });
-    for (const domain of rule.domains) body.push({ op: 'jeq', k: domain, jt: 'allow', jf: 'next' });
+    rule.domains.forEach((domain, index) => {
+      // From the i-th compare, the type check starts after the remaining compares and the DENY.
+      const onMatch: Target = types.length === 0 ? 'allow' : { skip: rule.domains.length - index };
+      body.push({ op: 'jeq', k: domain, jt: onMatch, jf: 'next' });
+    });
     body.push({ op: 'ret', value: SECCOMP_RET_ERRNO | EPERM });
+    if (types.length > 0) {
+      body.push({ op: 'load', offset: SECCOMP_DATA_ARG1_LOW_OFFSET });
+      body.push({ op: 'and', k: SOCK_TYPE_MASK });
+      for (const type of types) body.push({ op: 'jeq', k: type, jt: 'allow', jf: 'next' });
+      body.push({ op: 'ret', value: SECCOMP_RET_ERRNO | EPERM });
+    }
   }
   body.push({ op: 'ret', value: SECCOMP_RET_ALLOW });
   const denyIndex = body.length;
@@ -231,6 +276,9 @@ export function buildSeccompProgram(mode: SeccompMode, arch: string): Buffer {
         break;
       case 'ret':
         writeInsn(out, at, BPF_RET_K, 0, 0, insn.value);
+        break;
+      case 'and':
+        writeInsn(out, at, BPF_ALU_AND_K, 0, 0, insn.k);
         break;
       case 'jeq':
       case 'jge':

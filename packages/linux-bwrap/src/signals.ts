@@ -2,6 +2,7 @@
 // run is active, delivery to the sandbox's process group once bwrap has reported its pid, and the
 // exit-status mapping. Must NOT spawn processes or decide anything about the sandbox itself.
 
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 
 import type { RunningChild } from './child-launch.js';
@@ -60,8 +61,9 @@ export class SandboxSignalTarget {
   private finished = false;
 
   constructor(
-    private readonly bwrap: Pick<RunningChild, 'kill' | 'running'>,
+    private readonly bwrap: Pick<RunningChild, 'kill' | 'running' | 'pid'>,
     private readonly readInitPid: () => number | undefined,
+    private readonly parentOf: (pid: number) => number | undefined = parentPidOf,
   ) {}
 
   finish(): void {
@@ -74,7 +76,7 @@ export class SandboxSignalTarget {
 
   private deliver(signal: NodeJS.Signals, attempt: number): void {
     if (this.finished) return;
-    this.initPid ??= this.readInitPid();
+    this.initPid ??= this.trustedInitPid();
     if (this.initPid !== undefined) {
       try {
         process.kill(-this.initPid, signal);
@@ -91,6 +93,16 @@ export class SandboxSignalTarget {
     this.bwrap.kill(signal);
   }
 
+  /**
+   * The reported pid, only when it is a child of the bwrap we started: a pid taken from a file is
+   * never signalled on trust (whoever could forge the status would pick the process group).
+   */
+  private trustedInitPid(): number | undefined {
+    const reported = this.readInitPid();
+    if (reported === undefined || this.bwrap.pid === undefined) return undefined;
+    return this.parentOf(reported) === this.bwrap.pid ? reported : undefined;
+  }
+
   /** Before the pid is known, while bwrap runs; after, while the init lives. */
   private sandboxMayStillForm(): boolean {
     if (this.initPid === undefined) return this.bwrap.running;
@@ -101,6 +113,19 @@ export class SandboxSignalTarget {
       return false;
     }
   }
+}
+
+/** The parent pid of a live process (field 4 of /proc/PID/stat), or undefined. */
+export function parentPidOf(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  // The command name may hold spaces and parentheses; the fields after it start past the last ')'.
+  const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  return Number.isInteger(ppid) && ppid > 0 ? ppid : undefined;
 }
 
 const RETRY_LIMIT = 200;

@@ -61,7 +61,7 @@ function targets(plan: BwrapPlan): string[] {
 }
 
 const HEAD = '--new-session --die-with-parent';
-const TAIL_ISOLATED = '--unshare-user --unshare-pid --unshare-ipc --unshare-net --proc /proc --chdir $T --cap-drop ALL --seccomp 3 -- cmd arg';
+const TAIL_ISOLATED = '--unshare-user --disable-userns --assert-userns-disabled --unshare-pid --unshare-ipc --unshare-net --proc /proc --chdir $T --cap-drop ALL --seccomp 3 -- cmd arg';
 const metaMasks = (rel: string, names: readonly string[] = META): string =>
   names.map((n) => `--perms 555 --tmpfs $T/${rel}/${n} --remount-ro $T/${rel}/${n}`).join(' ');
 

@@ -122,11 +122,12 @@ describe.each(VARIANT_NAMES)('%s', (variantName) => {
     expect(fs.readdirSync(ws).sort()).toEqual(['.git', 'new.txt', 'src']);
   });
 
-  it('the placeholder registry stays read-only even when the temp dir holding it is writable', async () => {
+  it('the placeholder registry stays read-only even when the directories holding it are writable', async () => {
     const ws = makeWorkspace(variant);
     const tmp = path.join(variant.home, 'tmp');
-    const registry = path.join(tmp, `codex-sandbox-placeholders-${variant.uid}`);
-    const policy = workspacePolicy(ws, { writableRoots: [writableRoot(ws), writableRoot(tmp)] });
+    // It lives in the state directory (the driver's cache dir), not in TMPDIR.
+    const registry = path.join(variant.home, 'cache', 'placeholders');
+    const policy = workspacePolicy(ws, { writableRoots: [writableRoot(ws), writableRoot(variant.home)] });
     const result = await sh(
       ws,
       policy,
@@ -210,7 +211,7 @@ describe.each(VARIANT_NAMES)('%s', (variantName) => {
     expect(fs.readFileSync(path.join(ws, 'secret.txt'), 'utf8')).toBe('deny me');
   });
 
-  it('seccomp restricted (no network): only AF_UNIX sockets, no connect, socketpair ok, no io_uring', async () => {
+  it('seccomp restricted (no network): no new sockets, no connect, socketpair ok, no io_uring', async () => {
     const ws = makeWorkspace(variant);
     const result = await runDriver(fixture, variant, {
       policy: readOnlyPolicy(ws),
@@ -218,7 +219,7 @@ describe.each(VARIANT_NAMES)('%s', (variantName) => {
       commandCwd: ws,
     });
     expect(result.stderr).toBe('');
-    expect(lines(result.stdout)).toEqual(['inet:EPERM', 'inet6:EPERM', 'unix:ok', 'unix-connect:EPERM', 'socketpair:ok', 'io_uring:EPERM']);
+    expect(lines(result.stdout)).toEqual(['inet:EPERM', 'inet6:EPERM', 'unix:EPERM', 'unix-connect:EPERM', 'socketpair:ok', 'io_uring:EPERM']);
   });
 
   it('seccomp base (network enabled): sockets work, io_uring is still refused', async () => {

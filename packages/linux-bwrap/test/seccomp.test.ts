@@ -11,6 +11,9 @@ import {
   SECCOMP_RET_ALLOW,
   SECCOMP_RET_ERRNO,
   SECCOMP_RET_KILL_PROCESS,
+  SOCK_DGRAM,
+  SOCK_SEQPACKET,
+  SOCK_STREAM,
   SYSCALL_NUMBERS,
   buildSeccompProgram,
   seccompRules,
@@ -23,6 +26,7 @@ interface SeccompData {
   arch: number;
   nr: number;
   arg0: bigint;
+  arg1?: bigint;
 }
 
 /** Executes a classic BPF program over a seccomp_data record; supports the opcodes seccomp allows us to emit. */
@@ -31,6 +35,7 @@ function runBpf(program: Buffer, data: SeccompData): number {
   record.writeInt32LE(data.nr | 0, 0);
   record.writeUInt32LE(data.arch >>> 0, 4);
   record.writeBigUInt64LE(BigInt.asUintN(64, data.arg0), 16);
+  record.writeBigUInt64LE(BigInt.asUintN(64, data.arg1 ?? 0n), 24);
   expect(program.length % 8).toBe(0);
   const count = program.length / 8;
   let a = 0;
@@ -53,6 +58,10 @@ function runBpf(program: Buffer, data: SeccompData): number {
         break;
       case 0x35: // BPF_JMP | BPF_JGE | BPF_K
         pc += 1 + (a >= k ? jt : jf);
+        break;
+      case 0x54: // BPF_ALU | BPF_AND | BPF_K
+        a = (a & k) >>> 0;
+        pc += 1;
         break;
       case 0x05: // BPF_JMP | BPF_JA
         pc += 1 + k;
@@ -83,11 +92,23 @@ const AF_NETLINK = 16;
 const AF_PACKET = 17;
 const AF_VSOCK = 40;
 
-type Row = [SeccompMode, string, bigint, number];
-/** (mode, syscall, arg0) -> expected action, arch-independent. */
+type Row = [SeccompMode, string, bigint, number] | [SeccompMode, string, bigint, number, bigint];
+/** (mode, syscall, arg0, [arg1]) -> expected action, arch-independent. */
 const TABLE: Row[] = [];
+const SOCK_NONBLOCK_CLOEXEC = 0o4000n | 0o2000000n;
+const SOCK_RAW = 3n;
 for (const mode of MODES) {
-  for (const name of ['io_uring_setup', 'io_uring_enter', 'io_uring_register', 'ptrace', 'process_vm_readv', 'process_vm_writev']) {
+  for (const name of [
+    'io_uring_setup',
+    'io_uring_enter',
+    'io_uring_register',
+    'ptrace',
+    'process_vm_readv',
+    'process_vm_writev',
+    'add_key',
+    'request_key',
+    'keyctl',
+  ]) {
     TABLE.push([mode, name, 0n, DENY]);
   }
   const networkVerdict = mode === 'restricted' ? DENY : ALLOW;
@@ -100,31 +121,40 @@ TABLE.push(
   ['base', 'socket', BigInt(AF_UNIX), ALLOW],
   ['base', 'socket', BigInt(AF_VSOCK), ALLOW],
   ['base', 'socketpair', BigInt(AF_UNIX), ALLOW],
-  ['restricted', 'socket', BigInt(AF_UNIX), ALLOW],
+  ['restricted', 'socket', BigInt(AF_UNIX), DENY],
   ['restricted', 'socket', BigInt(AF_INET), DENY],
   ['restricted', 'socket', BigInt(AF_INET6), DENY],
   ['restricted', 'socket', BigInt(AF_NETLINK), DENY],
   ['restricted', 'socket', BigInt(AF_PACKET), DENY],
   ['restricted', 'socket', BigInt(AF_VSOCK), DENY],
   // Only the low 32 bits are the domain (an int); high garbage must not change the verdict.
-  ['restricted', 'socket', (0xdeadn << 32n) | BigInt(AF_UNIX), ALLOW],
-  ['restricted', 'socket', (1n << 32n) | BigInt(AF_INET), DENY],
-  ['restricted', 'socketpair', BigInt(AF_UNIX), ALLOW],
-  ['restricted', 'socketpair', BigInt(AF_INET), DENY],
+  ['restricted', 'socketpair', (0xdeadn << 32n) | BigInt(AF_UNIX), ALLOW, BigInt(SOCK_STREAM)],
+  ['restricted', 'socketpair', (1n << 32n) | BigInt(AF_INET), DENY, BigInt(SOCK_STREAM)],
+  ['restricted', 'socketpair', BigInt(AF_UNIX), ALLOW, BigInt(SOCK_STREAM)],
+  ['restricted', 'socketpair', BigInt(AF_UNIX), ALLOW, BigInt(SOCK_STREAM) | SOCK_NONBLOCK_CLOEXEC],
+  ['restricted', 'socketpair', BigInt(AF_UNIX), ALLOW, BigInt(SOCK_SEQPACKET)],
+  ['restricted', 'socketpair', BigInt(AF_UNIX), ALLOW, (0xffn << 32n) | BigInt(SOCK_SEQPACKET)],
+  // A datagram socket of a pair can still sendmsg to any visible socket path.
+  ['restricted', 'socketpair', BigInt(AF_UNIX), DENY, BigInt(SOCK_DGRAM)],
+  ['restricted', 'socketpair', BigInt(AF_UNIX), DENY, BigInt(SOCK_DGRAM) | SOCK_NONBLOCK_CLOEXEC],
+  ['restricted', 'socketpair', BigInt(AF_UNIX), DENY, SOCK_RAW],
+  ['restricted', 'socketpair', BigInt(AF_INET), DENY, BigInt(SOCK_STREAM)],
   ['proxy-routed', 'socket', BigInt(AF_INET), ALLOW],
   ['proxy-routed', 'socket', BigInt(AF_INET6), ALLOW],
   ['proxy-routed', 'socket', BigInt(AF_UNIX), DENY],
   ['proxy-routed', 'socket', BigInt(AF_NETLINK), DENY],
-  ['proxy-routed', 'socketpair', BigInt(AF_UNIX), ALLOW],
-  ['proxy-routed', 'socketpair', BigInt(AF_INET), DENY],
+  ['proxy-routed', 'socketpair', BigInt(AF_UNIX), ALLOW, BigInt(SOCK_STREAM)],
+  ['proxy-routed', 'socketpair', BigInt(AF_UNIX), ALLOW, BigInt(SOCK_SEQPACKET) | SOCK_NONBLOCK_CLOEXEC],
+  ['proxy-routed', 'socketpair', BigInt(AF_UNIX), DENY, BigInt(SOCK_DGRAM)],
+  ['proxy-routed', 'socketpair', BigInt(AF_INET), DENY, BigInt(SOCK_STREAM)],
 );
 
 describe.each(ARCHES)('seccomp program for %s', (arch) => {
-  it.each(TABLE)('%s: %s(arg0=%s) -> %s', (mode, name, arg0, expected) => {
+  it.each(TABLE)('%s: %s(arg0=%s) -> %s (arg1=%s)', (mode, name, arg0, expected, arg1 = 0n) => {
     const nr = (SYSCALL_NUMBERS[arch] as Record<string, number>)[name];
     expect(nr).toBeDefined();
     const program = buildSeccompProgram(mode, arch);
-    expect(runBpf(program, { arch: AUDIT[arch], nr: nr as number, arg0 }) >>> 0).toBe(expected >>> 0);
+    expect(runBpf(program, { arch: AUDIT[arch], nr: nr as number, arg0, arg1 }) >>> 0).toBe(expected >>> 0);
   });
 
   it.each(MODES)('%s: ordinary syscalls are allowed', (mode) => {

@@ -14,10 +14,13 @@ function exited(child: ChildProcess): Promise<NodeJS.Signals | null> {
   return new Promise((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
 }
 
-/** A stand-in for bwrap: records what it was sent, running until told otherwise. */
-function fakeBwrap(): { kill: (signal: NodeJS.Signals) => void; running: boolean; received: NodeJS.Signals[] } {
+/**
+ * A stand-in for bwrap: records what it was sent, running until told otherwise. Its pid is this
+ * process's, the parent of the group leaders the tests start (as bwrap is the parent of its init).
+ */
+function fakeBwrap(pid = process.pid): { kill: (signal: NodeJS.Signals) => void; running: boolean; pid: number; received: NodeJS.Signals[] } {
   const received: NodeJS.Signals[] = [];
-  return { received, running: true, kill: (signal) => received.push(signal) };
+  return { received, running: true, pid, kill: (signal) => received.push(signal) };
 }
 
 describe('SandboxSignalTarget', () => {
@@ -51,6 +54,23 @@ describe('SandboxSignalTarget', () => {
     bwrap.running = false;
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(bwrap.received).toEqual(['SIGHUP']);
+  });
+
+  it('never signals a reported pid that is not a child of the bwrap it started (a forged status)', async () => {
+    const victim = startGroupLeader();
+    try {
+      // The victim is this process's child, not the (pretend) bwrap's.
+      const bwrap = fakeBwrap(victim.pid === 1 ? 2 : 1);
+      const target = new SandboxSignalTarget(bwrap, () => victim.pid);
+      target.send('SIGTERM');
+      bwrap.running = false;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(victim.exitCode).toBeNull();
+      expect(victim.signalCode).toBeNull();
+      expect(bwrap.received).toEqual(['SIGTERM']);
+    } finally {
+      victim.kill('SIGKILL');
+    }
   });
 
   it('drops signals once the run finished', async () => {
