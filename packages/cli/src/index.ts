@@ -21,6 +21,7 @@ export {
   BackendNotImplementedError,
   UnsupportedPlatformError,
 } from './errors.js';
+export { UnenforceableNetworkPolicyError } from './network-enforcement.js';
 export { runCli, type CliIo } from './run-cli.js';
 export { runLinuxHelper, type HelperIo } from './run-linux-helper.js';
 export { CLI_VERSION } from './version.js';

@@ -21,6 +21,7 @@ import { selectBackend } from './backend.js';
 import { resolveCommand } from './command-resolution.js';
 import { BackendNotImplementedError, CliError, UnsupportedPlatformError, UsageError } from './errors.js';
 import { formatExplanation } from './explain.js';
+import { checkNetworkEnforceable } from './network-enforcement.js';
 import { openLinuxBackend, type LinuxBackend } from './linux-backend.js';
 import { registerUserFacingErrors } from './report-error.js';
 
@@ -147,6 +148,12 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
   selected.warnings.forEach(warn);
   const context = { cwd, workspaceRoots: selected.workspaceRoots, env };
   const policy = resolveSandboxPolicy(selected.profile, context);
+  checkNetworkEnforceable({
+    profileId: selected.id,
+    networkTable: selected.networkTable,
+    network: policy.network,
+    features: config.merged['features'],
+  }).forEach(warn);
   let access: AccessQuery | undefined;
   const accessQuery = (): AccessQuery => (access ??= createAccessQuery(selected.profile, context, policy));
   let backend: LinuxBackend | undefined;
