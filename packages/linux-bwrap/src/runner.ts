@@ -316,7 +316,7 @@ class LinuxSandboxImpl implements LinuxSandbox {
       mountProc: checks.mountProc,
       emptyDataFd: FIRST_DATA_FD,
       seccompFd: SECCOMP_FD,
-      extraReadOnlyBinds: this.stateDir === undefined ? [this.registry.root] : [this.stateDir],
+      extraReadOnlyBinds: [...(this.stateDir === undefined ? [this.registry.root] : [this.stateDir]), ...this.frontEndFiles()],
       denyGlobMatches,
     });
     const withData = assignDataDescriptors(bwrapPlan.args, FIRST_DATA_FD, FIRST_DATA_FD);
@@ -341,6 +341,26 @@ class LinuxSandboxImpl implements LinuxSandbox {
     const excludeUnder = writableDirs(req.policy, req.commandCwd);
     const rgPath = findExecutableOnPath('rg', this.env['PATH'], excludeUnder);
     return expandDenyGlobs(req.policy.unreadableGlobs, { maxDepth: req.policy.globScanMaxDepth, rgPath, excludeUnder });
+  }
+
+  /**
+   * The front end's own program, its bundled resources and the Node that runs it, canonical, when
+   * they exist: bound read-only wherever the command could write them (a workspace holding
+   * node_modules/.bin/codex), so a command cannot rewrite what the next run executes on the host.
+   */
+  private frontEndFiles(): string[] {
+    const frontEnd = this.options.frontEndPath ?? process.argv[1];
+    const candidates = [process.execPath];
+    if (frontEnd !== undefined && path.isAbsolute(frontEnd)) candidates.push(frontEnd, path.join(path.dirname(frontEnd), 'codex-resources'));
+    const out: string[] = [];
+    for (const candidate of candidates) {
+      try {
+        out.push(fs.realpathSync.native(candidate));
+      } catch {
+        // Not there (no bundled resources): nothing to protect.
+      }
+    }
+    return [...new Set(out)];
   }
 
   async plan(req: SandboxRunRequest): Promise<SandboxPlan> {
