@@ -13,11 +13,12 @@ import {
 } from './types.js';
 import { expandHome, hasGlobChars, isDescendantSubpath, normalizeAbsolute } from './paths.js';
 import { deepMerge, describeType, dottedKey, getOwn, isTable, type TomlTable } from './toml.js';
+import { parseShellEnvironmentPolicy, SHELL_ENVIRONMENT_POLICY_KEY } from './shell-environment.js';
 
 /** Prefix of symbolic deny globs scoped to `:workspace_roots`; materialised per root later. */
 export const WORKSPACE_ROOTS_GLOB_PREFIX = 'codex-project-roots://';
 
-const PROFILE_KEYS = ['description', 'extends', 'workspace_roots', 'filesystem', 'network'] as const;
+const PROFILE_KEYS = ['description', 'extends', 'workspace_roots', 'filesystem', 'network', SHELL_ENVIRONMENT_POLICY_KEY] as const;
 const SPECIAL_KEYS: Record<string, FileSystemSpecialPath['kind']> = {
   ':root': 'root',
   ':minimal': 'minimal',
@@ -323,6 +324,9 @@ export function compileProfileTable(table: unknown, profile: string, ctx: Compil
     );
   }
   const net = compileNetwork(getOwn(table, 'network'), profile);
+  // Validated here so every profile's mistakes surface at load; shell-environment.ts applies it.
+  const envTable = getOwn(table, SHELL_ENVIRONMENT_POLICY_KEY);
+  if (envTable !== undefined) warnings.push(...parseShellEnvironmentPolicy(envTable, ['permissions', profile, SHELL_ENVIRONMENT_POLICY_KEY]).warnings);
   const out: CompiledProfile = {
     entries: fsResult.entries,
     network: net.network,
