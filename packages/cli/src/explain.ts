@@ -15,6 +15,8 @@ export interface ExplainInput {
   backendDescription: string;
   /** Extra facts about the launch (environment additions, ...). */
   notes?: readonly string[];
+  /** More titled sections (the command's environment), printed after `command`. */
+  extraSections?: ReadonlyArray<{ title: string; rows: readonly string[] }>;
 }
 
 function section(title: string, rows: readonly string[]): string[] {
@@ -87,6 +89,7 @@ export function formatExplanation(input: ExplainInput): string {
     ...section('backend', [input.backendDescription]),
   ];
   if (input.commandPath !== undefined) lines.push(...section('command', [input.commandPath]));
+  for (const extra of input.extraSections ?? []) lines.push(...section(extra.title, extra.rows));
   for (const note of input.notes ?? []) lines.push(...section('note', [note]));
   lines.push('');
   if (input.launchArgv !== undefined) {

@@ -24,3 +24,4 @@ export {
 export { runCli, type CliIo } from './run-cli.js';
 export { runLinuxHelper, type HelperIo } from './run-linux-helper.js';
 export { CLI_VERSION } from './version.js';
+export type { CommandEnvironment, CommandVariable, DroppedVariable, ShellEnvironmentPolicyToml } from '@codex-sandbox/policy';

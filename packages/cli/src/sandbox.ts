@@ -7,20 +7,27 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   PolicyError,
+  computeCommandEnvironment,
   createAccessQuery,
   defaultCodexHome,
   loadConfig,
+  parseShellEnvironmentPolicy,
   resolveSandboxPolicy,
   selectPermissionProfile,
+  shellEnvironmentPolicies,
   type AccessQuery,
+  type CommandEnvironment,
+  type EnvironmentAddition,
   type FileSystemAccessMode,
   type PermissionProfile,
   type ResolvedSandboxPolicy,
+  type ShellEnvironmentPolicyToml,
 } from '@codex-sandbox/policy';
 import { selectBackend } from './backend.js';
 import { resolveCommand } from './command-resolution.js';
 import { BackendNotImplementedError, CliError, UnsupportedPlatformError, UsageError } from './errors.js';
 import { formatExplanation } from './explain.js';
+import { environmentSections } from './explain-environment.js';
 import { openLinuxBackend, type LinuxBackend } from './linux-backend.js';
 import { registerUserFacingErrors } from './report-error.js';
 
@@ -41,8 +48,15 @@ export interface CreateSandboxOptions {
   cwd?: string;
   /** Config directory. Default: $CODEX_HOME, else ~/.codex. */
   codexHome?: string;
-  /** Environment for config lookups and, by default, for commands. Default: process.env. */
+  /** Environment for config lookups and, by default, the input of the command's environment. Default: process.env. */
   env?: Env;
+  /**
+   * Rules for the command's environment, with the keys of `[shell_environment_policy]`
+   * (`inherit`, `ignore_default_excludes`, `exclude`, `set`, `include_only`). They apply after
+   * those of the config (top level, then the profile's), to what those let through. Validated
+   * here: a mistake throws ConfigError naming `shellEnvironmentPolicy.<key>`.
+   */
+  shellEnvironmentPolicy?: ShellEnvironmentPolicyToml;
   /** Receives each warning (config, bubblewrap) as plain text, without a prefix. */
   onWarning?: (message: string) => void;
   /** Path of the front-end executable (locates the bundled bwrap). Default: process.argv[1]. */
@@ -52,7 +66,7 @@ export interface CreateSandboxOptions {
 export interface RunOptions {
   /** Where the command runs; default: the sandbox's cwd. */
   cwd?: string;
-  /** Environment of the command; default: the sandbox's env. */
+  /** The environment the policy starts from (it decides what the command gets); default: the sandbox's env. */
   env?: Env;
   /** The command's stdin/stdout/stderr; default 'inherit'. */
   stdio?: StdioChoice;
@@ -75,8 +89,10 @@ export interface SandboxPlan {
   argv: string[];
   /** One line: what runs the command (which bubblewrap, seccomp filter, /proc). */
   backend: string;
-  /** Environment variables added for the command. */
+  /** Environment variables added for the command after the environment policy. */
   envAdditions: Record<string, string>;
+  /** The command's environment (sorted as it gets it) and each variable the policy dropped, with the rule. */
+  environment: CommandEnvironment;
 }
 
 export interface Sandbox {
@@ -145,6 +161,13 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     cwd,
   });
   selected.warnings.forEach(warn);
+  // Reference C5: the command's environment comes from these tables, in this order.
+  const environmentPolicies = shellEnvironmentPolicies(config.merged, selected.id);
+  if (options.shellEnvironmentPolicy !== undefined) {
+    const own = parseShellEnvironmentPolicy(options.shellEnvironmentPolicy, ['shellEnvironmentPolicy']);
+    own.warnings.forEach(warn);
+    environmentPolicies.push(own.policy);
+  }
   const context = { cwd, workspaceRoots: selected.workspaceRoots, env };
   const policy = resolveSandboxPolicy(selected.profile, context);
   let access: AccessQuery | undefined;
@@ -162,22 +185,29 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     const [program] = command;
     if (program === undefined) throw new UsageError('missing COMMAND to run');
     const commandCwd = requireDirectory(path.resolve(cwd, runOptions.cwd ?? '.'));
-    const baseEnv = runOptions.env ?? env;
-    const envAdditions: Record<string, string> = {};
-    if (policy.needsSandbox && policy.network === 'restricted') envAdditions[NETWORK_DISABLED_VARIABLE] = '1';
-    const commandEnv: Env = { ...baseEnv, ...envAdditions };
+    const additions: EnvironmentAddition[] =
+      policy.needsSandbox && policy.network === 'restricted' ? [{ name: NETWORK_DISABLED_VARIABLE, value: '1', reason: 'the network is restricted' }] : [];
+    const environment = computeCommandEnvironment(runOptions.env ?? env, environmentPolicies, additions);
+    const envAdditions = Object.fromEntries(additions.map((a) => [a.name, a.value]));
+    const commandEnv: Env = environment.env;
     const commandPath = resolveCommand(program, {
       searchPath: commandEnv['PATH'],
       cwd: commandCwd,
       ...(policy.needsSandbox ? { isVisibleInSandbox: isVisible } : {}),
     });
-    return { command: [...command], commandCwd, commandEnv, commandPath, envAdditions };
+    return { command: [...command], commandCwd, commandEnv, commandPath, envAdditions, environment };
   };
 
   const plan = async (command: readonly string[], runOptions: RunOptions = {}): Promise<SandboxPlan> => {
     const prepared = prepare(command, runOptions);
     const launch = await linux().plan({ policy, command: prepared.command, cwd: prepared.commandCwd, env: prepared.commandEnv });
-    return { commandPath: prepared.commandPath, argv: launch.argv, backend: launch.description, envAdditions: prepared.envAdditions };
+    return {
+      commandPath: prepared.commandPath,
+      argv: launch.argv,
+      backend: launch.description,
+      envAdditions: prepared.envAdditions,
+      environment: prepared.environment,
+    };
   };
 
   return {
@@ -189,7 +219,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     plan,
     async explain(command, runOptions = {}) {
       const planned = command.length > 0 ? await plan(command, runOptions) : undefined;
-      const notes = Object.entries(planned?.envAdditions ?? {}).map(([k, v]) => `the command gets ${k}=${v}`);
+      const notes: string[] = [];
       for (const arg of command.slice(1)) {
         if (!arg.startsWith('/') && !arg.startsWith('./') && !arg.startsWith('../')) continue;
         const target = path.resolve(cwd, runOptions.cwd ?? '.', arg);
@@ -202,6 +232,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
         launchArgv: planned?.argv,
         backendDescription: planned?.backend ?? 'Linux bubblewrap',
         notes,
+        ...(planned !== undefined ? { extraSections: environmentSections(planned.environment) } : {}),
       });
     },
     async run(command, runOptions = {}) {
