@@ -10,6 +10,7 @@ import { ConfigError } from './errors.js';
 import { compileProfileTable } from './compile.js';
 import { loadRequirements, type Requirements } from './requirements.js';
 import { parseShellEnvironmentPolicy, SHELL_ENVIRONMENT_POLICY_KEY } from './shell-environment.js';
+import { tomlSyntaxError } from './toml-errors.js';
 import { deepMerge, describeType, dottedKey, getOwn, isTable, setOwn, type TomlTable } from './toml.js';
 
 export interface ConfigLoadOptions {
@@ -83,8 +84,7 @@ function parseTomlText(text: string, source: string): TomlTable {
   try {
     parsed = parseToml(text);
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    throw new ConfigError(`invalid TOML: ${msg.split('\n')[0] ?? msg}`, { path: source });
+    throw tomlSyntaxError(e, text, source);
   }
   if (!isTable(parsed)) throw new ConfigError('invalid TOML: the document is not a table', { path: source });
   return parsed;
