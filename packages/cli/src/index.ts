@@ -8,6 +8,7 @@ export {
   type Env,
   type RunOptions,
   type RunResult,
+  type DryRunResult,
   type Sandbox,
   type SandboxPlan,
   type StdioChoice,

@@ -25,9 +25,17 @@ import {
 } from '@codex-sandbox/policy';
 import { selectBackend } from './backend.js';
 import { resolveCommand } from './command-resolution.js';
-import { BackendNotImplementedError, CliError, UnsupportedPlatformError, UsageError } from './errors.js';
+import {
+  BackendNotImplementedError,
+  CliError,
+  CommandNotExecutableError,
+  CommandNotFoundError,
+  UnsupportedPlatformError,
+  UsageError,
+} from './errors.js';
 import { formatExplanation } from './explain.js';
 import { environmentSections } from './explain-environment.js';
+import { hiddenCommandRule } from './hidden-command.js';
 import { openLinuxBackend, type LinuxBackend } from './linux-backend.js';
 import { registerUserFacingErrors } from './report-error.js';
 
@@ -95,6 +103,11 @@ export interface SandboxPlan {
   environment: CommandEnvironment;
 }
 
+export interface DryRunResult {
+  text: string;
+  exitCode: number;
+}
+
 export interface Sandbox {
   /** Selected profile id (built-in id, `[permissions]` name, or the legacy mode's built-in). */
   readonly profileId: string;
@@ -108,6 +121,12 @@ export interface Sandbox {
   plan(command: readonly string[], options?: RunOptions): Promise<SandboxPlan>;
   /** Human-readable policy table plus command line (the CLI's --dry-run output). */
   explain(command: readonly string[], options?: RunOptions): Promise<string>;
+  /**
+   * The --dry-run: the explanation, and the exit status the run would end with before the command
+   * starts (127 not found or hidden, 126 not executable; else 0). A command that cannot be found
+   * is explained (which rule hides it), not thrown.
+   */
+  dryRun(command: readonly string[], options?: RunOptions): Promise<DryRunResult>;
   run(command: readonly string[], options?: RunOptions): Promise<RunResult>;
   /** Releases what the backend holds (a bundled-bwrap descriptor). The sandbox stays usable. */
   dispose(): void;
@@ -181,7 +200,8 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     // apply, do not second-guess visibility (the sandbox itself still enforces it).
     policy.includePlatformDefaults || accessQuery().canRead(p);
 
-  const prepare = (command: readonly string[], runOptions: RunOptions) => {
+  /** `lenient`: a command that cannot be found or executed is returned as `commandProblem`, not thrown. */
+  const prepare = (command: readonly string[], runOptions: RunOptions, lenient = false) => {
     const [program] = command;
     if (program === undefined) throw new UsageError('missing COMMAND to run');
     const commandCwd = requireDirectory(path.resolve(cwd, runOptions.cwd ?? '.'));
@@ -190,24 +210,54 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     const environment = computeCommandEnvironment(runOptions.env ?? env, environmentPolicies, additions);
     const envAdditions = Object.fromEntries(additions.map((a) => [a.name, a.value]));
     const commandEnv: Env = environment.env;
-    const commandPath = resolveCommand(program, {
-      searchPath: commandEnv['PATH'],
-      cwd: commandCwd,
-      ...(policy.needsSandbox ? { isVisibleInSandbox: isVisible } : {}),
-    });
-    return { command: [...command], commandCwd, commandEnv, commandPath, envAdditions, environment };
+    let commandPath: string | undefined;
+    let commandProblem: CommandNotFoundError | CommandNotExecutableError | undefined;
+    try {
+      commandPath = resolveCommand(program, {
+        searchPath: commandEnv['PATH'],
+        cwd: commandCwd,
+        ...(policy.needsSandbox ? { isVisibleInSandbox: isVisible, hidingRule: (p: string) => hiddenCommandRule(policy, p) } : {}),
+      });
+    } catch (error) {
+      if (!lenient || !(error instanceof CommandNotFoundError || error instanceof CommandNotExecutableError)) throw error;
+      commandProblem = error;
+    }
+    return { command: [...command], commandCwd, commandEnv, commandPath, commandProblem, envAdditions, environment };
   };
 
   const plan = async (command: readonly string[], runOptions: RunOptions = {}): Promise<SandboxPlan> => {
     const prepared = prepare(command, runOptions);
     const launch = await linux().plan({ policy, command: prepared.command, cwd: prepared.commandCwd, env: prepared.commandEnv });
     return {
-      commandPath: prepared.commandPath,
+      commandPath: prepared.commandPath as string,
       argv: launch.argv,
       backend: launch.description,
       envAdditions: prepared.envAdditions,
       environment: prepared.environment,
     };
+  };
+
+  const dryRun = async (command: readonly string[], runOptions: RunOptions = {}): Promise<DryRunResult> => {
+    const prepared = command.length > 0 ? prepare(command, runOptions, true) : undefined;
+    const launch =
+      prepared === undefined ? undefined : await linux().plan({ policy, command: prepared.command, cwd: prepared.commandCwd, env: prepared.commandEnv });
+    const notes: string[] = [];
+    for (const arg of command.slice(1)) {
+      if (!arg.startsWith('/') && !arg.startsWith('./') && !arg.startsWith('../')) continue;
+      const target = path.resolve(cwd, runOptions.cwd ?? '.', arg);
+      notes.push(`${target} is ${describeAccess(accessQuery().access(target))} inside the sandbox`);
+    }
+    const text = formatExplanation({
+      profileId: selected.id,
+      policy,
+      commandPath: prepared?.commandPath,
+      ...(prepared?.commandProblem !== undefined ? { commandProblem: `${prepared.commandProblem.message}; the run would exit ${prepared.commandProblem.exitCode}` } : {}),
+      launchArgv: launch?.argv,
+      backendDescription: launch?.description ?? 'Linux bubblewrap',
+      notes,
+      ...(prepared !== undefined ? { extraSections: environmentSections(prepared.environment) } : {}),
+    });
+    return { text, exitCode: prepared?.commandProblem?.exitCode ?? 0 };
   };
 
   return {
@@ -218,23 +268,9 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     accessFor: (p) => accessQuery().access(path.resolve(cwd, p)),
     plan,
     async explain(command, runOptions = {}) {
-      const planned = command.length > 0 ? await plan(command, runOptions) : undefined;
-      const notes: string[] = [];
-      for (const arg of command.slice(1)) {
-        if (!arg.startsWith('/') && !arg.startsWith('./') && !arg.startsWith('../')) continue;
-        const target = path.resolve(cwd, runOptions.cwd ?? '.', arg);
-        notes.push(`${target} is ${describeAccess(accessQuery().access(target))} inside the sandbox`);
-      }
-      return formatExplanation({
-        profileId: selected.id,
-        policy,
-        commandPath: planned?.commandPath,
-        launchArgv: planned?.argv,
-        backendDescription: planned?.backend ?? 'Linux bubblewrap',
-        notes,
-        ...(planned !== undefined ? { extraSections: environmentSections(planned.environment) } : {}),
-      });
+      return (await dryRun(command, runOptions)).text;
     },
+    dryRun,
     async run(command, runOptions = {}) {
       const prepared = prepare(command, runOptions);
       const stdio = runOptions.stdio ?? 'inherit';
