@@ -18,7 +18,7 @@ cat >"$repo/out/packages/cli/codex" <<'SCRIPT'
 #!/bin/sh
 echo "cwd=$(pwd)"
 echo "args=$*"
-echo "bazel variables=$(env | grep -c '^BUILD_\|^RUNFILES')"
+echo "bazel variables=$(env | grep -c '^BUILD_WORK')"
 SCRIPT
 cat >"$work/bin/bazel" <<SCRIPT
 #!/bin/sh
