@@ -1,5 +1,8 @@
 // Reads `bazel test --test_summary=short` output plus each target's test.log and prints the counts
 // of individual test cases as one line, "N passed, N failed, N skipped" (the format CI reads).
+// All three count test cases (jest tests, sh checks, one per typecheck); a target Bazel skipped
+// (not compatible with this platform) never ran, so its cases cannot be counted: it is listed on
+// a line of its own before the counts instead of being added to them as one "skipped".
 // Exits 1 when a test failed, when a target reported no test cases, or when nothing ran.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,13 +31,14 @@ function countCases(text) {
 
 const targetLine = /^(\/\/\S+)\s+(?:\(cached\)\s+)?(PASSED|FAILED|TIMEOUT|NO STATUS|SKIPPED|FLAKY|INCOMPLETE|REMOTE FAILURE|FAILED TO BUILD)\b/;
 let targets = 0;
+const skippedTargets = [];
 for (const line of readFileSync(bazelOutput, 'utf8').split('\n')) {
   const m = line.match(targetLine);
   if (!m) continue;
   targets += 1;
   const [, label, status] = m;
   if (status === 'SKIPPED') {
-    totals.skipped += 1;
+    skippedTargets.push(label);
     continue;
   }
   const logPath = join(testlogs, label.slice(2).replace(':', '/'), 'test.log');
@@ -58,6 +62,10 @@ for (const line of readFileSync(bazelOutput, 'utf8').split('\n')) {
 }
 
 for (const p of problems) console.log(`problem: ${p}`);
+if (skippedTargets.length > 0) {
+  const what = skippedTargets.length === 1 ? 'test target' : 'test targets';
+  console.log(`not run: ${skippedTargets.length} ${what} not compatible with this platform (${skippedTargets.join(', ')})`);
+}
 if (targets === 0) {
   console.log('problem: bazel reported no test targets');
 }

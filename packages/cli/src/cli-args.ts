@@ -119,7 +119,7 @@ function visibleOptionRows(options: readonly OptionSpec[]): Array<[string, strin
   return options.filter((option) => option.hidden !== true).map((option) => [optionTerm(option), option.description]);
 }
 
-/** `codex sandbox --help`, also shown after a usage error. */
+/** `codex sandbox --help`. */
 export function sandboxUsage(): string {
   return [
     `Usage: codex sandbox ${SANDBOX_USAGE}`,

@@ -15,6 +15,8 @@ export interface ResolveCommandOptions {
   cwd: string;
   /** False for paths the sandbox cannot read: such candidates do not exist from inside. */
   isVisibleInSandbox?: (absolutePath: string) => boolean;
+  /** The rule that hides a candidate isVisibleInSandbox rejected (for the message); asked once, for the first. */
+  hidingRule?: (absolutePath: string) => string;
 }
 
 type Candidate = { kind: 'executable' } | { kind: 'missing' } | { kind: 'unusable'; reason: string };
@@ -37,6 +39,12 @@ function inspect(path: string): Candidate {
   return { kind: 'executable' };
 }
 
+/** Not found; when a candidate exists on the host but the sandbox hides it, the message says which rule. */
+function notFound(command: string, hidden: string | undefined, options: ResolveCommandOptions): CommandNotFoundError {
+  if (hidden === undefined) return new CommandNotFoundError(command);
+  return new CommandNotFoundError(command, options.hidingRule?.(hidden) ?? `${hidden} is not readable`);
+}
+
 /** Returns the absolute path the command resolves to, or throws CommandNotFound/NotExecutable. */
 export function resolveCommand(command: string, options: ResolveCommandOptions): string {
   const visible = options.isVisibleInSandbox ?? (() => true);
@@ -46,18 +54,24 @@ export function resolveCommand(command: string, options: ResolveCommandOptions):
   if (command.includes('/')) {
     const path = resolve(options.cwd, command);
     const inspected = inspect(path);
-    const found = inspected.kind === 'missing' || visible(path) ? inspected : { kind: 'missing' as const };
+    if (inspected.kind !== 'missing' && !visible(path)) throw notFound(command, path, options);
+    const found = inspected;
     if (found.kind === 'missing') throw new CommandNotFoundError(command);
     if (found.kind === 'unusable') throw new CommandNotExecutableError(command, path, found.reason);
     return path;
   }
   let firstUnusable: { path: string; reason: string } | undefined;
+  let firstHidden: string | undefined;
   const entries = (options.searchPath ?? DEFAULT_SEARCH_PATH).split(':');
   for (const entry of entries) {
     const directory = entry === '' ? options.cwd : isAbsolute(entry) ? entry : resolve(options.cwd, entry);
     const path = resolve(directory, command);
     const found = inspect(path);
-    if (found.kind === 'missing' || !visible(path)) continue;
+    if (found.kind === 'missing') continue;
+    if (!visible(path)) {
+      firstHidden ??= path;
+      continue;
+    }
     if (found.kind === 'executable') return path;
     // Like execvp, a non-executable match is remembered but the search goes on; it only decides
     // the error when nothing executable is found later (then 126 rather than 127).
@@ -68,5 +82,5 @@ export function resolveCommand(command: string, options: ResolveCommandOptions):
   if (firstUnusable !== undefined) {
     throw new CommandNotExecutableError(command, firstUnusable.path, firstUnusable.reason);
   }
-  throw new CommandNotFoundError(command);
+  throw notFound(command, firstHidden, options);
 }

@@ -19,10 +19,16 @@ export class UsageError extends CliError {
   }
 }
 
-/** The command is not on the sandbox's PATH (or the given path does not exist): exit 127 like a shell. */
+/**
+ * The command is not on the sandbox's PATH (or the given path does not exist): exit 127 like a
+ * shell. `hiddenBy`: it exists on the host, but this rule of the policy hides it from the command.
+ */
 export class CommandNotFoundError extends CliError {
-  constructor(readonly command: string) {
-    super(`command not found: ${command}`, 127);
+  constructor(
+    readonly command: string,
+    readonly hiddenBy?: string,
+  ) {
+    super(`command not found: ${command}${hiddenBy !== undefined ? ` (hidden by the sandbox policy: ${hiddenBy})` : ''}`, 127);
   }
 }
 

@@ -2,6 +2,7 @@
 // line, so a user can see why a path is readable, writable or denied. Pure string formatting over
 // already-resolved data. Must NOT resolve policy or build command lines itself.
 import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
+import { listedReadableRoots, listedReadOnlySubpaths } from './explain-paths.js';
 import { shellQuoteArgv } from './shell-quote.js';
 
 export interface ExplainInput {
@@ -9,12 +10,16 @@ export interface ExplainInput {
   policy: ResolvedSandboxPolicy;
   /** Resolved absolute path of the command, when a command was given. */
   commandPath: string | undefined;
+  /** Why the command would not start (not found, hidden by the policy, not executable), instead of a path. */
+  commandProblem?: string;
   /** What would run: the backend argv (bwrap ...) or the bare command when no sandbox applies. */
   launchArgv: readonly string[] | undefined;
   /** One line saying which backend / binary was chosen and why. */
   backendDescription: string;
   /** Extra facts about the launch (environment additions, ...). */
   notes?: readonly string[];
+  /** More titled sections (the command's environment), printed after `command`. */
+  extraSections?: ReadonlyArray<{ title: string; rows: readonly string[] }>;
 }
 
 function section(title: string, rows: readonly string[]): string[] {
@@ -30,7 +35,7 @@ function networkLine(policy: ResolvedSandboxPolicy): string {
 
 function readableRows(policy: ResolvedSandboxPolicy): string[] {
   if (policy.kind !== 'restricted' || policy.fullDiskRead) return ['/ (entire filesystem)'];
-  const rows = [...policy.readableRoots];
+  const rows = listedReadableRoots(policy);
   if (policy.includePlatformDefaults) rows.push('platform defaults (:minimal: /usr, /etc, /lib, /bin, ...)');
   return rows;
 }
@@ -40,7 +45,7 @@ function writableRows(policy: ResolvedSandboxPolicy): string[] {
   const rows: string[] = [];
   for (const root of policy.writableRoots) {
     rows.push(root.root);
-    for (const carveOut of root.readOnlySubpaths) rows.push(`  read-only: ${carveOut}`);
+    for (const carveOut of listedReadOnlySubpaths(policy, root.readOnlySubpaths)) rows.push(`  read-only: ${carveOut}`);
     if (root.protectedMetadataNames.length > 0) {
       rows.push(`  not writable anywhere below: ${root.protectedMetadataNames.join(', ')}`);
     }
@@ -87,6 +92,8 @@ export function formatExplanation(input: ExplainInput): string {
     ...section('backend', [input.backendDescription]),
   ];
   if (input.commandPath !== undefined) lines.push(...section('command', [input.commandPath]));
+  else if (input.commandProblem !== undefined) lines.push(...section('command', [input.commandProblem]));
+  for (const extra of input.extraSections ?? []) lines.push(...section(extra.title, extra.rows));
   for (const note of input.notes ?? []) lines.push(...section('note', [note]));
   lines.push('');
   if (input.launchArgv !== undefined) {

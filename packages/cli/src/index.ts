@@ -8,6 +8,7 @@ export {
   type Env,
   type RunOptions,
   type RunResult,
+  type DryRunResult,
   type Sandbox,
   type SandboxPlan,
   type StdioChoice,
@@ -25,3 +26,4 @@ export { UnenforceableNetworkPolicyError } from './network-enforcement.js';
 export { runCli, type CliIo } from './run-cli.js';
 export { runLinuxHelper, type HelperIo } from './run-linux-helper.js';
 export { CLI_VERSION } from './version.js';
+export type { CommandEnvironment, CommandVariable, DroppedVariable, ShellEnvironmentPolicyToml } from '@codex-sandbox/policy';

@@ -25,8 +25,8 @@ function exitCodeOf(error: Error): number {
 export interface ReportOptions {
   sink: DiagnosticSink;
   env: Record<string, string | undefined>;
-  /** Usage text to print after a usage error. */
-  usage?: () => string;
+  /** One line printed after a usage error, pointing to the help (not the help itself: it buries the error). */
+  usageHint?: string;
   writeErr: (text: string) => void;
 }
 
@@ -34,7 +34,7 @@ export interface ReportOptions {
 export function reportError(error: unknown, options: ReportOptions): number {
   if (error instanceof UsageError) {
     options.sink.error(error.message);
-    if (options.usage !== undefined) options.writeErr(options.usage());
+    if (options.usageHint !== undefined) options.writeErr(`${options.usageHint}\n`);
     return error.exitCode;
   }
   if (error instanceof Error && userFacingErrorClasses.some((cls) => error instanceof cls)) {

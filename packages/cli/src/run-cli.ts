@@ -1,6 +1,6 @@
 // Owns the `codex [-c k=v] sandbox ...` entry point: parse, build the sandbox, print the dry run or run
 // the command, and map every outcome to an exit status. Must NOT contain policy or backend logic.
-import { parseCommandLine, sandboxUsage } from './cli-args.js';
+import { parseCommandLine } from './cli-args.js';
 import { createDiagnosticSink } from './diagnostics.js';
 import { reportError } from './report-error.js';
 
@@ -13,6 +13,9 @@ export interface CliIo {
 }
 
 export const CLI_PROGRAM_NAME = 'codex sandbox';
+
+/** Printed after a usage error, like common CLIs do. */
+export const USAGE_HINT = "Try 'codex sandbox --help' for more information.";
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const sink = createDiagnosticSink(CLI_PROGRAM_NAME, io.writeErr);
@@ -35,12 +38,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       onWarning: (message) => sink.warn(message),
     });
     if (args.dryRun) {
-      io.writeOut(await sandbox.explain(args.command));
-      return 0;
+      // A command that would not start is explained, and the status is the one the run would have.
+      const dry = await sandbox.dryRun(args.command);
+      io.writeOut(dry.text);
+      return dry.exitCode;
     }
     const result = await sandbox.run(args.command);
     return result.exitCode;
   } catch (error) {
-    return reportError(error, { sink, env: io.env, usage: sandboxUsage, writeErr: io.writeErr });
+    return reportError(error, { sink, env: io.env, usageHint: USAGE_HINT, writeErr: io.writeErr });
   }
 }

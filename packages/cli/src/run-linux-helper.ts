@@ -50,6 +50,6 @@ export async function runLinuxHelper(argv: readonly string[], io: HelperIo): Pro
     });
     return result.exitCode;
   } catch (error) {
-    return reportError(error, { sink, env: io.env, usage: () => `${LINUX_HELPER_USAGE}\n`, writeErr: io.writeErr });
+    return reportError(error, { sink, env: io.env, usageHint: LINUX_HELPER_USAGE, writeErr: io.writeErr });
   }
 }

@@ -7,20 +7,35 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   PolicyError,
+  computeCommandEnvironment,
   createAccessQuery,
   defaultCodexHome,
   loadConfig,
+  parseShellEnvironmentPolicy,
   resolveSandboxPolicy,
   selectPermissionProfile,
+  shellEnvironmentPolicies,
   type AccessQuery,
+  type CommandEnvironment,
+  type EnvironmentAddition,
   type FileSystemAccessMode,
   type PermissionProfile,
   type ResolvedSandboxPolicy,
+  type ShellEnvironmentPolicyToml,
 } from '@codex-sandbox/policy';
 import { selectBackend } from './backend.js';
 import { resolveCommand } from './command-resolution.js';
-import { BackendNotImplementedError, CliError, UnsupportedPlatformError, UsageError } from './errors.js';
+import {
+  BackendNotImplementedError,
+  CliError,
+  CommandNotExecutableError,
+  CommandNotFoundError,
+  UnsupportedPlatformError,
+  UsageError,
+} from './errors.js';
 import { formatExplanation } from './explain.js';
+import { environmentSections } from './explain-environment.js';
+import { hiddenCommandRule } from './hidden-command.js';
 import { checkNetworkEnforceable } from './network-enforcement.js';
 import { openLinuxBackend, type LinuxBackend } from './linux-backend.js';
 import { registerUserFacingErrors } from './report-error.js';
@@ -42,8 +57,15 @@ export interface CreateSandboxOptions {
   cwd?: string;
   /** Config directory. Default: $CODEX_HOME, else ~/.codex. */
   codexHome?: string;
-  /** Environment for config lookups and, by default, for commands. Default: process.env. */
+  /** Environment for config lookups and, by default, the input of the command's environment. Default: process.env. */
   env?: Env;
+  /**
+   * Rules for the command's environment, with the keys of `[shell_environment_policy]`
+   * (`inherit`, `ignore_default_excludes`, `exclude`, `set`, `include_only`). They apply after
+   * those of the config (top level, then the profile's), to what those let through. Validated
+   * here: a mistake throws ConfigError naming `shellEnvironmentPolicy.<key>`.
+   */
+  shellEnvironmentPolicy?: ShellEnvironmentPolicyToml;
   /** Receives each warning (config, bubblewrap) as plain text, without a prefix. */
   onWarning?: (message: string) => void;
   /** Path of the front-end executable (locates the bundled bwrap). Default: process.argv[1]. */
@@ -53,7 +75,7 @@ export interface CreateSandboxOptions {
 export interface RunOptions {
   /** Where the command runs; default: the sandbox's cwd. */
   cwd?: string;
-  /** Environment of the command; default: the sandbox's env. */
+  /** The environment the policy starts from (it decides what the command gets); default: the sandbox's env. */
   env?: Env;
   /** The command's stdin/stdout/stderr; default 'inherit'. */
   stdio?: StdioChoice;
@@ -76,8 +98,15 @@ export interface SandboxPlan {
   argv: string[];
   /** One line: what runs the command (which bubblewrap, seccomp filter, /proc). */
   backend: string;
-  /** Environment variables added for the command. */
+  /** Environment variables added for the command after the environment policy. */
   envAdditions: Record<string, string>;
+  /** The command's environment (sorted as it gets it) and each variable the policy dropped, with the rule. */
+  environment: CommandEnvironment;
+}
+
+export interface DryRunResult {
+  text: string;
+  exitCode: number;
 }
 
 export interface Sandbox {
@@ -93,6 +122,12 @@ export interface Sandbox {
   plan(command: readonly string[], options?: RunOptions): Promise<SandboxPlan>;
   /** Human-readable policy table plus command line (the CLI's --dry-run output). */
   explain(command: readonly string[], options?: RunOptions): Promise<string>;
+  /**
+   * The --dry-run: the explanation, and the exit status the run would end with before the command
+   * starts (127 not found or hidden, 126 not executable; else 0). A command that cannot be found
+   * is explained (which rule hides it), not thrown.
+   */
+  dryRun(command: readonly string[], options?: RunOptions): Promise<DryRunResult>;
   run(command: readonly string[], options?: RunOptions): Promise<RunResult>;
   /** Releases what the backend holds (a bundled-bwrap descriptor). The sandbox stays usable. */
   dispose(): void;
@@ -146,6 +181,13 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     cwd,
   });
   selected.warnings.forEach(warn);
+  // Reference C5: the command's environment comes from these tables, in this order.
+  const environmentPolicies = shellEnvironmentPolicies(config.merged, selected.id);
+  if (options.shellEnvironmentPolicy !== undefined) {
+    const own = parseShellEnvironmentPolicy(options.shellEnvironmentPolicy, ['shellEnvironmentPolicy']);
+    own.warnings.forEach(warn);
+    environmentPolicies.push(own.policy);
+  }
   const context = { cwd, workspaceRoots: selected.workspaceRoots, env };
   const policy = resolveSandboxPolicy(selected.profile, context);
   checkNetworkEnforceable({
@@ -165,26 +207,64 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     // apply, do not second-guess visibility (the sandbox itself still enforces it).
     policy.includePlatformDefaults || accessQuery().canRead(p);
 
-  const prepare = (command: readonly string[], runOptions: RunOptions) => {
+  /** `lenient`: a command that cannot be found or executed is returned as `commandProblem`, not thrown. */
+  const prepare = (command: readonly string[], runOptions: RunOptions, lenient = false) => {
     const [program] = command;
     if (program === undefined) throw new UsageError('missing COMMAND to run');
     const commandCwd = requireDirectory(path.resolve(cwd, runOptions.cwd ?? '.'));
-    const baseEnv = runOptions.env ?? env;
-    const envAdditions: Record<string, string> = {};
-    if (policy.needsSandbox && policy.network === 'restricted') envAdditions[NETWORK_DISABLED_VARIABLE] = '1';
-    const commandEnv: Env = { ...baseEnv, ...envAdditions };
-    const commandPath = resolveCommand(program, {
-      searchPath: commandEnv['PATH'],
-      cwd: commandCwd,
-      ...(policy.needsSandbox ? { isVisibleInSandbox: isVisible } : {}),
-    });
-    return { command: [...command], commandCwd, commandEnv, commandPath, envAdditions };
+    const additions: EnvironmentAddition[] =
+      policy.needsSandbox && policy.network === 'restricted' ? [{ name: NETWORK_DISABLED_VARIABLE, value: '1', reason: 'the network is restricted' }] : [];
+    const environment = computeCommandEnvironment(runOptions.env ?? env, environmentPolicies, additions);
+    const envAdditions = Object.fromEntries(additions.map((a) => [a.name, a.value]));
+    const commandEnv: Env = environment.env;
+    let commandPath: string | undefined;
+    let commandProblem: CommandNotFoundError | CommandNotExecutableError | undefined;
+    try {
+      commandPath = resolveCommand(program, {
+        searchPath: commandEnv['PATH'],
+        cwd: commandCwd,
+        ...(policy.needsSandbox ? { isVisibleInSandbox: isVisible, hidingRule: (p: string) => hiddenCommandRule(policy, p) } : {}),
+      });
+    } catch (error) {
+      if (!lenient || !(error instanceof CommandNotFoundError || error instanceof CommandNotExecutableError)) throw error;
+      commandProblem = error;
+    }
+    return { command: [...command], commandCwd, commandEnv, commandPath, commandProblem, envAdditions, environment };
   };
 
   const plan = async (command: readonly string[], runOptions: RunOptions = {}): Promise<SandboxPlan> => {
     const prepared = prepare(command, runOptions);
     const launch = await linux().plan({ policy, command: prepared.command, cwd: prepared.commandCwd, env: prepared.commandEnv });
-    return { commandPath: prepared.commandPath, argv: launch.argv, backend: launch.description, envAdditions: prepared.envAdditions };
+    return {
+      commandPath: prepared.commandPath as string,
+      argv: launch.argv,
+      backend: launch.description,
+      envAdditions: prepared.envAdditions,
+      environment: prepared.environment,
+    };
+  };
+
+  const dryRun = async (command: readonly string[], runOptions: RunOptions = {}): Promise<DryRunResult> => {
+    const prepared = command.length > 0 ? prepare(command, runOptions, true) : undefined;
+    const launch =
+      prepared === undefined ? undefined : await linux().plan({ policy, command: prepared.command, cwd: prepared.commandCwd, env: prepared.commandEnv });
+    const notes: string[] = [];
+    for (const arg of command.slice(1)) {
+      if (!arg.startsWith('/') && !arg.startsWith('./') && !arg.startsWith('../')) continue;
+      const target = path.resolve(cwd, runOptions.cwd ?? '.', arg);
+      notes.push(`${target} is ${describeAccess(accessQuery().access(target))} inside the sandbox`);
+    }
+    const text = formatExplanation({
+      profileId: selected.id,
+      policy,
+      commandPath: prepared?.commandPath,
+      ...(prepared?.commandProblem !== undefined ? { commandProblem: `${prepared.commandProblem.message}; the run would exit ${prepared.commandProblem.exitCode}` } : {}),
+      launchArgv: launch?.argv,
+      backendDescription: launch?.description ?? 'Linux bubblewrap',
+      notes,
+      ...(prepared !== undefined ? { extraSections: environmentSections(prepared.environment) } : {}),
+    });
+    return { text, exitCode: prepared?.commandProblem?.exitCode ?? 0 };
   };
 
   return {
@@ -195,22 +275,9 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     accessFor: (p) => accessQuery().access(path.resolve(cwd, p)),
     plan,
     async explain(command, runOptions = {}) {
-      const planned = command.length > 0 ? await plan(command, runOptions) : undefined;
-      const notes = Object.entries(planned?.envAdditions ?? {}).map(([k, v]) => `the command gets ${k}=${v}`);
-      for (const arg of command.slice(1)) {
-        if (!arg.startsWith('/') && !arg.startsWith('./') && !arg.startsWith('../')) continue;
-        const target = path.resolve(cwd, runOptions.cwd ?? '.', arg);
-        notes.push(`${target} is ${describeAccess(accessQuery().access(target))} inside the sandbox`);
-      }
-      return formatExplanation({
-        profileId: selected.id,
-        policy,
-        commandPath: planned?.commandPath,
-        launchArgv: planned?.argv,
-        backendDescription: planned?.backend ?? 'Linux bubblewrap',
-        notes,
-      });
+      return (await dryRun(command, runOptions)).text;
     },
+    dryRun,
     async run(command, runOptions = {}) {
       const prepared = prepare(command, runOptions);
       const stdio = runOptions.stdio ?? 'inherit';

@@ -68,6 +68,31 @@ describe('resolveCommand', () => {
       CommandNotFoundError,
     );
   });
+  test('a hidden candidate: not found, with the rule that hides it (asked once, for the first hidden one)', () => {
+    const asked: string[] = [];
+    const hidingRule = (candidate: string) => {
+      asked.push(candidate);
+      return `${path.dirname(candidate)} is denied`;
+    };
+    const options = { searchPath: `${p('a')}:${p('c')}:${p('b')}`, cwd: '/', isVisibleInSandbox: () => false, hidingRule };
+    expect(() => resolveCommand('tool', options)).toThrow(`command not found: tool (hidden by the sandbox policy: ${p('c')} is denied)`);
+    expect(asked).toEqual([p('c', 'tool')]);
+    expect(() => resolveCommand(p('c', 'tool'), options)).toThrow(`command not found: ${p('c', 'tool')} (hidden by the sandbox policy: ${p('c')} is denied)`);
+    // Without a candidate on the host it is plainly missing, whatever the policy.
+    expect(() => resolveCommand('nothere', options)).toThrow(/^command not found: nothere$/);
+    // A visible non-executable match decides (126) over a hidden one, as execvp inside would.
+    const hideB = (candidate: string) => !candidate.startsWith(p('b'));
+    expect(() => resolveCommand('plain', { ...options, searchPath: `${p('b')}:${p('a')}`, isVisibleInSandbox: hideB })).toThrow(CommandNotExecutableError);
+    const error = (() => {
+      try {
+        resolveCommand('tool', options);
+      } catch (e) {
+        return e as CommandNotFoundError;
+      }
+      return undefined;
+    })();
+    expect([error?.exitCode, error?.hiddenBy]).toEqual([127, `${p('c')} is denied`]);
+  });
   test('empty command name is not found', () => {
     expect(() => resolveCommand('', { searchPath: p('c'), cwd: '/' })).toThrow(CommandNotFoundError);
   });

@@ -290,12 +290,14 @@ describe('signals', () => {
 });
 
 describe('errors', () => {
-  test('usage error: exit 2, message and usage on stderr', () => {
-    const result = codex(['sandbox', '--bogus', 'true']);
-    expect(result.status).toBe(2);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^codex sandbox: unknown option '--bogus'\n/);
-    expect(result.stderr).toContain('Usage: codex sandbox [OPTIONS] [--] COMMAND [ARGS]...');
+  test('usage error: exit 2, the message and one line pointing to --help (not the whole help)', () => {
+    for (const args of [['sandbox', '--bogus', 'true'], ['sandbox'], ['bogus']]) {
+      const result = codex(args);
+      expect(result.status).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/^codex sandbox: [^\n]+\nTry 'codex sandbox --help' for more information\.\n$/);
+    }
+    expect(codex(['sandbox', '--bogus', 'true']).stderr).toBe("codex sandbox: unknown option '--bogus'\nTry 'codex sandbox --help' for more information.\n");
   });
   test('missing COMMAND and an OS subcommand are usage errors', () => {
     expect(codex(['sandbox']).status).toBe(2);
@@ -501,7 +503,7 @@ describe('arg0 dispatch: codex-linux-sandbox', () => {
       env: baseEnv({ PATH: `${hidden}:/usr/bin:/bin` }),
     });
     expect(result.stdout).toBe('');
-    expect(result.stderr).toBe('codex sandbox: command not found: mytool (hidden by the sandbox policy)\n');
+    expect(result.stderr).toBe(`codex sandbox: command not found: mytool (hidden by the sandbox policy: ${hidden} is denied)\n`);
     expect(result.status).toBe(127);
   });
   test('flags this architecture does not need are rejected with a clear error', () => {

@@ -73,6 +73,44 @@ describe('formatExplanation', () => {
     const text = explain({ ...base, fullDiskRead: false, readableRoots: ['/'], unreadableRoots: ['/w/secret'] });
     expect(text).toContain('denied     /w/secret\nbackend');
   });
+  test('each thing once: no readable root under a broader one, writable roots only under writable, denied carve-outs only under denied', () => {
+    // `:workspace` plus `"/w/secret" = "none"` (a deny takes full-disk read away, so `/` is a root).
+    const text = explain({
+      ...base,
+      fullDiskRead: false,
+      readableRoots: ['/', '/tmp', '/w', '/w/secret/pub'],
+      writableRoots: [
+        { root: '/tmp', readOnlySubpaths: ['/w/secret'], protectedMetadataNames: [] },
+        { root: '/w', readOnlySubpaths: ['/w/.codex', '/w/secret', '/w/secret/pub', '/w/docs'], protectedMetadataNames: ['.git'] },
+      ],
+      unreadableRoots: ['/w/secret'],
+    });
+    expect(text).toContain(
+      [
+        'readable   /',
+        '           /w/secret/pub',
+        'writable   /tmp',
+        '           /w',
+        '             read-only: /w/.codex',
+        '             read-only: /w/docs',
+        '             not writable anywhere below: .git',
+        'denied     /w/secret',
+        'backend',
+      ].join('\n'),
+    );
+  });
+  test('the command row explains a command that would not start', () => {
+    const text = formatExplanation({
+      profileId: ':read-only',
+      policy: base,
+      commandPath: undefined,
+      commandProblem: 'command not found: tool (hidden by the sandbox policy: /opt is denied); the run would exit 127',
+      launchArgv: ['bwrap', '--', 'tool'],
+      backendDescription: 'Linux',
+    });
+    expect(text).toContain('command    command not found: tool (hidden by the sandbox policy: /opt is denied); the run would exit 127\n');
+    expect(text).toContain('command line:\n  bwrap -- tool\n');
+  });
   test('full access and no command', () => {
     const text = explain(
       { ...base, kind: 'unrestricted', network: 'enabled', fullDiskWrite: true, writableRoots: [], needsSandbox: false },

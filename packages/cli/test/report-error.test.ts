@@ -10,13 +10,13 @@ function report(error: unknown, env: Record<string, string> = {}) {
   const write = (t: string) => {
     err += t;
   };
-  const status = reportError(error, { sink: createDiagnosticSink('codex sandbox', write), env, usage: () => 'Usage: x\n', writeErr: write });
+  const status = reportError(error, { sink: createDiagnosticSink('codex sandbox', write), env, usageHint: "Try 'x --help'.", writeErr: write });
   return { status, err };
 }
 
 describe('reportError', () => {
-  test('usage error: message, usage, exit 2', () => {
-    expect(report(new UsageError('missing COMMAND to run'))).toEqual({ status: 2, err: 'codex sandbox: missing COMMAND to run\nUsage: x\n' });
+  test('usage error: the message and one line pointing to the help, exit 2', () => {
+    expect(report(new UsageError('missing COMMAND to run'))).toEqual({ status: 2, err: "codex sandbox: missing COMMAND to run\nTry 'x --help'.\n" });
   });
   test('typed cli error: its exit status, no stack', () => {
     expect(report(new CommandNotFoundError('nope'))).toEqual({ status: 127, err: 'codex sandbox: command not found: nope\n' });

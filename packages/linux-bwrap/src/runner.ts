@@ -35,7 +35,7 @@ import { prepareStateDir, REGISTRY_DIR_NAME } from './state-dir.js';
 import { BwrapSpawnError, SandboxRequestError, Wsl1UnsupportedError } from './runtime-errors.js';
 import { buildSeccompProgram, type SeccompMode } from './seccomp.js';
 import { exitStatusOf, initPidFromStatus, SandboxSignalTarget, signalForwarding } from './signals.js';
-import { isVisibleInSandbox, pickVisibleProgram, programCandidates, visibilityRules } from './visibility.js';
+import { hidingRule, isVisibleInSandbox, pickVisibleProgram, programCandidates, visibilityRules } from './visibility.js';
 import { USER_NAMESPACE_WARNING } from './warnings.js';
 import { isWsl1 } from './wsl.js';
 
@@ -165,13 +165,13 @@ function writeToCommandStderr(message: string, stdio: SandboxRunRequest['stdio']
 
 /** What a shell prints and returns for a command it cannot find. */
 function reportCommandNotFound(program: string, stdio: SandboxRunRequest['stdio']): number {
-  writeToCommandStderr(`codex sandbox: ${program}: command not found\n`, stdio);
+  writeToCommandStderr(`codex sandbox: command not found: ${program}\n`, stdio);
   return 127;
 }
 
 /** Exit 127 for a program that exists on the host but that the policy hides from the command. */
-function reportHiddenCommand(program: string, stdio: SandboxRunRequest['stdio']): number {
-  writeToCommandStderr(`codex sandbox: command not found: ${program} (hidden by the sandbox policy)\n`, stdio);
+function reportHiddenCommand(program: string, rule: string, stdio: SandboxRunRequest['stdio']): number {
+  writeToCommandStderr(`codex sandbox: command not found: ${program} (hidden by the sandbox policy: ${rule})\n`, stdio);
   return 127;
 }
 
@@ -388,7 +388,10 @@ class LinuxSandboxImpl implements LinuxSandbox {
       // Decided from the policy, before bwrap: otherwise bwrap's own execvp error and exit 1.
       const rules = visibilityRules(req.policy, prepared.denyGlobMatches);
       const lookup = pickVisibleProgram(candidates, (lexical, real) => isVisibleInSandbox(rules, lexical, real));
-      if (lookup.kind === 'hidden') return { exitCode: reportHiddenCommand(program, req.stdio), warnings: prepared.plan.warnings };
+      if (lookup.kind === 'hidden') {
+        const rule = hidingRule(rules, lookup.path, lookup.canonical) ?? `${lookup.path} is not visible`;
+        return { exitCode: reportHiddenCommand(program, rule, req.stdio), warnings: prepared.plan.warnings };
+      }
     }
     const exitCode = await this.runBwrap(req, prepared);
     return { exitCode, warnings: prepared.plan.warnings };

@@ -1,7 +1,8 @@
 // Owns whether a host path can be seen inside the sandbox, as the resolved policy says (P19: the
 // most specific rule wins, a deny wins a tie; P24: the path as spelled is checked against the rules
 // as written, its canonical spelling against canonicalised rules, a deny in either wins). Used only
-// to tell "hidden by the policy" from "missing" for the command's program before bwrap runs.
+// to tell "hidden by the policy" from "missing" for the command's program before bwrap runs, and
+// to name the rule that hides it.
 // Must NOT build argv or widen anything: the mounts stay the only enforcement; a wrong answer here
 // can only change which error message a command that cannot run gets.
 
@@ -15,6 +16,8 @@ import { isWithin, PLATFORM_DEFAULT_READ_ROOTS } from './filesystem-args.js';
 export interface VisibilityRule {
   path: string;
   visible: boolean;
+  /** For a hiding rule that is not a denied path as written (a deny-glob match): what it is. */
+  origin?: string;
 }
 
 export interface VisibilityRules {
@@ -28,8 +31,8 @@ function depthOf(p: string): number {
   return p === '/' ? 0 : p.split('/').length - 1;
 }
 
-/** Pure: the verdict of the most specific rule covering `p`; undefined when none covers it. */
-export function ruleVerdict(rules: readonly VisibilityRule[], p: string): boolean | undefined {
+/** Pure: the most specific rule covering `p` (a deny wins a tie); undefined when none covers it. */
+export function decidingRule(rules: readonly VisibilityRule[], p: string): VisibilityRule | undefined {
   let best: VisibilityRule | undefined;
   for (const rule of rules) {
     if (!isWithin(p, rule.path)) continue;
@@ -37,7 +40,30 @@ export function ruleVerdict(rules: readonly VisibilityRule[], p: string): boolea
     const denyTie = best !== undefined && depthOf(rule.path) === depthOf(best.path) && !rule.visible;
     if (deeper || denyTie) best = rule;
   }
-  return best?.visible;
+  return best;
+}
+
+/** Pure: the verdict of the most specific rule covering `p`; undefined when none covers it. */
+export function ruleVerdict(rules: readonly VisibilityRule[], p: string): boolean | undefined {
+  return decidingRule(rules, p)?.visible;
+}
+
+function hidingRuleText(rule: VisibilityRule | undefined, p: string): string | undefined {
+  if (rule === undefined) return `${p} is outside every readable root`;
+  if (rule.visible) return undefined;
+  return rule.origin !== undefined ? `${rule.path} is denied (${rule.origin})` : `${rule.path} is denied`;
+}
+
+/**
+ * Pure: the rule that hides `lexical` (whose real location is `canonical`) from the command, in
+ * the policy's terms, e.g. `/opt/tools is denied`; undefined when it is visible. The text of the
+ * messages "command not found: X (hidden by the sandbox policy: <rule>)".
+ */
+export function hidingRule(rules: VisibilityRules, lexical: string, canonical: string): string | undefined {
+  const spelled = hidingRuleText(decidingRule(rules.lexical, lexical), lexical);
+  if (spelled !== undefined) return spelled;
+  const real = hidingRuleText(decidingRule(rules.canonical, canonical), canonical);
+  return real === undefined ? undefined : `${lexical} resolves to ${canonical}; ${real}`;
 }
 
 /**
@@ -59,7 +85,8 @@ export function policyVisibilityRules(policy: ResolvedSandboxPolicy, denied: rea
   ];
   return [
     ...grants.map((p) => ({ path: path.posix.normalize(p), visible: true })),
-    ...[...policy.unreadableRoots, ...denied].map((p) => ({ path: path.posix.normalize(p), visible: false })),
+    ...policy.unreadableRoots.map((p) => ({ path: path.posix.normalize(p), visible: false })),
+    ...denied.map((p) => ({ path: path.posix.normalize(p), visible: false, origin: 'it matches a deny glob' })),
   ];
 }
 
@@ -74,13 +101,13 @@ function canonical(p: string): string {
 /** Reads the file system: canonicalises every rule path. */
 export function visibilityRules(policy: ResolvedSandboxPolicy, denied: readonly string[]): VisibilityRules {
   const lexical = policyVisibilityRules(policy, denied);
-  return { lexical, canonical: lexical.map((rule) => ({ path: canonical(rule.path), visible: rule.visible })) };
+  return { lexical, canonical: lexical.map((rule) => ({ ...rule, path: canonical(rule.path) })) };
 }
 
 export type ProgramLookup =
   | { kind: 'found'; path: string }
   /** At least one candidate exists on the host, but the sandbox cannot see any of them. */
-  | { kind: 'hidden'; path: string }
+  | { kind: 'hidden'; path: string; canonical: string }
   | { kind: 'missing' };
 
 /** A file on the host that execvp inside the sandbox would try for the program, if it can see it. */
@@ -119,7 +146,7 @@ export function pickVisibleProgram(
   const shown = candidates.find((candidate) => visible(candidate.lexical, candidate.canonical));
   if (shown !== undefined) return { kind: 'found', path: shown.lexical };
   const [first] = candidates;
-  return first === undefined ? { kind: 'missing' } : { kind: 'hidden', path: first.lexical };
+  return first === undefined ? { kind: 'missing' } : { kind: 'hidden', path: first.lexical, canonical: first.canonical };
 }
 
 /**

@@ -259,7 +259,7 @@ describe.each(VARIANT_NAMES)('%s', (variantName) => {
     expect(codes).toEqual([3, 143, 137, 0]);
     const missing = await runDriver(fixture, variant, { policy, command: ['no-such-command-e2e'], commandCwd: ws });
     expect(missing.code).toBe(127);
-    expect(missing.stderr).toBe('codex sandbox: no-such-command-e2e: command not found\n');
+    expect(missing.stderr).toBe('codex sandbox: command not found: no-such-command-e2e\n');
   });
 
   it('SIGPIPE has its default disposition in the command', async () => {

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 
 import { runSandboxed } from '../src/runner.js';
 import {
+  hidingRule,
   isVisibleInSandbox,
   lookUpProgram,
   pickVisibleProgram,
@@ -59,8 +60,30 @@ describe('isVisibleInSandbox needs both spellings granted', () => {
   it('policy rules: deny globs and unreadable roots are denies, roots and platform defaults grants', () => {
     const policy = readOnlyPolicy('/w', { fullDiskRead: false, readableRoots: ['/r'], unreadableRoots: ['/r/secret'] });
     const built = policyVisibilityRules(policy, ['/r/k.env']);
-    expect(built).toEqual(expect.arrayContaining([{ path: '/usr', visible: true }, { path: '/r', visible: true }, { path: '/r/secret', visible: false }, { path: '/r/k.env', visible: false }]));
+    expect(built).toEqual(expect.arrayContaining([{ path: '/usr', visible: true }, { path: '/r', visible: true }, { path: '/r/secret', visible: false }, { path: '/r/k.env', visible: false, origin: 'it matches a deny glob' }]));
     expect(built.some((r) => r.path === '/')).toBe(false);
+  });
+});
+
+describe('hidingRule: the rule behind "hidden by the sandbox policy: <rule>"', () => {
+  const lexical: VisibilityRule[] = [
+    { path: '/usr', visible: true },
+    { path: '/usr/local/secret', visible: false },
+    { path: '/usr/local/bin/k.env', visible: false, origin: 'it matches a deny glob' },
+    { path: '/usr/local/secret/open', visible: true },
+  ];
+  const both = { lexical, canonical: lexical };
+  it.each([
+    ['/usr/bin/sh', '/usr/bin/sh', undefined],
+    ['/usr/local/secret/tool', '/usr/local/secret/tool', '/usr/local/secret is denied'],
+    ['/usr/local/secret/open/tool', '/usr/local/secret/open/tool', undefined],
+    ['/usr/local/bin/k.env', '/usr/local/bin/k.env', '/usr/local/bin/k.env is denied (it matches a deny glob)'],
+    ['/opt/tool', '/opt/tool', '/opt/tool is outside every readable root'],
+    ['/usr/bin/link', '/usr/local/secret/tool', '/usr/bin/link resolves to /usr/local/secret/tool; /usr/local/secret is denied'],
+    ['/usr/bin/out', '/opt/real', '/usr/bin/out resolves to /opt/real; /opt/real is outside every readable root'],
+  ])('%s (real %s) -> %s', (spelled, real, expected) => {
+    expect(hidingRule(both, spelled, real)).toBe(expected);
+    expect(isVisibleInSandbox(both, spelled, real)).toBe(expected === undefined);
   });
 });
 
@@ -95,14 +118,18 @@ describe('a program the policy hides', () => {
     fs.symlinkSync(path.join(hiddenDir, 'mytool'), path.join(openDir, 'linked'));
     const policy = workspacePolicy(ws, { unreadableRoots: [hiddenDir] });
     const PATH = `${hiddenDir}:${openDir}:/usr/bin:/bin`;
-    const message = /^codex sandbox: command not found: (mytool|\S+\/mytool|linked) \(hidden by the sandbox policy\)\n$/;
-    for (const command of [['mytool'], [path.join(hiddenDir, 'mytool')], ['linked']]) {
-      const result = await runCapturingStderr(policy, command, PATH);
-      expect(result).toEqual({ exitCode: 127, stderr: expect.stringMatching(message) });
+    const realHidden = fs.realpathSync(hiddenDir);
+    for (const [command, shown, rule] of [
+      [['mytool'], 'mytool', `${hiddenDir} is denied`],
+      [[path.join(hiddenDir, 'mytool')], path.join(hiddenDir, 'mytool'), `${hiddenDir} is denied`],
+      [['linked'], 'linked', `${path.join(openDir, 'linked')} resolves to ${path.join(realHidden, 'mytool')}; ${realHidden} is denied`],
+    ] as const) {
+      const result = await runCapturingStderr(policy, [...command], PATH);
+      expect(result).toEqual({ exitCode: 127, stderr: `codex sandbox: command not found: ${shown} (hidden by the sandbox policy: ${rule})\n` });
     }
     // Visible programs run; a missing one keeps its own message.
     expect(await runCapturingStderr(policy, ['opentool'], PATH)).toEqual({ exitCode: 0, stderr: '' });
-    expect(await runCapturingStderr(policy, ['no-such-tool'], PATH)).toEqual({ exitCode: 127, stderr: 'codex sandbox: no-such-tool: command not found\n' });
+    expect(await runCapturingStderr(policy, ['no-such-tool'], PATH)).toEqual({ exitCode: 127, stderr: 'codex sandbox: command not found: no-such-tool\n' });
     // Without the deny the same program runs.
     const open = await runCapturingStderr(workspacePolicy(ws), ['mytool'], PATH);
     expect(open.exitCode).toBe(0);
@@ -117,7 +144,7 @@ describe('a program the policy hides', () => {
     }
     const notA = (lexical: string): boolean => !lexical.startsWith(`${a}/`);
     expect(lookUpProgram('tool', `${a}:${b}`, work, notA)).toEqual({ kind: 'found', path: path.join(b, 'tool') });
-    expect(lookUpProgram('tool', a, work, notA)).toEqual({ kind: 'hidden', path: path.join(a, 'tool') });
+    expect(lookUpProgram('tool', a, work, notA)).toEqual({ kind: 'hidden', path: path.join(a, 'tool'), canonical: path.join(fs.realpathSync(a), 'tool') });
     expect(lookUpProgram('nothing', `${a}:${b}`, work, notA)).toEqual({ kind: 'missing' });
   });
 });
@@ -148,7 +175,7 @@ describe('programCandidates / pickVisibleProgram', () => {
   it.each([
     ['the first visible one is found', [true, true], { kind: 'found', path: '/p/1' }],
     ['a hidden first one is skipped for a visible later one', [false, true], { kind: 'found', path: '/p/2' }],
-    ['all hidden: the first is reported hidden', [false, false], { kind: 'hidden', path: '/p/1' }],
+    ['all hidden: the first is reported hidden', [false, false], { kind: 'hidden', path: '/p/1', canonical: '/real/1' }],
     ['no candidates: missing', [], { kind: 'missing' }],
   ])('%s', (_name, visibility, expected) => {
     const candidates = (visibility as boolean[]).map((_, i) => ({ lexical: `/p/${i + 1}`, canonical: `/real/${i + 1}` }));

@@ -13,11 +13,13 @@ import {
 } from './types.js';
 import { expandHome, hasGlobChars, isDescendantSubpath, normalizeAbsolute } from './paths.js';
 import { deepMerge, describeType, dottedKey, getOwn, isTable, type TomlTable } from './toml.js';
+import { parseShellEnvironmentPolicy, SHELL_ENVIRONMENT_POLICY_KEY } from './shell-environment.js';
+import { unboundedDenyGlobWarning } from './glob-warnings.js';
 
 /** Prefix of symbolic deny globs scoped to `:workspace_roots`; materialised per root later. */
 export const WORKSPACE_ROOTS_GLOB_PREFIX = 'codex-project-roots://';
 
-const PROFILE_KEYS = ['description', 'extends', 'workspace_roots', 'filesystem', 'network'] as const;
+const PROFILE_KEYS = ['description', 'extends', 'workspace_roots', 'filesystem', 'network', SHELL_ENVIRONMENT_POLICY_KEY] as const;
 const SPECIAL_KEYS: Record<string, FileSystemSpecialPath['kind']> = {
   ':root': 'root',
   ':minimal': 'minimal',
@@ -109,6 +111,14 @@ function unknownSpecialWarning(k: string, sub?: string): string {
 interface FsCompileState {
   entries: FileSystemSandboxEntry[];
   warnings: string[];
+  /** The dotted key each deny-glob entry was written as, for messages in the user's spelling. */
+  globKeys?: Map<FileSystemSandboxEntry, string>;
+}
+
+function pushGlob(st: FsCompileState, pattern: string, access: FileSystemAccessMode, key: string): void {
+  const entry: FileSystemSandboxEntry = { path: { type: 'glob_pattern', pattern }, access };
+  st.entries.push(entry);
+  (st.globKeys ??= new Map()).set(entry, key);
 }
 
 function compileUnscoped(k: string, value: unknown, key: string, ctx: CompileContext, st: FsCompileState): void {
@@ -128,7 +138,7 @@ function compileUnscoped(k: string, value: unknown, key: string, ctx: CompileCon
     if (access === 'deny') {
       const expanded = expandHome(k, ctx.homeDir);
       const pattern = expanded.startsWith('/') ? normalizeAbsolute(expanded) : expanded;
-      st.entries.push({ path: { type: 'glob_pattern', pattern }, access });
+      pushGlob(st, pattern, access, key);
       return;
     }
     const prefix = subtreeOrError(k, access, key);
@@ -180,7 +190,7 @@ function compileScoped(k: string, table: TomlTable, keySegs: string[], ctx: Comp
     }
     if (hasGlobChars(s) && access === 'deny' && (specialKind === 'workspace_roots' || base !== undefined)) {
       const pattern = base !== undefined ? `${base === '/' ? '' : base}/${s}` : `${WORKSPACE_ROOTS_GLOB_PREFIX}${s}`;
-      st.entries.push({ path: { type: 'glob_pattern', pattern }, access });
+      pushGlob(st, pattern, access, subKey);
       continue;
     }
     const sub = hasGlobChars(s) ? subtreeOrError(s, access, subKey) : s;
@@ -225,9 +235,8 @@ function compileFilesystem(
   if (ctx.platform !== 'darwin' && globScanMaxDepth === undefined) {
     for (const e of st.entries) {
       if (e.path.type === 'glob_pattern' && e.access === 'deny' && e.path.pattern.includes('**')) {
-        st.warnings.push(
-          `Filesystem deny-read glob \`${e.path.pattern}\` uses \`**\`. Non-macOS sandboxing does not support unbounded \`**\` natively; set \`glob_scan_max_depth\` in \`${fsKey}\` to bound how deep matches are searched.`,
-        );
+        const written = st.globKeys?.get(e) ?? e.path.pattern;
+        st.warnings.push(unboundedDenyGlobWarning(written, e.path.pattern, fsKey));
       }
     }
   }
@@ -323,6 +332,9 @@ export function compileProfileTable(table: unknown, profile: string, ctx: Compil
     );
   }
   const net = compileNetwork(getOwn(table, 'network'), profile);
+  // Validated here so every profile's mistakes surface at load; shell-environment.ts applies it.
+  const envTable = getOwn(table, SHELL_ENVIRONMENT_POLICY_KEY);
+  if (envTable !== undefined) warnings.push(...parseShellEnvironmentPolicy(envTable, ['permissions', profile, SHELL_ENVIRONMENT_POLICY_KEY]).warnings);
   const out: CompiledProfile = {
     entries: fsResult.entries,
     network: net.network,

@@ -9,6 +9,8 @@ import { parse as parseToml } from 'smol-toml';
 import { ConfigError } from './errors.js';
 import { compileProfileTable } from './compile.js';
 import { loadRequirements, type Requirements } from './requirements.js';
+import { parseShellEnvironmentPolicy, SHELL_ENVIRONMENT_POLICY_KEY } from './shell-environment.js';
+import { tomlSyntaxError } from './toml-errors.js';
 import { deepMerge, describeType, dottedKey, getOwn, isTable, setOwn, type TomlTable } from './toml.js';
 
 export interface ConfigLoadOptions {
@@ -56,7 +58,7 @@ export type SandboxMode = (typeof SANDBOX_MODES)[number];
 const SANDBOX_WORKSPACE_WRITE_KEYS = ['writable_roots', 'network_access', 'exclude_tmpdir_env_var', 'exclude_slash_tmp'];
 
 /** Keys this package reads and validates. */
-const OWN_TOP_LEVEL_KEYS = ['default_permissions', 'permissions', 'sandbox_mode', 'sandbox_workspace_write'];
+const OWN_TOP_LEVEL_KEYS = ['default_permissions', 'permissions', 'sandbox_mode', 'sandbox_workspace_write', SHELL_ENVIRONMENT_POLICY_KEY];
 /**
  * Other Codex config keys: legitimate in a shared config.toml but not used by `codex sandbox`'s
  * permission model, so they pass without a warning. Anything else gets a warning.
@@ -64,7 +66,7 @@ const OWN_TOP_LEVEL_KEYS = ['default_permissions', 'permissions', 'sandbox_mode'
 const OTHER_CODEX_KEYS = [
   'model', 'model_provider', 'model_providers', 'model_reasoning_effort', 'model_reasoning_summary', 'model_verbosity',
   'model_context_window', 'model_auto_compact_token_limit', 'model_max_output_tokens', 'review_model', 'approval_policy',
-  'shell_environment_policy', 'features', 'projects', 'mcp_servers', 'notify', 'history', 'tui', 'file_opener',
+  'features', 'projects', 'mcp_servers', 'notify', 'history', 'tui', 'file_opener',
   'hide_agent_reasoning', 'show_raw_agent_reasoning', 'disable_response_storage', 'instructions', 'developer_instructions',
   'experimental_instructions_file', 'tools', 'otel', 'windows', 'windows_wsl_setup_acknowledged', 'preferred_auth_method',
   'forced_login_method', 'forced_chatgpt_workspace_id', 'cli_auth_credentials_store', 'chatgpt_base_url', 'network_proxy',
@@ -82,8 +84,7 @@ function parseTomlText(text: string, source: string): TomlTable {
   try {
     parsed = parseToml(text);
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    throw new ConfigError(`invalid TOML: ${msg.split('\n')[0] ?? msg}`, { path: source });
+    throw tomlSyntaxError(e, text, source);
   }
   if (!isTable(parsed)) throw new ConfigError('invalid TOML: the document is not a table', { path: source });
   return parsed;
@@ -262,6 +263,12 @@ function validate(config: Pick<LoadedConfig, 'layers' | 'merged' | 'homeDir'>): 
         throw new ConfigError(`\`${key}\` must be a boolean, not ${describeType(v)}`, { key });
       }
     }
+  });
+  const sep = getOwn(m, SHELL_ENVIRONMENT_POLICY_KEY);
+  at([SHELL_ENVIRONMENT_POLICY_KEY], () => {
+    if (sep === undefined) return;
+    const src = layerDefining(config, [SHELL_ENVIRONMENT_POLICY_KEY])?.source ?? 'config';
+    for (const w of parseShellEnvironmentPolicy(sep, [SHELL_ENVIRONMENT_POLICY_KEY]).warnings) warnings.push(`${src}: ${w}`);
   });
   const perms = getOwn(m, 'permissions');
   if (perms !== undefined) {

@@ -15,17 +15,25 @@ export interface ConfigErrorDetails {
   key?: string;
   /** File (or `-c` override text) the value came from. */
   path?: string;
+  /** 1-based position in `path` (TOML syntax errors), shown as `path:line:column`. */
+  line?: number;
+  column?: number;
 }
 
 /** Invalid config file content or `-c` override. */
 export class ConfigError extends PolicyError {
   readonly key: string | undefined;
   readonly path: string | undefined;
+  readonly line: number | undefined;
+  readonly column: number | undefined;
   constructor(message: string, details: ConfigErrorDetails = {}) {
-    super(details.path !== undefined ? `${details.path}: ${message}` : message);
+    const position = details.line !== undefined ? `:${details.line}${details.column !== undefined ? `:${details.column}` : ''}` : '';
+    super(details.path !== undefined ? `${details.path}${position}: ${message}` : message);
     this.name = 'ConfigError';
     this.key = details.key;
     this.path = details.path;
+    this.line = details.line;
+    this.column = details.column;
   }
 }
 

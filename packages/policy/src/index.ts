@@ -60,3 +60,24 @@ export {
 export { parseRequirementsText, loadRequirements, type Requirements } from './requirements.js';
 export { withRuntimeReadableRoots, runtimeRootForExecutable } from './runtime-roots.js';
 export { normalizeAdditionalPermissions, mergeAdditionalPermissions, type AdditionalPermissions } from './additional.js';
+export {
+  parseShellEnvironmentPolicy,
+  shellEnvironmentPolicies,
+  ENVIRONMENT_INHERIT_VALUES,
+  SHELL_ENVIRONMENT_POLICY_KEY,
+  type EnvironmentInherit,
+  type ParsedShellEnvironmentPolicy,
+  type ShellEnvironmentPolicy,
+  type ShellEnvironmentPolicyToml,
+} from './shell-environment.js';
+export {
+  computeCommandEnvironment,
+  matchesVariablePattern,
+  CORE_ENVIRONMENT_VARIABLES,
+  DEFAULT_ENVIRONMENT_EXCLUDES,
+  type CommandEnvironment,
+  type CommandVariable,
+  type DroppedVariable,
+  type EnvironmentAddition,
+  type VariableOrigin,
+} from './command-environment.js';

@@ -4,6 +4,7 @@
 // Must NOT decide where the file lives (the caller passes its path) or pick the profile itself.
 import fs from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
+import { tomlSyntaxError } from './toml-errors.js';
 import { ConfigError } from './errors.js';
 import { hasGlobChars } from './paths.js';
 import { describeType, dottedKey, getOwn, isTable, type TomlTable } from './toml.js';
@@ -30,8 +31,7 @@ export function parseRequirementsText(text: string, source: string): Requirement
   try {
     doc = parseToml(text);
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    throw new ConfigError(`invalid TOML: ${msg.split('\n')[0] ?? msg}`, { path: source });
+    throw tomlSyntaxError(e, text, source);
   }
   const out: Requirements = { source, denyRead: [], warnings: [] };
   for (const k of Object.keys(doc)) {

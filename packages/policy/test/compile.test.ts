@@ -49,6 +49,21 @@ describe('Appendix A1: TOML to entries', () => {
     if (process.platform !== 'darwin') expect(s.warnings.some((w) => w.includes('uses `**`'))).toBe(true);
   });
 
+  test('the `**` warning names the glob as written and says what the scan does and what the setting changes', () => {
+    const s = select(profileWith(`[permissions.p.filesystem.":workspace_roots"]\n"**/.env" = "none"\n`));
+    const scoped = s.warnings.filter((w) => w.includes('uses `**`'));
+    expect(scoped).toEqual([
+      'Filesystem deny-read glob `permissions.p.filesystem.":workspace_roots"."**/.env"` uses `**`: on this platform the files it matches are found when the command starts, by scanning each workspace root to any depth (a matching file created later is not hidden). Setting `glob_scan_max_depth` in `[permissions.p.filesystem]` limits that scan to that many directory levels, so deeper matches stay readable; set it only if the scan is too slow.',
+    ]);
+    expect(scoped[0]).not.toContain('codex-project-roots://');
+    const absolute = select(profileWith(`"~/src/**/*.pem" = "none"\n`)).warnings.filter((w) => w.includes('uses `**`'));
+    expect(absolute).toHaveLength(1);
+    expect(absolute[0]).toContain('glob `permissions.p.filesystem."~/src/**/*.pem"` uses `**`');
+    expect(absolute[0]).toContain('by scanning `/home/u/src` to any depth');
+    const nested = select(profileWith(`[permissions.p.filesystem."/data"]\n"x/**/k" = "none"\n`)).warnings.filter((w) => w.includes('uses `**`'));
+    expect(nested[0]).toContain('glob `permissions.p.filesystem."/data"."x/**/k"` uses `**`: on this platform the files it matches are found when the command starts, by scanning `/data/x` to any depth');
+  });
+
   test('no `**` warning once glob_scan_max_depth is set', () => {
     const s = select(profileWith(`glob_scan_max_depth = 2\n[permissions.p.filesystem.":workspace_roots"]\n"**/*.env" = "none"\n`));
     expect(s.warnings.some((w) => w.includes('uses `**`'))).toBe(false);
