@@ -11,6 +11,7 @@ import {
   defaultCodexHome,
   loadConfig,
   resolveSandboxPolicy,
+  resolveSpelling,
   selectPermissionProfile,
   type AccessQuery,
   type FileSystemAccessMode,
@@ -19,6 +20,7 @@ import {
 } from '@codex-sandbox/policy';
 import { selectBackend } from './backend.js';
 import { resolveCommand } from './command-resolution.js';
+import { pathNote } from './dry-run-notes.js';
 import { BackendNotImplementedError, CliError, UnsupportedPlatformError, UsageError } from './errors.js';
 import { formatExplanation } from './explain.js';
 import { openLinuxBackend, type LinuxBackend } from './linux-backend.js';
@@ -77,6 +79,11 @@ export interface SandboxPlan {
   backend: string;
   /** Environment variables added for the command. */
   envAdditions: Record<string, string>;
+  /**
+   * What the deny globs mask in this run: the real locations found at launch (a directory with its
+   * subtree, a symlink's target). A match created later, or one the scan does not reach, is not.
+   */
+  denyGlobMatches: string[];
 }
 
 export interface Sandbox {
@@ -174,26 +181,43 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     return { command: [...command], commandCwd, commandEnv, commandPath, envAdditions };
   };
 
-  const plan = async (command: readonly string[], runOptions: RunOptions = {}): Promise<SandboxPlan> => {
+  const planLaunch = async (command: readonly string[], runOptions: RunOptions) => {
     const prepared = prepare(command, runOptions);
     const launch = await linux().plan({ policy, command: prepared.command, cwd: prepared.commandCwd, env: prepared.commandEnv });
-    return { commandPath: prepared.commandPath, argv: launch.argv, backend: launch.description, envAdditions: prepared.envAdditions };
+    const planned: SandboxPlan = {
+      commandPath: prepared.commandPath,
+      argv: launch.argv,
+      backend: launch.description,
+      envAdditions: prepared.envAdditions,
+      denyGlobMatches: launch.denyGlobMatches,
+    };
+    return { planned, placeholders: launch.placeholders, commandCwd: prepared.commandCwd };
   };
+  const plan = async (command: readonly string[], runOptions: RunOptions = {}): Promise<SandboxPlan> => (await planLaunch(command, runOptions)).planned;
 
   return {
     profileId: selected.id,
     profile: selected.profile,
     policy,
     warnings,
-    accessFor: (p) => accessQuery().access(path.resolve(cwd, p)),
+    // Relative to cwd, `..` resolved as the kernel walks it (not as text).
+    accessFor: (p) => accessQuery().access(p),
     plan,
     async explain(command, runOptions = {}) {
-      const planned = command.length > 0 ? await plan(command, runOptions) : undefined;
+      const launch = command.length > 0 ? await planLaunch(command, runOptions) : undefined;
+      const planned = launch?.planned;
       const notes = Object.entries(planned?.envAdditions ?? {}).map(([k, v]) => `the command gets ${k}=${v}`);
-      for (const arg of command.slice(1)) {
-        if (!arg.startsWith('/') && !arg.startsWith('./') && !arg.startsWith('../')) continue;
-        const target = path.resolve(cwd, runOptions.cwd ?? '.', arg);
-        notes.push(`${target} is ${describeAccess(accessQuery().access(target))} inside the sandbox`);
+      if (launch !== undefined) {
+        // What the run enforces: deny globs as its scan found them, not every path a pattern matches.
+        const enforced = createAccessQuery(selected.profile, context, policy, { denyGlobMatches: launch.planned.denyGlobMatches });
+        // The command resolves a relative path against its real working directory, and a `..`
+        // after a symlink as the kernel does, not as text.
+        const realCwd = fs.realpathSync.native(launch.commandCwd);
+        for (const arg of command.slice(1)) {
+          if (!arg.startsWith('/') && !arg.startsWith('./') && !arg.startsWith('../')) continue;
+          const target = resolveSpelling(arg.startsWith('/') ? arg : `${realCwd}/${arg}`);
+          notes.push(pathNote(target, { enforced, placeholders: launch.placeholders }));
+        }
       }
       return formatExplanation({
         profileId: selected.id,
@@ -202,6 +226,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
         launchArgv: planned?.argv,
         backendDescription: planned?.backend ?? 'Linux bubblewrap',
         notes,
+        ...(planned !== undefined ? { denyGlobMatches: planned.denyGlobMatches } : {}),
       });
     },
     async run(command, runOptions = {}) {
@@ -236,15 +261,4 @@ function collect(stream: NodeJS.ReadableStream | null): Promise<Buffer> {
     stream.on('end', () => resolve(Buffer.concat(chunks)));
     stream.on('error', reject);
   });
-}
-
-function describeAccess(mode: FileSystemAccessMode): string {
-  switch (mode) {
-    case 'read':
-      return 'read-only';
-    case 'write':
-      return 'writable';
-    case 'deny':
-      return 'denied';
-  }
 }

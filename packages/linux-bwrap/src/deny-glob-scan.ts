@@ -36,7 +36,8 @@ export interface ScanTools {
 /** Matches a root-relative path against the globs, as both scanners do for what they decide in JS. */
 export function compileGlobMatcher(root: string, globs: readonly string[]): (relative: string) => boolean {
   try {
-    return picomatch([...globs], { dot: true, noextglob: true, strictBrackets: false });
+    // The policy's matcher options exactly (its deny-glob-match.ts): a leading `!` is a character.
+    return picomatch([...globs], { dot: true, noextglob: true, strictBrackets: false, nonegate: true });
   } catch (error) {
     throw new DenyGlobError(`unreadable glob pattern is invalid for ${root}: ${(error as Error).message}`);
   }
@@ -77,7 +78,7 @@ export async function scanWithTools(tools: ScanTools, root: string, globs: reado
   for (const file of files) if (matches(file.relative)) add(file, 'file');
   for (const entry of others) {
     if (!matches(entry.relative)) continue;
-    const kind = kindOf(root, entry.bytes);
+    const kind = kindOf(entry.notUtf8 === undefined ? `${root}/${entry.relative}` : Buffer.concat([Buffer.from(`${root}/`), entry.notUtf8]));
     if (kind !== null) add(entry, kind);
   }
   return outermostHits(root, hits);
@@ -122,10 +123,10 @@ function direntKind(entry: fs.Dirent<Buffer>): ScanHitKind {
   return 'other';
 }
 
-function kindOf(root: string, relative: Buffer): ScanHitKind | null {
+function kindOf(listedPath: string | Buffer): ScanHitKind | null {
   let stat: fs.Stats | undefined;
   try {
-    stat = fs.lstatSync(Buffer.concat([Buffer.from(`${root}/`), relative]), { throwIfNoEntry: false });
+    stat = fs.lstatSync(listedPath, { throwIfNoEntry: false });
   } catch {
     stat = undefined;
   }
@@ -164,27 +165,42 @@ function runTool(
   });
 }
 
-function splitNul(stdout: Buffer): Buffer[] {
-  const out: Buffer[] = [];
+/** A listed path: lossy text for matching, the raw bytes kept when they are not UTF-8. */
+interface Listed {
+  relative: string;
+  notUtf8?: Buffer;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** NUL-separated `./a/b` entries (both tools print paths under `.`) as `a/b`. */
+function listedEntries(stdout: Buffer): Listed[] {
+  let text: string | undefined;
+  try {
+    // One decode for the whole listing: a tree is nearly always all UTF-8, and decoding per entry
+    // costs more than the scan itself on a large one.
+    text = strictUtf8.decode(stdout);
+  } catch {
+    text = undefined;
+  }
+  const out: Listed[] = [];
+  if (text !== undefined) {
+    for (const part of text.split('\0')) if (part !== '') out.push({ relative: part.startsWith('./') ? part.slice(2) : part });
+    return out;
+  }
   let start = 0;
   while (start < stdout.length) {
     let end = stdout.indexOf(0, start);
     if (end < 0) end = stdout.length;
-    if (end > start) out.push(stdout.subarray(start, end));
+    if (end > start) {
+      const raw = stdout.subarray(start, end);
+      const bytes = raw.length > 2 && raw[0] === 0x2e && raw[1] === 0x2f ? raw.subarray(2) : raw;
+      const name = decodeFileName(bytes);
+      out.push(name !== null ? { relative: name } : { relative: bytes.toString('utf8'), notUtf8: bytes });
+    }
     start = end + 1;
   }
   return out;
-}
-
-/** `./a/b` (as both tools print paths under `.`) -> `a/b`. */
-function stripDot(entry: Buffer): Buffer {
-  return entry.length > 2 && entry[0] === 0x2e && entry[1] === 0x2f ? entry.subarray(2) : entry;
-}
-
-/** A listed path: lossy text for matching, the raw bytes kept when they are not UTF-8. */
-function listed(bytes: Buffer): { relative: string; bytes: Buffer; notUtf8?: Buffer } {
-  const name = decodeFileName(bytes);
-  return name !== null ? { relative: name, bytes } : { relative: bytes.toString('utf8'), bytes, notUtf8: bytes };
 }
 
 async function listRegularFiles(rg: string, root: string, maxDepth: number | undefined) {
@@ -194,14 +210,14 @@ async function listRegularFiles(rg: string, root: string, maxDepth: number | und
   if (maxDepth !== undefined) args.push('--max-depth', String(maxDepth));
   args.push('--', '.');
   const stdout = await runTool(rg, 'ripgrep', args, root, true);
-  return stdout === null ? null : splitNul(stdout).map((raw) => listed(stripDot(raw)));
+  return stdout === null ? null : listedEntries(stdout);
 }
 
 async function listNonRegular(find: string, root: string, maxDepth: number | undefined) {
   // -P (the default): symlinks are reported, never followed; `.` keeps a symlinked root searchable.
   const args = ['.', '-mindepth', '1', ...(maxDepth === undefined ? [] : ['-maxdepth', String(maxDepth)]), '!', '-type', 'f', '-print0'];
   const stdout = await runTool(find, 'find', args, root, false);
-  return stdout === null ? null : splitNul(stdout).map((raw) => listed(stripDot(raw)));
+  return stdout === null ? null : listedEntries(stdout);
 }
 
 /** The name as a string, or null when its bytes are not valid UTF-8 (it would not round-trip). */

@@ -250,12 +250,13 @@ describe('ripgrep + find and the walker agree on the same tree', () => {
       'fifo.env': { fifo: true },
       'b/fifo': { fifo: true },
       '[x].env': '',
+      '!bang.env': '',
       'ignored/.gitignore': '*\n',
       'ignored/i.env': '',
     });
   });
 
-  const PATTERNS = ['**/*.env', '*.env', 'a/**', '**/dir.env', '*', '**', '{a,b}/*', '**/[x]*', 'a/*/c.env', '**/*.txt', 'link-*', '**/f*'];
+  const PATTERNS = ['**/*.env', '*.env', 'a/**', '**/dir.env', '*', '**', '{a,b}/*', '**/[x]*', 'a/*/c.env', '**/*.txt', 'link-*', '**/f*', '!*'];
   const DEPTHS = [undefined, 1, 2, 3];
   it.each(PATTERNS.flatMap((pattern) => DEPTHS.map((depth) => [pattern, depth] as const)))('%s at depth %s', async (pattern, depth) => {
     const globs = [`${tree}/${pattern}`];
@@ -271,6 +272,7 @@ describe('ripgrep + find and the walker agree on the same tree', () => {
     const kinds = new Set(scanWithWalker(tree, ['**'], undefined).map((hit) => hit.kind));
     expect([...kinds].sort()).toEqual(['dir', 'file', 'other', 'symlink']);
     expect(scanWithWalker(tree, ['**/*.env'], undefined).map((hit) => `${hit.kind} ${hit.relative}`)).toEqual([
+      'file !bang.env',
       'file .hidden.env',
       'file [x].env',
       'file a.env',
