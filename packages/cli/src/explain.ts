@@ -20,7 +20,12 @@ export interface ExplainInput {
   notes?: readonly string[];
   /** More titled sections (the command's environment), printed after `command`. */
   extraSections?: ReadonlyArray<{ title: string; rows: readonly string[] }>;
+  /** What the run's deny-glob scan found (masked); absent when nothing was planned. */
+  denyGlobMatches?: readonly string[];
 }
+
+/** How many masked paths the dry run lists before it only counts the rest. */
+const MASKED_SHOWN = 20;
 
 function section(title: string, rows: readonly string[]): string[] {
   if (rows.length === 0) return [`${title.padEnd(10)} (none)`];
@@ -53,16 +58,25 @@ function writableRows(policy: ResolvedSandboxPolicy): string[] {
   return rows;
 }
 
-function deniedRows(policy: ResolvedSandboxPolicy): string[] {
+function deniedRows(policy: ResolvedSandboxPolicy, masked: readonly string[] | undefined): string[] {
   if (policy.kind !== 'restricted') return [];
   const rows = [...policy.unreadableRoots];
   for (const glob of policy.unreadableGlobs) rows.push(`glob ${glob}`);
   if (policy.unreadableGlobs.length > 0) {
+    // Never claim more than the run masks: only what the scan found at launch is hidden.
+    const depth = policy.globScanMaxDepth !== undefined ? `, scanning ${policy.globScanMaxDepth} levels deep` : '';
+    rows.push(`  (globs are matched against what exists at launch${depth}; a matching directory is masked with everything below it, a matching symlink at its target)`);
+    if (masked !== undefined) {
+      rows.push(masked.length === 0 ? '  masked at launch: nothing (no path matches now)' : `  masked at launch (${masked.length}):`);
+      for (const p of masked.slice(0, MASKED_SHOWN)) rows.push(`    ${p}`);
+      if (masked.length > MASKED_SHOWN) rows.push(`    ... and ${masked.length - MASKED_SHOWN} more`);
+    }
     rows.push(
-      `  (globs are matched against files existing at launch${
-        policy.globScanMaxDepth !== undefined ? `, scanning ${policy.globScanMaxDepth} levels deep` : ''
-      })`,
+      `  not masked: a match created after launch${policy.globScanMaxDepth !== undefined ? ', a match deeper than the scan depth' : ''}, a match below a symlinked directory (not followed)`,
     );
+  }
+  if (rows.length > 0) {
+    rows.push('  not enforceable: another hard link to a denied file stays readable under its own name, unless denied too');
   }
   if (!policy.fullDiskRead && !policy.readableRoots.includes('/')) rows.push('everything not listed as readable or writable');
   return rows;
@@ -88,7 +102,7 @@ export function formatExplanation(input: ExplainInput): string {
     ...section('network', [networkLine(policy)]),
     ...section('readable', readableRows(policy)),
     ...section('writable', writableRows(policy)),
-    ...section('denied', deniedRows(policy)),
+    ...section('denied', deniedRows(policy, input.denyGlobMatches)),
     ...section('backend', [input.backendDescription]),
   ];
   if (input.commandPath !== undefined) lines.push(...section('command', [input.commandPath]));

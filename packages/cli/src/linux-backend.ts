@@ -26,6 +26,10 @@ export interface PlannedLaunch {
   argv: string[];
   /** One line: what runs the command (which bubblewrap, seccomp, /proc), for the dry run. */
   description: string;
+  /** What the deny globs mask in this run (the scan's real locations). */
+  denyGlobMatches: string[];
+  /** Empty stand-ins the run creates on the host (missing read-only or denied paths). */
+  placeholders: string[];
 }
 
 export interface LinuxBackend {
@@ -62,7 +66,12 @@ export function openLinuxBackend(options: OpenLinuxBackendOptions): LinuxBackend
   return {
     async plan(request) {
       const planned = await sandbox.plan(toRequest(request));
-      return { argv: planned.argv, description: describePlan(planned) };
+      return {
+        argv: planned.argv,
+        description: describePlan(planned),
+        denyGlobMatches: planned.denyGlobMatches,
+        placeholders: planned.syntheticTargets.map((target) => target.path),
+      };
     },
     async run(request) {
       const result = await sandbox.run(toRequest(request));

@@ -13,6 +13,7 @@ import {
   loadConfig,
   parseShellEnvironmentPolicy,
   resolveSandboxPolicy,
+  resolveSpelling,
   selectPermissionProfile,
   shellEnvironmentPolicies,
   type AccessQuery,
@@ -25,6 +26,7 @@ import {
 } from '@codex-sandbox/policy';
 import { selectBackend } from './backend.js';
 import { resolveCommand } from './command-resolution.js';
+import { pathNote } from './dry-run-notes.js';
 import {
   BackendNotImplementedError,
   CliError,
@@ -102,6 +104,11 @@ export interface SandboxPlan {
   envAdditions: Record<string, string>;
   /** The command's environment (sorted as it gets it) and each variable the policy dropped, with the rule. */
   environment: CommandEnvironment;
+  /**
+   * What the deny globs mask in this run: the real locations found at launch (a directory with its
+   * subtree, a symlink's target). A match created later, or one the scan does not reach, is not.
+   */
+  denyGlobMatches: string[];
 }
 
 export interface DryRunResult {
@@ -232,37 +239,48 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     return { command: [...command], commandCwd, commandEnv, commandPath, commandProblem, envAdditions, environment };
   };
 
-  const plan = async (command: readonly string[], runOptions: RunOptions = {}): Promise<SandboxPlan> => {
-    const prepared = prepare(command, runOptions);
+  /** The backend's plan for a prepared command, and what the dry run needs to explain it. */
+  const planPrepared = async (prepared: ReturnType<typeof prepare>) => {
     const launch = await linux().plan({ policy, command: prepared.command, cwd: prepared.commandCwd, env: prepared.commandEnv });
-    return {
+    const planned: SandboxPlan = {
       commandPath: prepared.commandPath as string,
       argv: launch.argv,
       backend: launch.description,
       envAdditions: prepared.envAdditions,
       environment: prepared.environment,
+      denyGlobMatches: launch.denyGlobMatches,
     };
+    return { planned, placeholders: launch.placeholders };
   };
+  const plan = async (command: readonly string[], runOptions: RunOptions = {}): Promise<SandboxPlan> =>
+    (await planPrepared(prepare(command, runOptions))).planned;
 
   const dryRun = async (command: readonly string[], runOptions: RunOptions = {}): Promise<DryRunResult> => {
     const prepared = command.length > 0 ? prepare(command, runOptions, true) : undefined;
-    const launch =
-      prepared === undefined ? undefined : await linux().plan({ policy, command: prepared.command, cwd: prepared.commandCwd, env: prepared.commandEnv });
+    const launch = prepared === undefined ? undefined : await planPrepared(prepared);
     const notes: string[] = [];
-    for (const arg of command.slice(1)) {
-      if (!arg.startsWith('/') && !arg.startsWith('./') && !arg.startsWith('../')) continue;
-      const target = path.resolve(cwd, runOptions.cwd ?? '.', arg);
-      notes.push(`${target} is ${describeAccess(accessQuery().access(target))} inside the sandbox`);
+    if (prepared !== undefined && launch !== undefined) {
+      // What the run enforces: deny globs as its scan found them, not every path a pattern matches.
+      const enforced = createAccessQuery(selected.profile, context, policy, { denyGlobMatches: launch.planned.denyGlobMatches });
+      // The command resolves a relative path against its real working directory, and a `..`
+      // after a symlink as the kernel does, not as text.
+      const realCwd = fs.realpathSync.native(prepared.commandCwd);
+      for (const arg of command.slice(1)) {
+        if (!arg.startsWith('/') && !arg.startsWith('./') && !arg.startsWith('../')) continue;
+        const target = resolveSpelling(arg.startsWith('/') ? arg : `${realCwd}/${arg}`);
+        notes.push(pathNote(target, { enforced, placeholders: launch.placeholders }));
+      }
     }
     const text = formatExplanation({
       profileId: selected.id,
       policy,
       commandPath: prepared?.commandPath,
       ...(prepared?.commandProblem !== undefined ? { commandProblem: `${prepared.commandProblem.message}; the run would exit ${prepared.commandProblem.exitCode}` } : {}),
-      launchArgv: launch?.argv,
-      backendDescription: launch?.description ?? 'Linux bubblewrap',
+      launchArgv: launch?.planned.argv,
+      backendDescription: launch?.planned.backend ?? 'Linux bubblewrap',
       notes,
       ...(prepared !== undefined ? { extraSections: environmentSections(prepared.environment) } : {}),
+      ...(launch !== undefined ? { denyGlobMatches: launch.planned.denyGlobMatches } : {}),
     });
     return { text, exitCode: prepared?.commandProblem?.exitCode ?? 0 };
   };
@@ -272,7 +290,8 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     profile: selected.profile,
     policy,
     warnings,
-    accessFor: (p) => accessQuery().access(path.resolve(cwd, p)),
+    // Relative to cwd, `..` resolved as the kernel walks it (not as text).
+    accessFor: (p) => accessQuery().access(p),
     plan,
     async explain(command, runOptions = {}) {
       return (await dryRun(command, runOptions)).text;
@@ -310,15 +329,4 @@ function collect(stream: NodeJS.ReadableStream | null): Promise<Buffer> {
     stream.on('end', () => resolve(Buffer.concat(chunks)));
     stream.on('error', reject);
   });
-}
-
-function describeAccess(mode: FileSystemAccessMode): string {
-  switch (mode) {
-    case 'read':
-      return 'read-only';
-    case 'write':
-      return 'writable';
-    case 'deny':
-      return 'denied';
-  }
 }

@@ -67,11 +67,22 @@ describe('formatExplanation', () => {
     });
     expect(text).toContain('readable   /src\n           platform defaults (:minimal');
     expect(text).toContain('writable   (none)');
-    expect(text).toContain('denied     /src/secret\n           glob /src/**/*.env\n             (globs are matched against files existing at launch, scanning 3 levels deep)\n           everything not listed as readable or writable');
+    expect(text).toContain(
+      [
+        'denied     /src/secret',
+        '           glob /src/**/*.env',
+        '             (globs are matched against what exists at launch, scanning 3 levels deep; a matching directory is masked with everything below it, a matching symlink at its target)',
+        '             not masked: a match created after launch, a match deeper than the scan depth, a match below a symlinked directory (not followed)',
+        '             not enforceable: another hard link to a denied file stays readable under its own name, unless denied too',
+        '           everything not listed as readable or writable',
+      ].join('\n'),
+    );
   });
   test('a readable / with denials does not claim everything else is denied', () => {
     const text = explain({ ...base, fullDiskRead: false, readableRoots: ['/'], unreadableRoots: ['/w/secret'] });
-    expect(text).toContain('denied     /w/secret\nbackend');
+    expect(text).toContain(
+      'denied     /w/secret\n             not enforceable: another hard link to a denied file stays readable under its own name, unless denied too\nbackend',
+    );
   });
   test('each thing once: no readable root under a broader one, writable roots only under writable, denied carve-outs only under denied', () => {
     // `:workspace` plus `"/w/secret" = "none"` (a deny takes full-disk read away, so `/` is a root).
@@ -111,6 +122,30 @@ describe('formatExplanation', () => {
     expect(text).toContain('command    command not found: tool (hidden by the sandbox policy: /opt is denied); the run would exit 127\n');
     expect(text).toContain('command line:\n  bwrap -- tool\n');
   });
+  test('lists what the scan masked (capped) and says what it cannot mask', () => {
+    const masked = Array.from({ length: 22 }, (_, i) => `/w/m${String(i).padStart(2, '0')}.env`);
+    const text = formatExplanation({
+      profileId: 'p',
+      policy: { ...base, unreadableGlobs: ['/w/**/*.env'] },
+      commandPath: '/usr/bin/true',
+      launchArgv: ['true'],
+      backendDescription: 'b',
+      denyGlobMatches: masked,
+    });
+    expect(text).toContain(
+      [
+        'denied     glob /w/**/*.env',
+        '             (globs are matched against what exists at launch; a matching directory is masked with everything below it, a matching symlink at its target)',
+        '             masked at launch (22):',
+        ...masked.slice(0, 20).map((m) => `               ${m}`),
+        '               ... and 2 more',
+        '             not masked: a match created after launch, a match below a symlinked directory (not followed)',
+      ].join('\n'),
+    );
+    const none = formatExplanation({ profileId: 'p', policy: { ...base, unreadableGlobs: ['/w/*.env'] }, commandPath: undefined, launchArgv: undefined, backendDescription: 'b', denyGlobMatches: [] });
+    expect(none).toContain('             masked at launch: nothing (no path matches now)\n');
+  });
+
   test('full access and no command', () => {
     const text = explain(
       { ...base, kind: 'unrestricted', network: 'enabled', fullDiskWrite: true, writableRoots: [], needsSandbox: false },

@@ -1,13 +1,13 @@
-// Expansion of deny-read globs into concrete paths (bwrap can only mask paths that exist), with
-// ripgrep when it is available and an in-process walker otherwise, and discovery of trusted
-// executables on PATH. Owns the scan decisions; it must NOT build bwrap arguments or decide what
-// the matches mean (bwrap-args masks them). Every failure is fatal: a scan that cannot be trusted
-// must never turn into a sandbox with fewer masks.
+// Expansion of deny-read globs into concrete paths (bwrap can only mask paths that exist): splitting
+// a pattern into its search root and glob, scanning (deny-glob-scan.ts: ripgrep + find, or the
+// in-process walker), turning hits into real locations and enforcing the match limit; and
+// discovery of trusted executables on PATH. Must NOT build bwrap arguments or decide what the
+// matches mean (bwrap-args masks them). Every failure is fatal: a scan that cannot be trusted must
+// never turn into a sandbox with fewer masks.
 
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import picomatch from 'picomatch';
+import { compileGlobMatcher, scanWithTools, scanWithWalker, type ScanHit, type ScanTools } from './deny-glob-scan.js';
 import { DenyGlobError } from './errors.js';
 
 /** More hits than this for one search root aborts sandbox construction. */
@@ -38,7 +38,15 @@ export function splitDenyGlob(pattern: string): DenyGlobSplit {
     }
   }
   const lastSlash = pattern.lastIndexOf('/', firstMeta === pattern.length ? pattern.length - 1 : firstMeta);
-  const root = path.posix.normalize(pattern.slice(0, lastSlash) || '/');
+  const prefix = pattern.slice(0, lastSlash) || '/';
+  if (prefix.split('/').includes('..')) {
+    // As text `a/lnk/..` is `a`; the kernel goes to the parent of lnk's target. The policy resolves
+    // these before they get here (resolveGlobSpelling); anything else is refused, not guessed.
+    throw new DenyGlobError(
+      `unreadable glob \`${pattern}\` has a .. segment in its directory prefix; resolve the prefix first (the policy's resolveGlobSpelling does)`,
+    );
+  }
+  const root = path.posix.normalize(prefix);
   const glob = pattern.slice(lastSlash + 1).replace(/\/{2,}/g, '/');
   if (glob.split('/').some((segment) => segment === '.' || segment === '..')) {
     throw new DenyGlobError(
@@ -80,146 +88,76 @@ export interface ExpandDenyGlobsOptions {
    * (default `process.env.PATH`) skipping entries under `excludeUnder`.
    */
   rgPath?: string | null;
+  /** Path of `find` (lists what `rg --files` cannot); same rules as `rgPath`. Both or the walker. */
+  findPath?: string | null;
   pathEnv?: string;
-  /** Locations the sandboxed command can write (workspace, writable roots): never trusted for `rg`. */
+  /** Locations the sandboxed command can write (workspace, writable roots): never trusted for `rg`/`find`. */
   excludeUnder?: readonly string[];
 }
 
-/** The real location of every existing file or symlink matching one of `patterns`; sorted, unique. */
+/**
+ * The real location of every existing entry matching one of `patterns`, sorted and unique: a
+ * matching file, FIFO or socket itself, a matching directory (its mask hides the whole subtree),
+ * and for a matching symlink the place it resolves to (masking that hides what the link shows,
+ * under every name that resolves there). Dangling links hide nothing and are dropped.
+ */
 export async function expandDenyGlobs(patterns: readonly string[], options: ExpandDenyGlobsOptions = {}): Promise<string[]> {
   const { maxDepth } = options;
   if (maxDepth !== undefined && (!Number.isInteger(maxDepth) || maxDepth < 0)) {
     throw new DenyGlobError(`glob scan depth ${maxDepth} is invalid; use a non-negative integer or leave it unset`);
   }
-  const byRoot = new Map<string, string[]>();
+  const byRoot = new Map<string, Array<{ pattern: string; glob: string }>>();
   for (const pattern of patterns) {
     const { root, glob } = splitDenyGlob(pattern);
     const globs = byRoot.get(root) ?? [];
-    globs.push(escapeUnclosedBrackets(glob));
+    globs.push({ pattern, glob: escapeUnclosedBrackets(glob) });
     byRoot.set(root, globs);
   }
   if (maxDepth === 0 || byRoot.size === 0) return [];
-  const rgPath =
-    options.rgPath === undefined
-      ? findExecutableOnPath('rg', options.pathEnv ?? process.env.PATH, options.excludeUnder ?? [])
-      : options.rgPath;
+  const lookUp = (name: string, given: string | null | undefined): string | null =>
+    given === undefined ? findExecutableOnPath(name, options.pathEnv ?? process.env.PATH, options.excludeUnder ?? []) : given;
+  const rg = lookUp('rg', options.rgPath);
+  const find = rg === null ? null : lookUp('find', options.findPath);
+  const tools: ScanTools | null = rg !== null && find !== null ? { rg, find } : null;
 
   const found = new Set<string>();
-  for (const [root, globs] of byRoot) {
+  for (const [root, entries] of byRoot) {
     if (!isDirectory(root)) continue;
-    const hits = rgPath ? await scanWithRipgrep(rgPath, root, globs, maxDepth) : scanWithWalker(root, globs, maxDepth);
+    const globs = entries.map((entry) => entry.glob);
+    const hits = (tools === null ? null : await scanWithTools(tools, root, globs, maxDepth)) ?? scanWithWalker(root, globs, maxDepth);
     const collected = new Set<string>();
-    for (const hit of hits ?? scanWithWalker(root, globs, maxDepth)) {
-      // A hit spelled through a symlink is replaced by its real location: masking that hides the
-      // data whatever the link later points to, and a mask on the link spelling inside a writable
-      // root would be refused as crossing a writable symlink. A dangling link hides nothing.
-      const canonical = canonicalOrNull(hit);
+    for (const hit of hits) {
+      // A hit is replaced by its real location: masking that hides the data whatever a link later
+      // points to, and a mask on a spelling through a symlink inside a writable root would be
+      // refused as crossing a writable symlink. A dangling link hides nothing.
+      const canonical = canonicalOrNull(path.join(root, hit.relative));
       if (canonical !== null) collected.add(canonical);
-      if (collected.size > MAX_GLOB_MATCHES_PER_ROOT) {
-        throw new DenyGlobError(
-          `unreadable glob expansion for ${root} matched more than ${MAX_GLOB_MATCHES_PER_ROOT} paths; narrow the pattern or set glob_scan_max_depth`,
-        );
-      }
     }
+    if (collected.size > MAX_GLOB_MATCHES_PER_ROOT) throw tooManyMatches(root, entries, hits, collected.size);
     for (const p of collected) found.add(p);
   }
   return [...found].sort();
 }
 
-/** Resolves to the hits, or `null` when `rg` is not there (the caller then walks in-process). */
-function scanWithRipgrep(rgPath: string, root: string, globs: readonly string[], maxDepth: number | undefined): Promise<string[] | null> {
-  // ripgrep matches --glob overrides relative to its working directory, and a slash-free glob at any
-  // depth; running in the root and prefixing `/` anchors every glob at the root, like the walker.
-  const args = ['--files', '--hidden', '--no-ignore', '--no-config', '--null'];
-  if (maxDepth !== undefined) args.push('--max-depth', String(maxDepth));
-  for (const glob of globs) args.push('--glob', `/${glob}`);
-  args.push('--', '.');
-  return new Promise((resolve, reject) => {
-    execFile(
-      rgPath,
-      args,
-      { cwd: root, encoding: 'buffer', maxBuffer: 256 * 1024 * 1024, env: { PATH: process.env.PATH ?? '' } },
-      (error, stdout, stderr) => {
-        const stderrText = stderr.toString('utf8').trim();
-        if (error) {
-          const code: unknown = (error as { code?: unknown }).code;
-          if (code === 'ENOENT') {
-            resolve(null);
-            return;
-          }
-          if (code === 1 && stderrText === '') {
-            resolve([]);
-            return;
-          }
-          reject(new DenyGlobError(`ripgrep unreadable glob scan failed for ${root}: ${stderrText || error.message}`));
-          return;
-        }
-        const hits: string[] = [];
-        let start = 0;
-        while (start < stdout.length) {
-          let end = stdout.indexOf(0, start);
-          if (end < 0) end = stdout.length;
-          if (end > start) {
-            const entry = decodeFileName(stdout.subarray(start, end));
-            if (entry === null) {
-              reject(nonUtf8Error(root, stdout.subarray(start, end)));
-              return;
-            }
-            hits.push(path.resolve(root, entry));
-          }
-          start = end + 1;
-        }
-        resolve(hits);
-      },
-    );
-  });
-}
-
-function scanWithWalker(root: string, globs: readonly string[], maxDepth: number | undefined): string[] {
-  let matches: (candidate: string) => boolean;
-  try {
-    matches = picomatch([...globs], { dot: true, noextglob: true, strictBrackets: false });
-  } catch (error) {
-    throw new DenyGlobError(`unreadable glob pattern is invalid for ${root}: ${(error as Error).message}`);
-  }
-  const hits: string[] = [];
-  const visit = (dir: string, relative: string, depth: number): void => {
-    let entries: fs.Dirent<Buffer>[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true, encoding: 'buffer' });
-    } catch (error) {
-      throw new DenyGlobError(`unreadable glob scan failed for ${root}: cannot list ${dir}: ${(error as Error).message}`);
-    }
-    for (const entry of entries) {
-      const name = decodeFileName(entry.name);
-      const lossyName = name ?? entry.name.toString('utf8');
-      const childRelative = relative === '' ? lossyName : `${relative}/${lossyName}`;
-      const childPath = path.join(dir, lossyName);
-      const descend = entry.isDirectory() && (maxDepth === undefined || depth < maxDepth);
-      const hit = !entry.isDirectory() && (entry.isFile() || entry.isSymbolicLink()) && matches(childRelative);
-      // A name that is not UTF-8 cannot be passed to bwrap: refuse rather than leave it unmasked.
-      if (name === null && (descend || hit)) throw nonUtf8Error(root, Buffer.concat([Buffer.from(`${dir}/`), entry.name]));
-      if (descend) {
-        visit(childPath, childRelative, depth + 1);
-      } else if (hit) {
-        hits.push(childPath);
-        if (hits.length > MAX_GLOB_MATCHES_PER_ROOT) return;
-      }
-    }
-  };
-  visit(root, '', 1);
-  return hits;
-}
-
-/** The name as a string, or null when its bytes are not valid UTF-8 (it would not round-trip). */
-function decodeFileName(bytes: Buffer): string | null {
-  const text = bytes.toString('utf8');
-  return Buffer.from(text, 'utf8').equals(bytes) ? text : null;
-}
-
-function nonUtf8Error(root: string, bytes: Buffer): DenyGlobError {
+/**
+ * Fail closed, but say which pattern, how many, and what to do: one mask per match goes into
+ * bubblewrap's argument list, and the kernel's limit on a command line's size is not far above.
+ */
+function tooManyMatches(root: string, entries: ReadonlyArray<{ pattern: string; glob: string }>, hits: readonly ScanHit[], total: number): DenyGlobError {
+  const counts = entries
+    .map((entry) => {
+      const matches = compileGlobMatcher(root, [entry.glob]);
+      return { pattern: entry.pattern, count: hits.filter((hit) => matches(hit.relative)).length };
+    })
+    .sort((a, b) => b.count - a.count || (a.pattern < b.pattern ? -1 : 1));
+  const [top, ...rest] = counts;
+  const others = rest.filter((c) => c.count > 0).map((c) => `\`${c.pattern}\`: ${c.count}`);
   return new DenyGlobError(
-    `unreadable glob scan for ${root} found a path that is not valid UTF-8 (${JSON.stringify(bytes.toString('latin1'))}); it cannot be masked, rename it`,
+    `deny-read glob \`${top?.pattern ?? root}\` matched ${top?.count ?? total} paths under ${root}` +
+      (others.length > 0 ? ` (${total} in all with ${others.join(', ')})` : '') +
+      `; a sandbox can mask at most ${MAX_GLOB_MATCHES_PER_ROOT} per search directory, so it refuses to run. ` +
+      'Narrow the pattern (a longer directory prefix or a more specific name), set `glob_scan_max_depth` in the profile\'s ' +
+      '`filesystem` table to scan fewer levels, or remove the matching files.',
   );
 }
 

@@ -105,6 +105,10 @@ function statOrNull(p: string): fs.Stats | null {
 
 function normalizeAbsolute(p: string, what: string): string {
   if (!path.isAbsolute(p)) throw new BwrapArgsError(`${what} ${p} is not an absolute path; the resolved policy must contain absolute paths only`);
+  // As text `a/lnk/..` is `a`, but the kernel goes to the parent of lnk's target: never guess.
+  if (p.split('/').includes('..')) {
+    throw new BwrapArgsError(`${what} ${p} has a .. component; the resolved policy must spell paths without them (resolveSandboxPolicy resolves them as the kernel does)`);
+  }
   const normalized = path.posix.normalize(p);
   return normalized.length > 1 && normalized.endsWith('/') ? normalized.slice(0, -1) : normalized;
 }

@@ -87,6 +87,12 @@ export interface SandboxPlan {
   mountProc: boolean;
   syntheticTargets: PlaceholderTarget[];
   warnings: string[];
+  /**
+   * What the deny globs mask in this run: the real locations the scan found (each masked with
+   * its subtree). Anything else a pattern matches (created later, deeper than the scan depth,
+   * reached only through a symlinked directory, another hard link) stays readable.
+   */
+  denyGlobMatches: string[];
 }
 
 export interface LinuxSandboxOptions {
@@ -300,7 +306,7 @@ class LinuxSandboxImpl implements LinuxSandbox {
     validateRequest(req);
     const network = req.network ?? defaultNetwork(req.policy);
     if (runsUnsandboxed(req.policy, network)) {
-      return { mode: 'direct', argv: [...req.command], seccompMode: 'none', mountProc: false, syntheticTargets: [], warnings: [] };
+      return { mode: 'direct', argv: [...req.command], seccompMode: 'none', mountProc: false, syntheticTargets: [], warnings: [], denyGlobMatches: [] };
     }
     if (this.isWsl1()) throw new Wsl1UnsupportedError();
     const selection = this.selectLauncher(req);
@@ -332,15 +338,16 @@ class LinuxSandboxImpl implements LinuxSandbox {
       mountProc: checks.mountProc,
       syntheticTargets: bwrapPlan.syntheticTargets.map((t) => ({ path: t.path, kind: t.kind, preexisting: t.preexisting })),
       warnings: [...selection.warnings, ...checks.warnings],
+      denyGlobMatches,
     };
     return { plan, launcher, args, dataDescriptorCount: withData.count, seccompProgram, denyGlobMatches };
   }
 
-  /** Deny-glob matches on the host now, scanned with rg when a trustworthy one is on PATH. */
+  /** Deny-glob matches on the host now, scanned with rg + find when trustworthy ones are on PATH. */
   private expandDenyGlobs(req: SandboxRunRequest): Promise<string[]> {
     const excludeUnder = writableDirs(req.policy, req.commandCwd);
     const rgPath = findExecutableOnPath('rg', this.env['PATH'], excludeUnder);
-    return expandDenyGlobs(req.policy.unreadableGlobs, { maxDepth: req.policy.globScanMaxDepth, rgPath, excludeUnder });
+    return expandDenyGlobs(req.policy.unreadableGlobs, { maxDepth: req.policy.globScanMaxDepth, rgPath, pathEnv: this.env['PATH'], excludeUnder });
   }
 
   /**

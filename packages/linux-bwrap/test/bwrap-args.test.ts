@@ -382,6 +382,17 @@ describe('namespaces, network, seccomp, cwd', () => {
     expect(plan.args.slice(-5)).toEqual(['--seccomp', '3', '--', 'cmd', 'arg']);
   });
 
+  it.each(['deny-read path', 'read-only path', 'writable root'] as const)('refuses a %s with a .. component instead of collapsing it as text', (what) => {
+    const spelled = `${T}/lnk/../x`;
+    const overrides: Partial<ResolvedSandboxPolicy> =
+      what === 'deny-read path'
+        ? { unreadableRoots: [spelled] }
+        : what === 'read-only path'
+          ? { writableRoots: [{ root: T, readOnlySubpaths: [spelled], protectedMetadataNames: [] }] }
+          : { writableRoots: [{ root: spelled, readOnlySubpaths: [], protectedMetadataNames: [] }] };
+    expect(() => build(policy(overrides))).toThrow(`${what} ${spelled} has a .. component; the resolved policy must spell paths without them`);
+  });
+
   it('refuses full network when the policy restricts network', () => {
     expect(() => build(policy({ network: 'restricted' }), { network: 'full' })).toThrow(BwrapArgsError);
   });

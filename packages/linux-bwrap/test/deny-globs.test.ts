@@ -1,6 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { scanWithTools, scanWithWalker } from '../src/deny-glob-scan.js';
 import { DenyGlobError } from '../src/errors.js';
 import {
   MAX_GLOB_MATCHES_PER_ROOT,
@@ -16,7 +18,9 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
 
-function makeTree(spec: Record<string, string | { link: string } | null>): string {
+type TreeNode = string | { link: string } | { fifo: true } | null;
+
+function makeTree(spec: Record<string, TreeNode>): string {
   const root = fs.mkdtempSync(path.join(base, 'tree-'));
   for (const [rel, content] of Object.entries(spec)) {
     const target = path.join(root, rel);
@@ -26,6 +30,7 @@ function makeTree(spec: Record<string, string | { link: string } | null>): strin
     }
     fs.mkdirSync(path.dirname(target), { recursive: true });
     if (typeof content === 'string') fs.writeFileSync(target, content);
+    else if ('fifo' in content) execFileSync('mkfifo', [target]);
     else fs.symlinkSync(content.link, target);
   }
   return root;
@@ -47,6 +52,12 @@ describe('splitDenyGlob', () => {
     expect(() => splitDenyGlob(pattern)).toThrow(DenyGlobError);
     expect(() => splitDenyGlob(pattern)).toThrow(
       `unreadable glob \`${pattern}\` cannot be safely expanded; use a pattern with a non-root directory prefix`,
+    );
+  });
+
+  it('refuses a .. in the directory prefix instead of collapsing it as text', () => {
+    expect(() => splitDenyGlob('/w/lnk/../*.env')).toThrow(
+      'unreadable glob `/w/lnk/../*.env` has a .. segment in its directory prefix; resolve the prefix first',
     );
   });
 
@@ -72,16 +83,18 @@ it.each([
 });
 
 const rgPath = findExecutableOnPath('rg', process.env.PATH ?? '/usr/bin:/bin', []);
-const BACKENDS: Array<['rg' | 'walker', string | null]> = [
-  ['rg', rgPath ?? '/nonexistent/rg-is-required-for-this-test'],
+const findPath = findExecutableOnPath('find', process.env.PATH ?? '/usr/bin:/bin', []);
+const BACKENDS: Array<['ripgrep + find' | 'walker', string | null]> = [
+  ['ripgrep + find', rgPath ?? '/nonexistent/rg-is-required-for-this-test'],
   ['walker', null],
 ];
 
 describe.each(BACKENDS)('expandDenyGlobs with %s', (backend, rg) => {
   beforeAll(() => {
-    if (backend === 'rg' && rgPath === null) throw new Error('ripgrep (rg) must be on PATH for the ripgrep backend tests');
+    if (backend !== 'walker' && (rgPath === null || findPath === null)) {
+      throw new Error('ripgrep (rg) and find must be on PATH for the ripgrep + find backend tests');
+    }
   });
-  const isWalker = backend === 'walker';
 
   let root: string;
   beforeAll(() => {
@@ -102,21 +115,18 @@ describe.each(BACKENDS)('expandDenyGlobs with %s', (backend, rg) => {
   const p = (...rel: string[]): string => path.join(root, ...rel);
 
   it('matches at any depth with **, including dotfiles and ignored files', async () => {
-    const expected = [p('.e.env'), p('.hid/h.env'), p('a/b/z.env'), p('a/y.env'), p('x.env')];
-    // ripgrep --files never lists symlinks; the walker lists them and reports their real location.
-    if (isWalker) expected.push(p('other/target.txt'));
+    // l.env is a symlink: reported at its real location (find lists it; rg --files would not).
+    const expected = [p('.e.env'), p('.hid/h.env'), p('a/b/z.env'), p('a/y.env'), p('other/target.txt'), p('x.env')];
     expect(await expandDenyGlobs([`${root}/**/*.env`], { rgPath: rg })).toEqual(expected.sort());
   });
 
   it('anchors a slash-free glob at the search root (no matches deeper down)', async () => {
-    const expected = [p('.e.env'), p('x.env')];
-    if (isWalker) expected.push(p('other/target.txt'));
+    const expected = [p('.e.env'), p('other/target.txt'), p('x.env')];
     expect(await expandDenyGlobs([`${root}/*.env`], { rgPath: rg })).toEqual(expected.sort());
   });
 
   it('respects the depth cap (1 = direct children) and 0 = no expansion', async () => {
-    const expected = [p('.e.env'), p('x.env')];
-    if (isWalker) expected.push(p('other/target.txt'));
+    const expected = [p('.e.env'), p('other/target.txt'), p('x.env')];
     expect(await expandDenyGlobs([`${root}/**/*.env`], { rgPath: rg, maxDepth: 1 })).toEqual(expected.sort());
     expect(await expandDenyGlobs([`${root}/**/*.env`], { rgPath: rg, maxDepth: 2 })).toEqual(
       [...expected, p('.hid/h.env'), p('a/y.env')].sort(),
@@ -153,14 +163,44 @@ describe.each(BACKENDS)('expandDenyGlobs with %s', (backend, rg) => {
     expect(await expandDenyGlobs([`${root}/missing/*.env`, `${root}/x.env/*`], { rgPath: rg })).toEqual([]);
   });
 
-  it(`refuses more than ${MAX_GLOB_MATCHES_PER_ROOT} matches for one root`, async () => {
+  it(`refuses more than ${MAX_GLOB_MATCHES_PER_ROOT} matches for one root, naming the pattern, the count and the way out`, async () => {
     const big = fs.mkdtempSync(path.join(base, 'big-'));
-    for (let i = 0; i <= MAX_GLOB_MATCHES_PER_ROOT; i++) fs.writeFileSync(path.join(big, `f${i}.key`), '');
-    await expect(expandDenyGlobs([`${big}/*.key`], { rgPath: rg })).rejects.toThrow(
-      `unreadable glob expansion for ${big} matched more than ${MAX_GLOB_MATCHES_PER_ROOT} paths`,
+    for (let i = 0; i < MAX_GLOB_MATCHES_PER_ROOT + 5; i++) fs.writeFileSync(path.join(big, `f${i}.key`), '');
+    fs.writeFileSync(path.join(big, 'a.pem'), '');
+    const patterns = [`${big}/*.pem`, `${big}/*.key`];
+    await expect(expandDenyGlobs(patterns, { rgPath: rg })).rejects.toThrow(
+      `deny-read glob \`${big}/*.key\` matched ${MAX_GLOB_MATCHES_PER_ROOT + 5} paths under ${big} (${MAX_GLOB_MATCHES_PER_ROOT + 6} in all with \`${big}/*.pem\`: 1); ` +
+        `a sandbox can mask at most ${MAX_GLOB_MATCHES_PER_ROOT} per search directory, so it refuses to run. ` +
+        "Narrow the pattern (a longer directory prefix or a more specific name), set `glob_scan_max_depth` in the profile's `filesystem` table to scan fewer levels, or remove the matching files.",
     );
-    fs.rmSync(path.join(big, 'f0.key'));
-    expect(await expandDenyGlobs([`${big}/*.key`], { rgPath: rg })).toHaveLength(MAX_GLOB_MATCHES_PER_ROOT);
+    for (let i = 0; i < 6; i++) fs.rmSync(path.join(big, `f${i}.key`));
+    expect(await expandDenyGlobs(patterns, { rgPath: rg })).toHaveLength(MAX_GLOB_MATCHES_PER_ROOT);
+  });
+
+  it('masks a matching directory as one hit (its subtree goes with it), also an empty one', async () => {
+    const tree = makeTree({ 'dir.env/sub/a.txt': 's', 'dir.env/x.env': 's', 'empty.env': null, 'plain/b.env': 's', 'plain/c.txt': '' });
+    const q = (rel: string): string => path.join(tree, rel);
+    expect(await expandDenyGlobs([`${tree}/**/*.env`], { rgPath: rg })).toEqual([q('dir.env'), q('empty.env'), q('plain/b.env')]);
+    expect(await expandDenyGlobs([`${tree}/*`], { rgPath: rg })).toEqual([q('dir.env'), q('empty.env'), q('plain')]);
+  });
+
+  it('a matching symlink masks its target, file or directory, inside or outside the search root', async () => {
+    const outside = makeTree({ 'secret.txt': 's', 'dir/f': 'f' });
+    const tree = makeTree({
+      'data/real.txt': 'r',
+      'to-file.env': { link: 'data/real.txt' },
+      'to-dir.env': { link: path.join(outside, 'dir') },
+      'to-outside.env': { link: path.join(outside, 'secret.txt') },
+      'gone.env': { link: 'nowhere' },
+    });
+    expect(await expandDenyGlobs([`${tree}/*.env`], { rgPath: rg })).toEqual(
+      [path.join(outside, 'dir'), path.join(outside, 'secret.txt'), path.join(tree, 'data/real.txt')].sort(),
+    );
+  });
+
+  it('masks FIFOs and other non-regular files that match', async () => {
+    const tree = makeTree({ 'p.env': { fifo: true }, 'q.txt': { fifo: true } });
+    expect(await expandDenyGlobs([`${tree}/*.env`], { rgPath: rg })).toEqual([path.join(tree, 'p.env')]);
   });
 
   it('refuses a matching name that is not UTF-8 (it could not be masked)', async () => {
@@ -171,8 +211,84 @@ describe.each(BACKENDS)('expandDenyGlobs with %s', (backend, rg) => {
     expect(await expandDenyGlobs([`${odd}/ok.*`], { rgPath: rg })).toEqual([path.join(odd, 'ok.key')]);
   });
 
+  it('searches a directory whose name is not UTF-8: refuses only when something matches in it', async () => {
+    const odd = makeTree({ 'ok.key': '' });
+    const dir = Buffer.concat([Buffer.from(`${odd}/d-`), Buffer.from([0xff])]);
+    fs.mkdirSync(dir);
+    fs.writeFileSync(Buffer.concat([dir, Buffer.from('/x.txt')]), '');
+    expect(await expandDenyGlobs([`${odd}/**/*.key`], { rgPath: rg })).toEqual([path.join(odd, 'ok.key')]);
+    await expect(expandDenyGlobs([`${odd}/**/*.txt`], { rgPath: rg })).rejects.toThrow(/not valid UTF-8/);
+  });
+
   it('rejects root-prefix patterns before scanning anything', async () => {
     await expect(expandDenyGlobs([`${root}/*.env`, '/**/*.env'], { rgPath: rg })).rejects.toThrow(DenyGlobError);
+  });
+});
+
+describe('ripgrep + find and the walker agree on the same tree', () => {
+  let tree: string;
+  let outside: string;
+  beforeAll(() => {
+    outside = makeTree({ 'secret.txt': 's', 'dir/f.env': 'f' });
+    tree = makeTree({
+      'a.env': '',
+      '.hidden.env': '',
+      'a/b.env': '',
+      'a/b/c.env': '',
+      'a/b/c/d/e.env': '',
+      'a/notes.txt': '',
+      'dir.env/inner.txt': '',
+      'dir.env/nested.env/deeper.txt': '',
+      'a/dir.env/x': '',
+      'empty.env': null,
+      'x/empty': null,
+      'link-file.env': { link: 'a/notes.txt' },
+      'link-dir.env': { link: 'a' },
+      'link-out.env': { link: path.join(outside, 'secret.txt') },
+      'link-out-dir': { link: outside },
+      'dangling.env': { link: 'nowhere' },
+      'fifo.env': { fifo: true },
+      'b/fifo': { fifo: true },
+      '[x].env': '',
+      '!bang.env': '',
+      'ignored/.gitignore': '*\n',
+      'ignored/i.env': '',
+    });
+  });
+
+  const PATTERNS = ['**/*.env', '*.env', 'a/**', '**/dir.env', '*', '**', '{a,b}/*', '**/[x]*', 'a/*/c.env', '**/*.txt', 'link-*', '**/f*', '!*'];
+  const DEPTHS = [undefined, 1, 2, 3];
+  it.each(PATTERNS.flatMap((pattern) => DEPTHS.map((depth) => [pattern, depth] as const)))('%s at depth %s', async (pattern, depth) => {
+    const globs = [`${tree}/${pattern}`];
+    const withTools = await expandDenyGlobs(globs, { rgPath, findPath, ...(depth === undefined ? {} : { maxDepth: depth }) });
+    const walked = await expandDenyGlobs(globs, { rgPath: null, ...(depth === undefined ? {} : { maxDepth: depth }) });
+    expect(withTools).toEqual(walked);
+    // And the raw scans agree on kinds too.
+    const tools = { rg: rgPath ?? 'rg', find: findPath ?? 'find' };
+    expect(await scanWithTools(tools, tree, [pattern], depth)).toEqual(scanWithWalker(tree, [pattern], depth));
+  });
+
+  it('the tree exercises every kind (the comparison is not vacuous)', async () => {
+    const kinds = new Set(scanWithWalker(tree, ['**'], undefined).map((hit) => hit.kind));
+    expect([...kinds].sort()).toEqual(['dir', 'file', 'other', 'symlink']);
+    expect(scanWithWalker(tree, ['**/*.env'], undefined).map((hit) => `${hit.kind} ${hit.relative}`)).toEqual([
+      'file !bang.env',
+      'file .hidden.env',
+      'file [x].env',
+      'file a.env',
+      'file a/b.env',
+      'file a/b/c.env',
+      'file a/b/c/d/e.env',
+      'dir a/dir.env',
+      'symlink dangling.env',
+      'dir dir.env',
+      'dir empty.env',
+      'other fifo.env',
+      'file ignored/i.env',
+      'symlink link-dir.env',
+      'symlink link-file.env',
+      'symlink link-out.env',
+    ]);
   });
 });
 
@@ -200,9 +316,28 @@ describe('ripgrep failures', () => {
     expect(await expandDenyGlobs([`${root}/*.env`], { rgPath: path.join(base, 'no-such-rg') })).toEqual([path.join(root, 'a.env')]);
   });
 
-  it('looks rg up on pathEnv, skipping excluded (writable) locations', async () => {
+  it('a missing find falls back to the walker (rg alone cannot see directories or symlinks)', async () => {
+    const root = makeTree({ 'a.env': '', 'd.env': null });
+    expect(await expandDenyGlobs([`${root}/*.env`], { rgPath: rgPath, findPath: path.join(base, 'no-such-find') })).toEqual([
+      path.join(root, 'a.env'),
+      path.join(root, 'd.env'),
+    ]);
+  });
+
+  it('a failing find aborts the scan (fail closed)', async () => {
+    const dir = fs.mkdtempSync(path.join(base, 'fake-find-'));
+    const fake = path.join(dir, 'find');
+    fs.writeFileSync(fake, '#!/bin/sh\necho "find: cannot read" >&2\nexit 1\n', { mode: 0o755 });
+    const root = makeTree({ 'a.env': '' });
+    await expect(expandDenyGlobs([`${root}/*.env`], { rgPath: rgPath, findPath: fake })).rejects.toThrow(
+      `find unreadable glob scan failed for ${root}: find: cannot read`,
+    );
+  });
+
+  it('looks rg and find up on pathEnv, skipping excluded (writable) locations', async () => {
     const root = makeTree({ 'a.env': '', 'bin/rg': '#!/bin/sh\necho planted >&2\nexit 2\n' });
     fs.chmodSync(path.join(root, 'bin/rg'), 0o755);
+    fs.symlinkSync(findPath ?? '/usr/bin/find', path.join(root, 'bin/find'));
     const options = { pathEnv: `${root}/bin`, excludeUnder: [root] };
     // The planted rg is skipped, no other rg on this PATH: the walker runs.
     expect(await expandDenyGlobs([`${root}/*.env`], options)).toEqual([path.join(root, 'a.env')]);

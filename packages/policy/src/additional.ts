@@ -1,11 +1,11 @@
 // Per-command additional permissions (reference P34, the parts `codex sandbox` can use):
 // normalising a requested grant and merging it into a base profile. Granting approvals and the
-// grant/request intersection are not here. Pure apart from top-level symlink resolution; must NOT
+// grant/request intersection are not here. Pure apart from path spelling (spelling.ts); must NOT
 // decide whether a grant is acceptable (that is the caller's approval flow).
 import { sameTarget } from './builtins.js';
 import { PolicyError } from './errors.js';
-import { absolutize } from './paths.js';
-import { resolveTopLevelAlias } from './resolve.js';
+import { joinUnresolved } from './paths.js';
+import { resolveSpelling, resolveTopLevelAlias } from './spelling.js';
 import type { FileSystemSandboxEntry, NetworkSandboxPolicy, PermissionProfile } from './types.js';
 
 export interface AdditionalPermissions {
@@ -16,7 +16,7 @@ export interface AdditionalPermissions {
   globScanMaxDepth?: number;
 }
 
-/** Rejects non-deny globs; makes paths absolute against cwd (nested symlinks stay logical). */
+/** Rejects non-deny globs; makes paths absolute against cwd, `..` resolved as the kernel would (nested symlinks otherwise stay logical). */
 export function normalizeAdditionalPermissions(add: AdditionalPermissions, cwd: string): AdditionalPermissions {
   const entries = add.entries.map((e): FileSystemSandboxEntry => {
     if (e.path.type === 'glob_pattern') {
@@ -24,7 +24,7 @@ export function normalizeAdditionalPermissions(add: AdditionalPermissions, cwd: 
       const pat = e.path.pattern;
       return { ...e, path: { type: 'glob_pattern', pattern: pat.startsWith('/') ? pat : `${cwd === '/' ? '' : cwd}/${pat}` } };
     }
-    if (e.path.type === 'path') return { ...e, path: { type: 'path', path: resolveTopLevelAlias(absolutize(e.path.path, cwd)) } };
+    if (e.path.type === 'path') return { ...e, path: { type: 'path', path: resolveTopLevelAlias(resolveSpelling(joinUnresolved(cwd, e.path.path))) } };
     return e;
   });
   const out: AdditionalPermissions = { entries };

@@ -12,7 +12,7 @@ import {
   type NetworkSandboxPolicy,
   type PermissionProfile,
 } from './types.js';
-import { normalizeAbsolute } from './paths.js';
+import { tidyAbsolute } from './paths.js';
 
 /** Removed spellings and the current one to use instead. They are errors, never aliases. */
 export const LEGACY_PROFILE_ID_DANGER_NO_SANDBOX = ':danger-no-sandbox';
@@ -40,7 +40,7 @@ export interface WorkspaceWriteOptions {
 /** Same location test used when deciding whether an auto-added entry would duplicate one (1.6). */
 export function sameTarget(a: FileSystemSandboxEntry['path'], b: FileSystemSandboxEntry['path']): boolean {
   const canon = (p: FileSystemSandboxEntry['path']): string => {
-    if (p.type === 'path') return `path:${normalizeAbsolute(p.path)}`;
+    if (p.type === 'path') return `path:${tidyAbsolute(p.path)}`;
     if (p.type === 'glob_pattern') return `glob:${p.pattern}`;
     const v = p.value;
     switch (v.kind) {
@@ -67,7 +67,7 @@ export function workspaceWriteProfile(opts: WorkspaceWriteOptions = {}): Permiss
   ];
   if (opts.excludeSlashTmp !== true) entries.push({ path: { type: 'special', value: { kind: 'slash_tmp' } }, access: 'write' });
   if (opts.excludeTmpdirEnvVar !== true) entries.push({ path: { type: 'special', value: { kind: 'tmpdir' } }, access: 'write' });
-  for (const root of opts.extraWritableRoots ?? []) entries.push({ path: { type: 'path', path: normalizeAbsolute(root) }, access: 'write' });
+  for (const root of opts.extraWritableRoots ?? []) entries.push({ path: { type: 'path', path: tidyAbsolute(root) }, access: 'write' });
   for (const name of PROTECTED_METADATA_NAMES) {
     const candidate: FileSystemSandboxEntry = {
       path: { type: 'special', value: { kind: 'workspace_roots', subpath: name } },

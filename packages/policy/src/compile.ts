@@ -11,7 +11,7 @@ import {
   type FileSystemSpecialPath,
   type NetworkSandboxPolicy,
 } from './types.js';
-import { expandHome, hasGlobChars, isDescendantSubpath, normalizeAbsolute } from './paths.js';
+import { expandHome, hasGlobChars, isDescendantSubpath, tidyAbsolute } from './paths.js';
 import { deepMerge, describeType, dottedKey, getOwn, isTable, type TomlTable } from './toml.js';
 import { parseShellEnvironmentPolicy, SHELL_ENVIRONMENT_POLICY_KEY } from './shell-environment.js';
 import { unboundedDenyGlobWarning } from './glob-warnings.js';
@@ -82,13 +82,16 @@ function rejectProjectRoots(k: string, key: string): void {
   }
 }
 
-/** P1 for a non-glob key: absolute or `~`-based, lexically normalised. */
+/**
+ * P1 for a non-glob key: absolute or `~`-based, `.` and `//` collapsed. A `..` is kept: only
+ * resolution can tell where it leads (after a symlink it is the parent of the link's target).
+ */
 function absolutePathKey(k: string, key: string, homeDir: string): string {
   const expanded = expandHome(k, homeDir);
   if (!expanded.startsWith('/')) {
     throw new ConfigError(`filesystem path \`${k}\` must be absolute, use \`~/...\`, or start with \`:\``, { key });
   }
-  return normalizeAbsolute(expanded);
+  return tidyAbsolute(expanded);
 }
 
 /** P3: strips one trailing `/**` from a read/write glob; errors if a glob remains. */
@@ -101,6 +104,17 @@ function subtreeOrError(k: string, access: FileSystemAccessMode, key: string): s
     );
   }
   return stripped;
+}
+
+/** A `..` after the first glob character can never match a path (globs match names, not `..`). */
+function rejectDotDotAfterGlob(k: string, pattern: string, key: string): void {
+  const first = pattern.search(/[*?[\]{}]/);
+  if (first >= 0 && pattern.slice(first).split('/').includes('..')) {
+    throw new ConfigError(
+      `filesystem glob \`${k}\` has a \`..\` component after its first glob character, where no path can match it; write the pattern without it`,
+      { key },
+    );
+  }
 }
 
 function unknownSpecialWarning(k: string, sub?: string): string {
@@ -137,7 +151,8 @@ function compileUnscoped(k: string, value: unknown, key: string, ctx: CompileCon
   if (hasGlobChars(k)) {
     if (access === 'deny') {
       const expanded = expandHome(k, ctx.homeDir);
-      const pattern = expanded.startsWith('/') ? normalizeAbsolute(expanded) : expanded;
+      rejectDotDotAfterGlob(k, expanded, key);
+      const pattern = expanded.startsWith('/') ? tidyAbsolute(expanded) : expanded;
       pushGlob(st, pattern, access, key);
       return;
     }
@@ -201,7 +216,7 @@ function compileScoped(k: string, table: TomlTable, keySegs: string[], ctx: Comp
     if (specialKind === 'workspace_roots') {
       st.entries.push({ path: { type: 'special', value: { kind: 'workspace_roots', subpath: normSub } }, access });
     } else {
-      st.entries.push({ path: { type: 'path', path: normalizeAbsolute(`${base as string}/${normSub}`) }, access });
+      st.entries.push({ path: { type: 'path', path: tidyAbsolute(`${base as string}/${normSub}`) }, access });
     }
   }
 }

@@ -35,8 +35,10 @@ export {
   canWrite,
   createAccessQuery,
   type AccessQuery,
+  type AccessQueryOptions,
   type ResolveContext,
 } from './resolve.js';
+export { resolveSpelling, resolveGlobSpelling, PathSpellingError, MAX_SYMLINK_FOLLOWS } from './spelling.js';
 export {
   encodeSandboxRequest,
   decodeSandboxRequest,

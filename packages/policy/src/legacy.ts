@@ -4,8 +4,9 @@
 // NOT pick a backend implementation or build any sandbox arguments.
 import { PolicyError } from './errors.js';
 import { readOnlyProfile, workspaceWriteProfile } from './builtins.js';
-import { absolutize, joinSubpath } from './paths.js';
-import { resolveSandboxPolicy, type ResolveContext } from './resolve.js';
+import { joinSubpath, joinUnresolved } from './paths.js';
+import { policyCwd, resolveSandboxPolicy, type ResolveContext } from './resolve.js';
+import { resolveSpelling } from './spelling.js';
 import type { NetworkSandboxPolicy, PermissionProfile, ResolvedSandboxPolicy } from './types.js';
 
 export type LegacySandboxPolicy =
@@ -23,17 +24,17 @@ export function toLegacySandboxPolicy(profile: PermissionProfile, ctx: ResolveCo
     return profile.network === 'enabled' ? { type: 'danger-full-access' } : { type: 'external-sandbox', networkAccess: 'restricted' };
   }
   if (profile.fileSystem.type !== 'restricted') return { type: 'danger-full-access' };
-  const cwd = absolutize(ctx.cwd, '/');
+  const cwd = policyCwd(ctx);
   const writes = profile.fileSystem.entries.filter((e) => e.access === 'write');
   const isWorkspace = writes.some(
     (e) =>
       (e.path.type === 'special' && e.path.value.kind === 'workspace_roots' && e.path.value.subpath === undefined) ||
-      (e.path.type === 'path' && absolutize(e.path.path, cwd) === cwd),
+      (e.path.type === 'path' && resolveSpelling(joinUnresolved(cwd, e.path.path)) === cwd),
   );
   const otherWritable: string[] = [];
   for (const e of writes) {
     if (e.path.type === 'path') {
-      const p = absolutize(e.path.path, cwd);
+      const p = resolveSpelling(joinUnresolved(cwd, e.path.path));
       if (p !== cwd) otherWritable.push(p);
     } else if (e.path.type === 'special' && e.path.value.kind === 'workspace_roots' && e.path.value.subpath !== undefined) {
       otherWritable.push(joinSubpath(cwd, e.path.value.subpath));

@@ -1,5 +1,6 @@
 // Lexical path helpers shared by compilation and resolution: normalisation, home expansion,
-// component-wise prefix tests, glob detection. Pure string functions: must NOT touch the fs.
+// component-wise prefix tests, glob detection. Pure string functions: must NOT touch the fs, and
+// must NOT be used to remove a `..` from a path the user wrote (spelling.ts owns that).
 import path from 'node:path';
 
 /** Characters that make a config key a glob (P2). */
@@ -11,6 +12,25 @@ export function hasGlobChars(s: string): boolean {
 export function normalizeAbsolute(p: string): string {
   const n = path.posix.normalize(p);
   return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n;
+}
+
+/**
+ * Collapses `.` and duplicate slashes but keeps every `..`: what a `..` reaches depends on the
+ * symlinks before it, so only resolveSpelling (spelling.ts) may remove one. No trailing slash.
+ */
+export function tidyAbsolute(p: string): string {
+  const parts = p.split('/').filter((c) => c !== '' && c !== '.');
+  return `/${parts.join('/')}`;
+}
+
+/** `p` made absolute against `base` with tidyAbsolute: `..` components are kept for resolveSpelling. */
+export function joinUnresolved(base: string, p: string): string {
+  return tidyAbsolute(p.startsWith('/') ? p : `${base}/${p}`);
+}
+
+/** True when the path has a `..` component. */
+export function hasDotDot(p: string): boolean {
+  return p.split('/').includes('..');
 }
 
 /** `~` and `~/x` expand against homeDir; everything else is returned unchanged. */

@@ -1,13 +1,15 @@
 // Resolves a PermissionProfile against a working directory and workspace roots into the facts a
 // backend enforces (reference 1.6-1.8, P18-P29, P32), and answers "what may this path do".
-// Reads the filesystem only to test existence, follow a top-level symlink alias, and read `.git`
-// pointer files. Must NOT spawn processes, expand globs on disk, or build sandbox arguments.
+// Reads the filesystem only to test existence, resolve spellings (spelling.ts: `..` as the kernel
+// walks it, canonical and top-level-alias spellings), and read `.git` pointer files. Must NOT
+// spawn processes, expand globs on disk, or build sandbox arguments.
 import fs from 'node:fs';
 import path from 'node:path';
-import picomatch from 'picomatch';
 import { WORKSPACE_ROOTS_GLOB_PREFIX } from './compile.js';
+import { compileDenyGlobs, concreteDenyMatcher, type DenyGlobMatcher } from './deny-glob-match.js';
 import { PolicyError } from './errors.js';
-import { absolutize, depthOf, isPathPrefix, isStrictlyUnder, joinSubpath, normalizeAbsolute } from './paths.js';
+import { depthOf, isPathPrefix, isStrictlyUnder, joinSubpath, joinUnresolved, tidyAbsolute } from './paths.js';
+import { canonicalSpelling, resolveGlobSpelling, resolveSpelling, resolveTopLevelAlias } from './spelling.js';
 import {
   PROTECTED_METADATA_NAMES,
   type FileSystemAccessMode,
@@ -24,6 +26,18 @@ export interface ResolveContext {
   /** Absolute workspace roots; empty means `[cwd]`. */
   workspaceRoots: string[];
   env: Record<string, string | undefined>;
+}
+
+export { resolveTopLevelAlias } from './spelling.js';
+
+/** A path as written, made absolute against `base` and resolved as the kernel walks its `..`. */
+function resolvePath(base: string, p: string): string {
+  return resolveSpelling(joinUnresolved(base, p));
+}
+
+/** The context's cwd as the policy spells it (absolute, `..` resolved). */
+export function policyCwd(ctx: ResolveContext): string {
+  return resolveSpelling(tidyAbsolute(ctx.cwd));
 }
 
 const ACCESS_RANK: Record<FileSystemAccessMode, number> = { read: 0, write: 1, deny: 2 };
@@ -53,14 +67,14 @@ function statKind(p: string): 'dir' | 'file' | 'other' | undefined {
 }
 
 function rootsOf(ctx: ResolveContext, cwd: string): string[] {
-  const roots = ctx.workspaceRoots.length > 0 ? ctx.workspaceRoots.map((r) => absolutize(r, cwd)) : [cwd];
+  const roots = ctx.workspaceRoots.length > 0 ? ctx.workspaceRoots.map((r) => resolvePath(cwd, r)) : [cwd];
   return [...new Set(roots)];
 }
 
 /** P18: the concrete paths an entry stands for (globs, `:minimal`, unknown: none). */
 function entryPaths(e: FileSystemSandboxEntry, ctx: ResolveContext, cwd: string): string[] {
   const p = e.path;
-  if (p.type === 'path') return [absolutize(p.path, cwd)];
+  if (p.type === 'path') return [resolvePath(cwd, p.path)];
   if (p.type === 'glob_pattern') return [];
   const v = p.value;
   switch (v.kind) {
@@ -70,7 +84,7 @@ function entryPaths(e: FileSystemSandboxEntry, ctx: ResolveContext, cwd: string)
       return rootsOf(ctx, cwd).map((r) => joinSubpath(r, v.subpath));
     case 'tmpdir': {
       const t = ctx.env['TMPDIR'];
-      return t !== undefined && t.length > 0 && path.posix.isAbsolute(t) ? [normalizeAbsolute(t)] : [];
+      return t !== undefined && t.length > 0 && path.posix.isAbsolute(t) ? [resolveSpelling(t)] : [];
     }
     case 'slash_tmp':
       return statKind('/tmp') === 'dir' ? ['/tmp'] : [];
@@ -99,18 +113,18 @@ function resolveDenyGlobs(entries: FileSystemSandboxEntry[], ctx: ResolveContext
     const pat = e.path.pattern;
     if (pat.startsWith(WORKSPACE_ROOTS_GLOB_PREFIX)) {
       const sub = pat.slice(WORKSPACE_ROOTS_GLOB_PREFIX.length);
-      for (const r of rootsOf(ctx, cwd)) out.add(`${r === '/' ? '' : r}/${sub}`);
+      for (const r of rootsOf(ctx, cwd)) out.add(resolveGlobSpelling(`${r === '/' ? '' : r}/${sub}`));
     } else if (pat.startsWith('/')) {
-      out.add(pat);
+      out.add(resolveGlobSpelling(pat));
     } else {
-      out.add(`${cwd === '/' ? '' : cwd}/${pat}`);
+      out.add(resolveGlobSpelling(`${cwd === '/' ? '' : cwd}/${pat}`));
     }
   }
   return [...out].sort();
 }
 
-/** P19 over already-resolved entries: most specific wins, then deny > write > read; none = deny. */
-function rawAccess(resolved: ResolvedEntry[], p: string): FileSystemAccessMode {
+/** P19 over already-resolved entries: most specific wins, then deny > write > read; none = deny (depth -1). */
+function bestEntry(resolved: ResolvedEntry[], p: string): { access: FileSystemAccessMode; depth: number } {
   let best: { depth: number; rank: number } | undefined;
   let access: FileSystemAccessMode = 'deny';
   for (const r of resolved) {
@@ -122,13 +136,17 @@ function rawAccess(resolved: ResolvedEntry[], p: string): FileSystemAccessMode {
       access = r.access;
     }
   }
-  return access;
+  return { access, depth: best?.depth ?? -1 };
+}
+
+function rawAccess(resolved: ResolvedEntry[], p: string): FileSystemAccessMode {
+  return bestEntry(resolved, p).access;
 }
 
 /** "Same target" of P21: paths exactly, specials by kind+subpath, `:root` = `/`, `:slash_tmp` = `/tmp`. */
 function targetKey(e: FileSystemSandboxEntry): string | undefined {
   const p = e.path;
-  if (p.type === 'path') return `p:${normalizeAbsolute(p.path)}`;
+  if (p.type === 'path') return `p:${p.path.startsWith('/') ? resolveSpelling(p.path) : tidyAbsolute(p.path)}`;
   if (p.type === 'glob_pattern') return undefined;
   const v = p.value;
   if (v.kind === 'root') return 'p:/';
@@ -159,41 +177,6 @@ function hasFullDiskWrite(entries: FileSystemSandboxEntry[]): boolean {
   return !entries.some(narrows);
 }
 
-/** Canonical spelling: the deepest existing ancestor resolved with realpath, the rest appended. */
-function canonicalSpelling(p: string): string {
-  const rest: string[] = [];
-  let cur = p;
-  for (;;) {
-    try {
-      // Missing paths are common here (protected names that do not exist yet): an lstat that does
-      // not throw skips them cheaply; realpath runs only on something that exists.
-      if (fs.lstatSync(cur, { throwIfNoEntry: false }) !== undefined) {
-        const real = fs.realpathSync.native(cur);
-        return rest.length === 0 ? real : normalizeAbsolute(`${real}/${rest.reverse().join('/')}`);
-      }
-    } catch {
-      // A dangling symlink or an unreadable directory: resolve the parent instead.
-    }
-    if (cur === '/') return p;
-    rest.push(path.posix.basename(cur));
-    cur = path.posix.dirname(cur);
-  }
-}
-
-/** Resolves a symlinked top-level component (`/var -> /private/var`); deeper symlinks stay logical. */
-export function resolveTopLevelAlias(p: string): string {
-  const parts = p.split('/');
-  const top = parts[1];
-  if (top === undefined || top.length === 0) return p;
-  try {
-    if (!fs.lstatSync(`/${top}`).isSymbolicLink()) return p;
-    const real = fs.realpathSync.native(`/${top}`);
-    return normalizeAbsolute([real, ...parts.slice(2)].join('/'));
-  } catch {
-    return p;
-  }
-}
-
 /** `gitdir: <path>` target of a `.git` file, resolved against the root, if it exists. */
 function gitdirTarget(root: string): string | undefined {
   let text: string;
@@ -207,7 +190,7 @@ function gitdirTarget(root: string): string | undefined {
     if (colon < 0 || line.slice(0, colon) !== 'gitdir') continue;
     const value = line.slice(colon + 1).trim();
     if (value.length === 0) return undefined;
-    const target = absolutize(value, root);
+    const target = resolvePath(root, value);
     return statKind(target) === 'dir' ? target : undefined;
   }
   return undefined;
@@ -260,7 +243,7 @@ function writableRootsOf(resolved: ResolvedEntry[], cwd: string): WritableRoot[]
 /** Derives everything a backend enforces. Reads the fs for existence/symlinks/.git files only. */
 export function resolveSandboxPolicy(profile: PermissionProfile, ctx: ResolveContext): ResolvedSandboxPolicy {
   if (!ctx.cwd.startsWith('/')) throw new PolicyError(`policy cwd \`${ctx.cwd}\` must be an absolute path`);
-  const cwd = absolutize(ctx.cwd, '/');
+  const cwd = policyCwd(ctx);
   if (profile.type !== 'managed' || profile.fileSystem.type === 'unrestricted') {
     const kind = profile.type === 'external' ? 'external-sandbox' : 'unrestricted';
     const network = profile.type === 'disabled' ? 'enabled' : profile.network;
@@ -319,15 +302,20 @@ export interface AccessQuery {
   access(p: string): FileSystemAccessMode;
   canRead(p: string): boolean;
   canWrite(p: string): boolean;
+  /**
+   * The deny-glob pattern that matches `p` or one of its ancestors (spelled or canonical), whether
+   * or not the sandbox masks it (see AccessQueryOptions.denyGlobMatches). Undefined when none does.
+   */
+  denyGlobFor(p: string): string | undefined;
 }
 
-function compileGlobs(globs: string[]): ((p: string) => boolean) | 'invalid' {
-  try {
-    const matchers = globs.map((g) => picomatch(g, { dot: true, strictBrackets: false, nonegate: true, noextglob: true }));
-    return (p) => matchers.some((m) => m(p));
-  } catch {
-    return 'invalid';
-  }
+export interface AccessQueryOptions {
+  /**
+   * The concrete paths a backend masks for the deny globs (its scan at start, canonical). Given,
+   * a deny glob denies exactly these and their subtrees, so the answer is what the run enforces;
+   * absent, every path a pattern matches is denied (what the policy says).
+   */
+  denyGlobMatches?: readonly string[];
 }
 
 export function createAccessQuery(
@@ -335,16 +323,19 @@ export function createAccessQuery(
   ctx: ResolveContext,
   /** The result of `resolveSandboxPolicy(profile, ctx)` when the caller has it already. */
   resolvedPolicy?: ResolvedSandboxPolicy,
+  options: AccessQueryOptions = {},
 ): AccessQuery {
-  const cwd = absolutize(ctx.cwd, '/');
+  const cwd = policyCwd(ctx);
   const policy = resolvedPolicy ?? resolveSandboxPolicy(profile, ctx);
   if (policy.kind !== 'restricted' || profile.type !== 'managed' || profile.fileSystem.type !== 'restricted') {
     const all = (): FileSystemAccessMode => 'write';
-    return { entryAccess: all, access: all, canRead: () => true, canWrite: () => true };
+    return { entryAccess: all, access: all, canRead: () => true, canWrite: () => true, denyGlobFor: () => undefined };
   }
   const resolved = resolveEntries(profile.fileSystem.entries, ctx, cwd);
-  const globMatch = compileGlobs(policy.unreadableGlobs);
-  const entryAccess = (p: string): FileSystemAccessMode => rawAccess(resolved, absolutize(p, cwd));
+  const patterns = compileDenyGlobs(policy.unreadableGlobs);
+  const globs: DenyGlobMatcher | 'invalid' =
+    patterns === 'invalid' || options.denyGlobMatches === undefined ? patterns : concreteDenyMatcher(options.denyGlobMatches);
+  const entryAccess = (p: string): FileSystemAccessMode => rawAccess(resolved, resolvePath(cwd, p));
   // P24: a path is checked in its lexical spelling against the entries as written, and in its
   // canonical spelling against canonicalised entries and roots (what the mounts will really
   // cover). A deny in either spelling wins; otherwise the canonical answer is the truth.
@@ -359,7 +350,7 @@ export function createAccessQuery(
       })),
     });
   const access = (input: string): FileSystemAccessMode => {
-    const p = absolutize(input, cwd);
+    const p = resolvePath(cwd, input);
     const lexical = accessIn(p, resolved, policy.writableRoots);
     if (lexical === 'deny') return 'deny';
     const c = canonical();
@@ -367,8 +358,12 @@ export function createAccessQuery(
   };
   const accessIn = (p: string, entries: ResolvedEntry[], roots: WritableRoot[]): FileSystemAccessMode => {
     // P24: a malformed deny glob denies every read (fail closed).
-    if (globMatch === 'invalid' || globMatch(p)) return 'deny';
-    const base = rawAccess(entries, p);
+    if (globs === 'invalid') return 'deny';
+    const best = bestEntry(entries, p);
+    // A deny glob acts as a deny entry at the path it matches: only a deeper grant beats it.
+    const globDepth = globs.deniedDepth(p);
+    if (globDepth >= 0 && globDepth >= best.depth) return 'deny';
+    const base = best.access;
     if (base !== 'write' || policy.fullDiskWrite) return base;
     // Writable roots carry their top-level alias resolved; compare in the same spelling.
     const pn = resolveTopLevelAlias(p);
@@ -385,11 +380,17 @@ export function createAccessQuery(
     if (first !== undefined && (root.protectedMetadataNames as readonly string[]).includes(first)) return 'read';
     return base;
   };
+  const denyGlobFor = (input: string): string | undefined => {
+    if (patterns === 'invalid') return policy.unreadableGlobs[0];
+    const p = resolvePath(cwd, input);
+    return patterns.denying(p) ?? patterns.denying(canonicalSpelling(p));
+  };
   return {
     entryAccess,
     access,
     canRead: (p) => access(p) !== 'deny',
     canWrite: (p) => access(p) === 'write',
+    denyGlobFor,
   };
 }
 

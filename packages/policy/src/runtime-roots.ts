@@ -3,8 +3,9 @@
 // caller says which paths; this module only decides how they are added. Pure except for the
 // resolution it delegates to resolve.ts; must NOT discover those paths itself.
 import path from 'node:path';
-import { absolutize, isPathPrefix } from './paths.js';
+import { isPathPrefix, tidyAbsolute } from './paths.js';
 import { createAccessQuery, resolveSandboxPolicy, type ResolveContext } from './resolve.js';
+import { resolveSpelling } from './spelling.js';
 import type { PermissionProfile } from './types.js';
 
 /**
@@ -12,8 +13,8 @@ import type { PermissionProfile } from './types.js';
  * `$CODEX_HOME/tmp/arg0/...` alias directory (so sibling aliases resolve too), else itself.
  */
 export function runtimeRootForExecutable(exe: string, codexHome: string): string {
-  const arg0Dir = absolutize(path.posix.join(codexHome, 'tmp', 'arg0'), '/');
-  const p = absolutize(exe, '/');
+  const arg0Dir = resolveSpelling(tidyAbsolute(path.posix.join(codexHome, 'tmp', 'arg0')));
+  const p = resolveSpelling(tidyAbsolute(exe));
   return isPathPrefix(arg0Dir, p) && p !== arg0Dir ? path.posix.dirname(p) : p;
 }
 
@@ -25,7 +26,8 @@ export function withRuntimeReadableRoots(profile: PermissionProfile, paths: stri
   const q = createAccessQuery(profile, ctx, policy);
   const entries = [...profile.fileSystem.entries];
   for (const raw of paths) {
-    const p = absolutize(raw, '/');
+    // `..` stays for resolution to follow: a textual collapse could grant a different place.
+    const p = tidyAbsolute(raw);
     if (q.canRead(p) || entries.some((e) => e.path.type === 'path' && e.path.path === p && e.access === 'read')) continue;
     entries.push({ path: { type: 'path', path: p }, access: 'read' });
   }

@@ -13,7 +13,7 @@ import {
 } from './builtins.js';
 import { compileProfileTable, resolveProfileChain } from './compile.js';
 import { layerDefining, type ConfigLayer, type LoadedConfig, type SandboxMode } from './config.js';
-import { absolutize, expandHome, hasGlobChars, normalizeAbsolute } from './paths.js';
+import { absolutize, expandHome, hasGlobChars, joinUnresolved, tidyAbsolute } from './paths.js';
 import type { Requirements } from './requirements.js';
 import { dottedKey, getOwn, hasOwn, isTable, type TomlTable } from './toml.js';
 import {
@@ -118,7 +118,7 @@ function legacyWorkspaceWrite(config: LoadedConfig): LegacyWorkspaceWrite {
         ...(sourceOf(config, ['sandbox_workspace_write', 'writable_roots']) ?? {}),
       });
     }
-    return absolutize(expanded, '/');
+    return tidyAbsolute(expanded);
   });
   return {
     writableRoots,
@@ -197,7 +197,7 @@ function candidateForId(config: LoadedConfig, id: string, origin: SelectionOrigi
         : { type: 'restricted', entries: compiled.entries, globScanMaxDepth: compiled.globScanMaxDepth },
     network: compiled.network,
   };
-  const out: Candidate = { ...base, profile, profileRoots: compiled.workspaceRootKeys.map((k) => absolutize(k, cwd)), warnings: compiled.warnings };
+  const out: Candidate = { ...base, profile, profileRoots: compiled.workspaceRootKeys.map((k) => joinUnresolved(cwd, k)), warnings: compiled.warnings };
   if (compiled.networkTable !== undefined) out.networkTable = compiled.networkTable;
   return out;
 }
@@ -256,7 +256,7 @@ function requirementsFallback(config: LoadedConfig, req: Requirements, allowed: 
 function withRequiredDenies(profile: PermissionProfile, denyRead: string[], warnings: string[], source: string): PermissionProfile {
   if (denyRead.length === 0) return profile;
   const denies: FileSystemSandboxEntry[] = denyRead.map((d) =>
-    hasGlobChars(d) ? { path: { type: 'glob_pattern', pattern: d }, access: 'deny' } : { path: { type: 'path', path: normalizeAbsolute(d) }, access: 'deny' },
+    hasGlobChars(d) ? { path: { type: 'glob_pattern', pattern: d }, access: 'deny' } : { path: { type: 'path', path: tidyAbsolute(d) }, access: 'deny' },
   );
   const rootWrite: FileSystemSandboxEntry = { path: { type: 'special', value: { kind: 'root' } }, access: 'write' };
   if (profile.type === 'disabled') return { type: 'managed', fileSystem: { type: 'restricted', entries: [rootWrite, ...denies] }, network: 'enabled' };
@@ -274,7 +274,7 @@ function withRequiredDenies(profile: PermissionProfile, denyRead: string[], warn
 export function selectPermissionProfile(config: LoadedConfig, sel: ProfileSelection): SelectedProfile {
   if (!path.posix.isAbsolute(sel.cwd)) throw new ProfileError(`cwd \`${sel.cwd}\` must be an absolute path`);
   const cwd = absolutize(sel.cwd, '/');
-  const extraRoots = (sel.additionalWritableRoots ?? []).map((r) => absolutize(expandHome(r, config.homeDir), cwd));
+  const extraRoots = (sel.additionalWritableRoots ?? []).map((r) => joinUnresolved(cwd, expandHome(r, config.homeDir)));
   const warnings = [...config.warnings];
   const req = config.requirements;
   const allowed = req?.allowedPermissionProfiles;

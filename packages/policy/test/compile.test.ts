@@ -74,7 +74,9 @@ describe('Appendix A1: TOML to entries', () => {
 describe('P1: non-glob keys', () => {
   test.each([
     ['"/opt/tools" = "read"', { type: 'path', path: '/opt/tools' }],
-    ['"/opt/./a/../tools/" = "read"', { type: 'path', path: '/opt/tools' }],
+    // `.` and `//` collapse; `..` stays: where it leads depends on symlinks, so resolution decides.
+    ['"/opt/./a/../tools/" = "read"', { type: 'path', path: '/opt/a/../tools' }],
+    ['"/opt//a/.." = "read"', { type: 'path', path: '/opt/a/..' }],
     ['"~" = "read"', { type: 'path', path: '/home/u' }],
     ['"~/x" = "read"', { type: 'path', path: '/home/u/x' }],
     ['":minimal" = "read"', { type: 'special', value: { kind: 'minimal' } }],
@@ -118,6 +120,17 @@ describe('P2/P3: unscoped globs', () => {
       { path: { type: 'glob_pattern', pattern: '/etc/**/*.pem' }, access: 'deny' },
       { path: { type: 'glob_pattern', pattern: '/home/u/secrets/*.pem' }, access: 'deny' },
     ]);
+  });
+
+  test('a `..` before the first glob character is kept for resolution; after it, the key is refused', () => {
+    expect(entriesOf(select(profileWith('"/ws/lnk/../*.env" = "none"')).profile)).toEqual([
+      { path: { type: 'glob_pattern', pattern: '/ws/lnk/../*.env' }, access: 'deny' },
+    ]);
+    const e = configError(() => select(profileWith('"/ws/*/../secret" = "none"')));
+    expect(e.message).toBe(
+      'config.toml: filesystem glob `/ws/*/../secret` has a `..` component after its first glob character, where no path can match it; write the pattern without it',
+    );
+    expect(e.key).toBe('permissions.p.filesystem."/ws/*/../secret"');
   });
 
   test.each(['?', '[', ']'])('`%s` is a glob character', (ch) => {

@@ -233,6 +233,104 @@ describe('P24: deny globs in the access query', () => {
   });
 });
 
+describe('deny globs deny a matching directory with its subtree', () => {
+  test('what lies below a matching path is denied; a deeper grant still wins (P19)', () => {
+    const prof = managed([root('read'), p('/w', 'write'), glob('/w/**/*.env'), p('/w/dir.env/keep', 'read')]);
+    const q = createAccessQuery(prof, ctx);
+    expect(q.access('/w/dir.env')).toBe('deny');
+    expect(q.access('/w/dir.env/inner.txt')).toBe('deny');
+    expect(q.access('/w/a/dir.env/b/c')).toBe('deny');
+    expect(q.access('/w/dir.env/keep/f')).toBe('read');
+    expect(q.access('/w/dir.envy/f')).toBe('write');
+    expect(q.denyGlobFor('/w/a/dir.env/b/c')).toBe('/w/**/*.env');
+    expect(q.denyGlobFor('/w/dir.envy/f')).toBeUndefined();
+  });
+
+  test('a grant at the very matched path loses (deny wins a tie)', () => {
+    const q = createAccessQuery(managed([root('read'), p('/w/x.env', 'write'), glob('/w/*.env')]), ctx);
+    expect(q.access('/w/x.env')).toBe('deny');
+    expect(q.access('/w/x.env/below')).toBe('deny');
+  });
+
+  test('with the concrete matches of a scan, exactly those (and their subtrees) are denied', () => {
+    const prof = managed([root('read'), p('/w', 'write'), glob('/w/**/*.env')]);
+    const scan = createAccessQuery(prof, ctx, undefined, { denyGlobMatches: ['/w/a.env', '/w/dir.env'] });
+    expect(scan.access('/w/a.env')).toBe('deny');
+    expect(scan.access('/w/dir.env/x')).toBe('deny');
+    // Matches the pattern, but the scan did not find it (created later, too deep, ...): not masked.
+    expect(scan.access('/w/later.env')).toBe('write');
+    expect(scan.denyGlobFor('/w/later.env')).toBe('/w/**/*.env');
+    // Whatever the scan found is masked, pattern or not (a symlink hit is reported at its target).
+    const target = createAccessQuery(prof, ctx, undefined, { denyGlobMatches: ['/w/data/target.txt'] });
+    expect(target.access('/w/data/target.txt')).toBe('deny');
+  });
+});
+
+describe('`..` resolved as the kernel walks it (a symlink before `..`)', () => {
+  let w: string;
+  beforeEach(() => {
+    // w/lnk -> w/sub/dir, so w/lnk/.. is w/sub (not w).
+    w = path.join(tmp, 'w');
+    fs.mkdirSync(path.join(w, 'sub/dir'), { recursive: true });
+    fs.mkdirSync(path.join(w, 'sub/ro'));
+    fs.mkdirSync(path.join(w, 'sub/wr'));
+    fs.writeFileSync(path.join(w, 'sub/secret.txt'), 's');
+    fs.symlinkSync('sub/dir', path.join(w, 'lnk'));
+  });
+  const via = (name: string): string => `${w}/lnk/../${name}`;
+
+  test('a deny entry masks the real file, not the text-normalised path', () => {
+    const prof = managed([root('read'), p(w, 'write'), p(via('secret.txt'), 'deny')]);
+    const r = resolveSandboxPolicy(prof, ctx);
+    expect(r.unreadableRoots).toEqual([path.join(w, 'sub/secret.txt')]);
+    const q = createAccessQuery(prof, ctx, r);
+    expect(q.access(path.join(w, 'sub/secret.txt'))).toBe('deny');
+    expect(q.access(via('secret.txt'))).toBe('deny');
+    expect(q.access(path.join(w, 'secret.txt'))).toBe('write');
+  });
+
+  test('a read-only carve-out and a writable root spelled through `..` name the real place', () => {
+    const prof = managed([root('read'), p(w, 'write'), p(via('ro'), 'read')]);
+    expect(resolveSandboxPolicy(prof, ctx).writableRoots[0]?.readOnlySubpaths).toContain(path.join(w, 'sub/ro'));
+    expect(canWrite(prof, ctx, path.join(w, 'sub/ro/f'))).toBe(false);
+    expect(canWrite(prof, ctx, path.join(w, 'ro/f'))).toBe(true);
+
+    const grant = managed([root('read'), p(via('wr'), 'write')]);
+    expect(resolveSandboxPolicy(grant, ctx).writableRoots.map((x) => x.root)).toEqual([path.join(w, 'sub/wr')]);
+    expect(canWrite(grant, ctx, path.join(w, 'sub/wr/f'))).toBe(true);
+    expect(canWrite(grant, ctx, path.join(w, 'wr/f'))).toBe(false);
+  });
+
+  test('workspace roots, $TMPDIR, relative entries and deny-glob prefixes resolve the same way', () => {
+    const c = { ...ctx, cwd: w, workspaceRoots: ['lnk/..'], env: { TMPDIR: via('dir') } };
+    const prof = managed([root('read'), ws('write'), special('tmpdir', 'write'), glob('lnk/../*.env'), p(via('x'), 'deny')]);
+    const r = resolveSandboxPolicy(prof, c);
+    expect(r.writableRoots.map((x) => x.root).sort()).toEqual([path.join(w, 'sub'), path.join(w, 'sub/dir')]);
+    expect(r.unreadableGlobs).toEqual([path.join(w, 'sub/*.env')]);
+    expect(r.unreadableRoots).toEqual([path.join(w, 'sub/x')]);
+  });
+
+  test('a `..` must not make a narrowing entry look like the write entry it is not (P21)', () => {
+    // Text would say both name w/y: the read-only rule on w/sub/y would be lost to full-disk write.
+    const prof = managed([root('write'), p(via('y'), 'read'), p(path.join(w, 'y'), 'write')]);
+    const r = resolveSandboxPolicy(prof, ctx);
+    expect(r.fullDiskWrite).toBe(false);
+    expect(canWrite(prof, ctx, path.join(w, 'sub/y/f'))).toBe(false);
+  });
+
+  test('through the config: the key keeps its `..` and resolution follows the link', () => {
+    const toml = `default_permissions = "p"\n[permissions.p.filesystem]\n":root" = "read"\n":workspace_roots" = "write"\n"${via('secret.txt')}" = "none"\n`;
+    const sel = selectPermissionProfile(parseConfigText(toml, 'config.toml', { homeDir: '/home/u' }), { cwd: w });
+    const r = resolveSandboxPolicy(sel.profile, { cwd: w, workspaceRoots: sel.workspaceRoots, env: {} });
+    expect(r.unreadableRoots).toEqual([path.join(w, 'sub/secret.txt')]);
+  });
+
+  test('a symlink loop before `..` refuses the profile', () => {
+    fs.symlinkSync('loop', path.join(w, 'loop'));
+    expect(() => resolveSandboxPolicy(managed([root('read'), p(`${w}/loop/../x`, 'deny')]), ctx)).toThrow(/symbolic links at .*\/loop \(a symlink loop\?\)/);
+  });
+});
+
 describe('P25-P27: writable roots and protected metadata', () => {
   test('Appendix A2 shape: cwd repo with a .git dir; .codex protected even when missing', () => {
     fs.mkdirSync(path.join(tmp, '.git'));

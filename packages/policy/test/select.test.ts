@@ -285,7 +285,8 @@ extends = ":workspace"
 `,
       { additionalWritableRoots: ['/add', 'rel'] },
     );
-    expect(s.workspaceRoots).toEqual(['/w', '/add', '/w/rel', '/home/u/other-repo', '/sibling']);
+    // `../sibling` keeps its `..` (resolution follows it the way the kernel does).
+    expect(s.workspaceRoots).toEqual(['/w', '/add', '/w/rel', '/home/u/other-repo', '/w/../sibling']);
   });
 
   test(':read-only with additional writable roots adds them as write entries', () => {

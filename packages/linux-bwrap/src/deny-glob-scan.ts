@@ -1,0 +1,233 @@
+// The two ways a deny-glob search root is scanned, which must report the same hits for the same
+// tree: ripgrep listing the regular files plus `find` listing everything else (directories,
+// symlinks, FIFOs, sockets, devices: `rg --files` lists none of those), or an in-process walker.
+// Either way the globs are matched here, with one matcher (picomatch, the policy's dialect), so the
+// two differ only in how the tree is listed. A hit is any entry, of any kind, whose path relative
+// to the root matches a glob; symlinked directories are never followed, and a matching directory is
+// one hit (entries below it are dropped: its mask covers them). Owns only the scanning; it must NOT
+// canonicalise hits, apply the match limit, or decide what a hit means for the sandbox
+// (deny-globs.ts and filesystem-args.ts do).
+
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import picomatch from 'picomatch';
+import { DenyGlobError } from './errors.js';
+
+export type ScanHitKind = 'file' | 'dir' | 'symlink' | 'other';
+
+export interface ScanHit {
+  /** Path relative to the search root, `/`-separated, as matched against the globs. */
+  relative: string;
+  kind: ScanHitKind;
+}
+
+/** A hit as listed, with the raw bytes when some component of it is not UTF-8. */
+interface ListedHit extends ScanHit {
+  notUtf8?: Buffer;
+}
+
+/** The external tools of the native scan, each an absolute path found outside writable places. */
+export interface ScanTools {
+  rg: string;
+  find: string;
+}
+
+/** Matches a root-relative path against the globs, as both scanners do for what they decide in JS. */
+export function compileGlobMatcher(root: string, globs: readonly string[]): (relative: string) => boolean {
+  try {
+    // The policy's matcher options exactly (its deny-glob-match.ts): a leading `!` is a character.
+    return picomatch([...globs], { dot: true, noextglob: true, strictBrackets: false, nonegate: true });
+  } catch (error) {
+    throw new DenyGlobError(`unreadable glob pattern is invalid for ${root}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Sorted by path; entries strictly below a matching directory removed (its mask covers them).
+ * A remaining hit whose name is not UTF-8 cannot be handed to bwrap: refused, never left unmasked.
+ */
+function outermostHits(root: string, hits: readonly ListedHit[]): ScanHit[] {
+  const sorted = [...new Map(hits.map((hit) => [hit.relative, hit])).values()].sort((a, b) =>
+    a.relative < b.relative ? -1 : a.relative > b.relative ? 1 : 0,
+  );
+  const dirs = new Set(sorted.filter((hit) => hit.kind === 'dir').map((hit) => hit.relative));
+  const kept = sorted.filter((hit) => {
+    for (let slash = hit.relative.indexOf('/'); slash >= 0; slash = hit.relative.indexOf('/', slash + 1)) {
+      if (dirs.has(hit.relative.slice(0, slash))) return false;
+    }
+    return true;
+  });
+  const odd = kept.find((hit) => hit.notUtf8 !== undefined);
+  if (odd?.notUtf8 !== undefined) throw nonUtf8Error(root, odd.notUtf8);
+  return kept.map(({ relative, kind }) => ({ relative, kind }));
+}
+
+/**
+ * ripgrep (regular files) and `find` (every other entry) list the tree natively; the globs are
+ * matched here. Resolves to null when either tool is not there (the caller then walks in-process).
+ */
+export async function scanWithTools(tools: ScanTools, root: string, globs: readonly string[], maxDepth: number | undefined): Promise<ScanHit[] | null> {
+  const matches = compileGlobMatcher(root, globs);
+  const [files, others] = await Promise.all([listRegularFiles(tools.rg, root, maxDepth), listNonRegular(tools.find, root, maxDepth)]);
+  if (files === null || others === null) return null;
+  const hits: ListedHit[] = [];
+  const add = (entry: { relative: string; notUtf8?: Buffer }, kind: ScanHitKind): void => {
+    hits.push({ relative: entry.relative, kind, ...(entry.notUtf8 === undefined ? {} : { notUtf8: entry.notUtf8 }) });
+  };
+  for (const file of files) if (matches(file.relative)) add(file, 'file');
+  for (const entry of others) {
+    if (!matches(entry.relative)) continue;
+    const kind = kindOf(entry.notUtf8 === undefined ? `${root}/${entry.relative}` : Buffer.concat([Buffer.from(`${root}/`), entry.notUtf8]));
+    if (kind !== null) add(entry, kind);
+  }
+  return outermostHits(root, hits);
+}
+
+/** What the walker sees, in the same order of decisions as scanWithTools. */
+export function scanWithWalker(root: string, globs: readonly string[], maxDepth: number | undefined): ScanHit[] {
+  const matches = compileGlobMatcher(root, globs);
+  const hits: ListedHit[] = [];
+  // Directories are walked by their bytes, so one whose name is not UTF-8 is still searched.
+  const visit = (dir: Buffer, relative: string, utf8: boolean, depth: number): void => {
+    let entries: fs.Dirent<Buffer>[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true, encoding: 'buffer' });
+    } catch (error) {
+      throw new DenyGlobError(`unreadable glob scan failed for ${root}: cannot list ${dir.toString('utf8')}: ${(error as Error).message}`);
+    }
+    for (const entry of entries) {
+      const name = decodeFileName(entry.name);
+      const childUtf8 = utf8 && name !== null;
+      const childRelative = `${relative === '' ? '' : `${relative}/`}${name ?? entry.name.toString('utf8')}`;
+      const childBytes = Buffer.concat([dir, SLASH, entry.name]);
+      if (matches(childRelative)) {
+        hits.push({ relative: childRelative, kind: direntKind(entry), ...(childUtf8 ? {} : { notUtf8: childBytes.subarray(rootBytes.length + 1) }) });
+      }
+      // A matching directory is listed too (ripgrep and find list it): a tree that cannot be read
+      // fails the same way whichever scanner runs.
+      if (entry.isDirectory() && (maxDepth === undefined || depth < maxDepth)) visit(childBytes, childRelative, childUtf8, depth + 1);
+    }
+  };
+  const rootBytes = Buffer.from(root);
+  visit(rootBytes, '', true, 1);
+  return outermostHits(root, hits);
+}
+
+const SLASH = Buffer.from('/');
+
+function direntKind(entry: fs.Dirent<Buffer>): ScanHitKind {
+  if (entry.isFile()) return 'file';
+  if (entry.isDirectory()) return 'dir';
+  if (entry.isSymbolicLink()) return 'symlink';
+  return 'other';
+}
+
+function kindOf(listedPath: string | Buffer): ScanHitKind | null {
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.lstatSync(listedPath, { throwIfNoEntry: false });
+  } catch {
+    stat = undefined;
+  }
+  // Gone since find listed it: nothing to hide.
+  if (stat === undefined) return null;
+  if (stat.isFile()) return 'file';
+  if (stat.isDirectory()) return 'dir';
+  if (stat.isSymbolicLink()) return 'symlink';
+  return 'other';
+}
+
+/** Runs a tool in the search root; resolves to its stdout, or null when the tool is not there. */
+function runTool(
+  tool: string,
+  label: string,
+  args: readonly string[],
+  root: string,
+  noMatchIsExit1: boolean,
+): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      tool,
+      args,
+      { cwd: root, encoding: 'buffer', maxBuffer: 256 * 1024 * 1024, env: { PATH: process.env.PATH ?? '', LC_ALL: 'C' } },
+      (error, stdout, stderr) => {
+        const stderrText = stderr.toString('utf8').trim();
+        if (error) {
+          const code: unknown = (error as { code?: unknown }).code;
+          if (code === 'ENOENT') return resolve(null);
+          if (noMatchIsExit1 && code === 1 && stderrText === '') return resolve(Buffer.alloc(0));
+          return reject(new DenyGlobError(`${label} unreadable glob scan failed for ${root}: ${stderrText || error.message}`));
+        }
+        resolve(stdout);
+      },
+    );
+  });
+}
+
+/** A listed path: lossy text for matching, the raw bytes kept when they are not UTF-8. */
+interface Listed {
+  relative: string;
+  notUtf8?: Buffer;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** NUL-separated `./a/b` entries (both tools print paths under `.`) as `a/b`. */
+function listedEntries(stdout: Buffer): Listed[] {
+  let text: string | undefined;
+  try {
+    // One decode for the whole listing: a tree is nearly always all UTF-8, and decoding per entry
+    // costs more than the scan itself on a large one.
+    text = strictUtf8.decode(stdout);
+  } catch {
+    text = undefined;
+  }
+  const out: Listed[] = [];
+  if (text !== undefined) {
+    for (const part of text.split('\0')) if (part !== '') out.push({ relative: part.startsWith('./') ? part.slice(2) : part });
+    return out;
+  }
+  let start = 0;
+  while (start < stdout.length) {
+    let end = stdout.indexOf(0, start);
+    if (end < 0) end = stdout.length;
+    if (end > start) {
+      const raw = stdout.subarray(start, end);
+      const bytes = raw.length > 2 && raw[0] === 0x2e && raw[1] === 0x2f ? raw.subarray(2) : raw;
+      const name = decodeFileName(bytes);
+      out.push(name !== null ? { relative: name } : { relative: bytes.toString('utf8'), notUtf8: bytes });
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+async function listRegularFiles(rg: string, root: string, maxDepth: number | undefined) {
+  // No --glob: ripgrep's glob dialect differs from picomatch's in corners (`[x]` classes, for one),
+  // and the masks must be exactly what the policy's matcher says. Run in the root, so paths are `./…`.
+  const args = ['--files', '--hidden', '--no-ignore', '--no-config', '--null'];
+  if (maxDepth !== undefined) args.push('--max-depth', String(maxDepth));
+  args.push('--', '.');
+  const stdout = await runTool(rg, 'ripgrep', args, root, true);
+  return stdout === null ? null : listedEntries(stdout);
+}
+
+async function listNonRegular(find: string, root: string, maxDepth: number | undefined) {
+  // -P (the default): symlinks are reported, never followed; `.` keeps a symlinked root searchable.
+  const args = ['.', '-mindepth', '1', ...(maxDepth === undefined ? [] : ['-maxdepth', String(maxDepth)]), '!', '-type', 'f', '-print0'];
+  const stdout = await runTool(find, 'find', args, root, false);
+  return stdout === null ? null : listedEntries(stdout);
+}
+
+/** The name as a string, or null when its bytes are not valid UTF-8 (it would not round-trip). */
+function decodeFileName(bytes: Buffer): string | null {
+  const text = bytes.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(bytes) ? text : null;
+}
+
+function nonUtf8Error(root: string, bytes: Buffer): DenyGlobError {
+  return new DenyGlobError(
+    `unreadable glob scan for ${root} found a path that is not valid UTF-8 (${JSON.stringify(bytes.toString('latin1'))}); it cannot be masked, rename it`,
+  );
+}
