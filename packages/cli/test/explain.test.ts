@@ -106,6 +106,7 @@ describe('formatExplanation', () => {
         '             read-only: /w/docs',
         '             not writable anywhere below: .git',
         'denied     /w/secret',
+        '             not enforceable: another hard link to a denied file stays readable under its own name, unless denied too',
         'backend',
       ].join('\n'),
     );
