@@ -64,6 +64,11 @@ const HEAD = '--new-session --die-with-parent';
 const TAIL_ISOLATED = '--unshare-user --unshare-pid --unshare-ipc --unshare-net --proc /proc --chdir $T --cap-drop ALL --seccomp 3 -- cmd arg';
 const metaMasks = (rel: string, names: readonly string[] = META): string =>
   names.map((n) => `--perms 555 --tmpfs $T/${rel}/${n} --remount-ro $T/${rel}/${n}`).join(' ');
+/** Self-binds of `dir` and every ancestor of it (writable root `/`: all of them are pinned). */
+const pins = (dir: string): string => {
+  const parts = dir.split('/').filter((part) => part !== '');
+  return parts.map((_, i) => `/${parts.slice(0, i + 1).join('/')}`).map((d) => `--bind ${d} ${d}`.split(T).join('$T')).join(' ');
+};
 
 describe('golden argv', () => {
   it('read-only: host root read-only, nothing writable', () => {
@@ -250,10 +255,12 @@ describe('golden argv', () => {
     expect(() => build(policy({ fullDiskWrite: true, network: 'enabled' }), { network: 'full' })).toThrow(/run the command without a sandbox/);
   });
 
-  it('full-disk write with deny-glob hits masks them over the writable root', () => {
+  it('full-disk write with deny-glob hits masks them over the writable root, its ancestors pinned', () => {
     tree({ 'repo/.env': 's' });
     const plan = build(policy({ fullDiskWrite: true }), { denyGlobMatches: [t('repo/.env')] });
-    expect(shown(plan)).toBe(`${HEAD} --bind / / --dev /dev --bind-try /dev/shm /dev/shm --perms 000 --ro-bind-data 5 $T/repo/.env ${TAIL_ISOLATED}`);
+    expect(shown(plan)).toBe(
+      `${HEAD} --bind / / --dev /dev --bind-try /dev/shm /dev/shm ${pins(t('repo'))} --perms 000 --ro-bind-data 5 $T/repo/.env ${TAIL_ISOLATED}`,
+    );
   });
 });
 
@@ -485,7 +492,9 @@ describe('writable root /', () => {
       [
         HEAD,
         '--bind / / --dev /dev --bind-try /dev/shm /dev/shm',
+        pins(t('repo')),
         '--ro-bind $T/repo/.git $T/repo/.git',
+        '--bind $T/home $T/home',
         '--perms 000 --tmpfs $T/home/.ssh --remount-ro $T/home/.ssh',
         TAIL_ISOLATED,
       ].join(' '),

@@ -25,6 +25,8 @@ export interface RunSpec {
   planOnly?: boolean;
   /** Extra environment for the command (merged over this process's). */
   env?: Record<string, string>;
+  /** LinuxSandboxOptions.protectedPaths (front-end state kept read-only). */
+  protectedPaths?: string[];
 }
 
 function launcherFor(spec: RunSpec, cache: ProbeCache): LauncherChoice | undefined {
@@ -44,7 +46,7 @@ async function main(): Promise<number> {
   const spec = JSON.parse(fs.readFileSync(specPath, 'utf8')) as RunSpec;
   const cache = new ProbeCache(spec.cacheDir ?? undefined);
   const bwrap = launcherFor(spec, cache);
-  const sandbox = createLinuxSandbox({ cacheDir: spec.cacheDir, tmpDir: spec.tmpDir, bwrap });
+  const sandbox = createLinuxSandbox({ cacheDir: spec.cacheDir, tmpDir: spec.tmpDir, bwrap, protectedPaths: spec.protectedPaths });
   const req = {
     policy: spec.policy,
     command: spec.command,
