@@ -81,14 +81,14 @@ describe('golden argv', () => {
 
   it('workspace with an existing .git dir (reference A2 shape)', () => {
     tree({ 'repo/.git/HEAD': 'ref', 'repo/src/a.ts': '', 'tmp/': null });
-    const plan = build(policy({ writableRoots: [root('repo', ['repo/.git']), root('tmp', [], ['.git', '.agents', '.codex'])] }));
+    const plan = build(policy({ writableRoots: [root('repo', ['repo/.git']), root('tmp', [], ['.git', '.agents', '.codex', '.aws'])] }));
     expect(shown(plan)).toBe(
       [
         HEAD,
         '--ro-bind / / --dev /dev',
         '--bind $T/repo $T/repo',
         '--ro-bind $T/repo/.git $T/repo/.git',
-        metaMasks('repo', ['.agents', '.codex']),
+        metaMasks('repo', ['.agents', '.codex', '.aws']),
         '--bind $T/tmp $T/tmp',
         metaMasks('tmp'),
         TAIL_ISOLATED,
@@ -97,9 +97,11 @@ describe('golden argv', () => {
     expect(targets(plan)).toEqual([
       'dir $T/repo/.agents',
       'dir $T/repo/.codex',
+      'dir $T/repo/.aws',
       'dir $T/tmp/.git',
       'dir $T/tmp/.agents',
       'dir $T/tmp/.codex',
+      'dir $T/tmp/.aws',
     ]);
   });
 
@@ -220,12 +222,12 @@ describe('golden argv', () => {
         '--ro-bind / / --dev /dev',
         '--bind $T/real $T/real',
         '--ro-bind $T/real/.git $T/real/.git',
-        metaMasks('real', ['.agents', '.codex']),
+        metaMasks('real', ['.agents', '.codex', '.aws']),
         '--ro-bind-data 5 $T/real/secret',
         TAIL_ISOLATED.replace('--chdir $T', '--chdir $T/real'),
       ].join(' '),
     );
-    expect(targets(plan)).toEqual(['dir $T/real/.agents', 'dir $T/real/.codex', 'file $T/real/secret']);
+    expect(targets(plan)).toEqual(['dir $T/real/.agents', 'dir $T/real/.codex', 'dir $T/real/.aws', 'file $T/real/secret']);
   });
 
   it('a protected path that is a writable symlink fails closed', () => {
@@ -266,7 +268,7 @@ describe('golden argv', () => {
 
 describe('placeholders', () => {
   it('reuses existing empty protected placeholders left by another run', () => {
-    tree({ 'repo/.codex/': null, 'repo/.agents': '', 'repo/.git/HEAD': 'ref' });
+    tree({ 'repo/.codex/': null, 'repo/.agents': '', 'repo/.git/HEAD': 'ref', 'repo/.aws/': null });
     const plan = build(policy({ writableRoots: [root('repo')] }));
     expect(shown(plan)).toBe(
       [
@@ -275,10 +277,11 @@ describe('placeholders', () => {
         '--ro-bind $T/repo/.git $T/repo/.git',
         '--ro-bind-data 5 $T/repo/.agents',
         '--perms 555 --tmpfs $T/repo/.codex --remount-ro $T/repo/.codex',
+        '--perms 555 --tmpfs $T/repo/.aws --remount-ro $T/repo/.aws',
         TAIL_ISOLATED,
       ].join(' '),
     );
-    expect(targets(plan)).toEqual(['file $T/repo/.agents preexisting', 'dir $T/repo/.codex preexisting']);
+    expect(targets(plan)).toEqual(['file $T/repo/.agents preexisting', 'dir $T/repo/.codex preexisting', 'dir $T/repo/.aws preexisting']);
   });
 
   it('a missing explicit read-only path gets an empty read-only file at its first missing component', () => {

@@ -3,12 +3,12 @@
 // Item 10: several carve-outs below one missing directory start, stay read-only / denied and leave
 // nothing behind (also with a concurrent run). Item 8: renaming or replacing a directory between a
 // writable root and a carve-out fails, so the next run's policy still protects the host file.
-// Item 5: protected paths (CODEX_HOME) cannot be rewritten or created.
+// Item 5: protected paths (CODEX_HOME) cannot be rewritten or created. Item 11: `.aws`.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
+import { builtinProfile, resolveSandboxPolicy, type ResolvedSandboxPolicy } from '@codex-sandbox/policy';
 
 import {
   createFixture,
@@ -210,5 +210,19 @@ describe.each(VARIANT_NAMES)('%s', (variantName) => {
     expect([result.code, result.stderr]).toEqual([0, '']);
     expect(lines(result.stdout)).toEqual(['rewrite:denied', 'add:denied', 'move:denied', 'remove:denied', 'create:denied', 'move-parent:denied', 'write-ws:ok']);
     expect(snapshot(ws)).toEqual({ 'deep/': '', 'home/': '', 'home/config.toml': 'sandbox_mode = "read-only"\n', 'plain.txt': 'ok\n' });
+  });
+
+  it('item 11: `.aws` is read-only under :workspace, existing or not', async () => {
+    const ws = makeWorkspace(variant, { 'repo/.aws/credentials': 'orig' });
+    const repo = path.join(ws, 'repo');
+    const policy = resolveSandboxPolicy(builtinProfile(':workspace'), { cwd: ws, workspaceRoots: [ws, repo], env: {} });
+    const result = await sh(
+      ws,
+      policy,
+      `p write-existing 'echo evil > repo/.aws/credentials'; p create-missing 'mkdir -p .aws && echo evil > .aws/credentials'; p write-ws 'echo ok > plain.txt'`,
+    );
+    expect(lines(result.stdout)).toEqual(['write-existing:denied', 'create-missing:denied', 'write-ws:ok']);
+    expect(fs.readFileSync(path.join(repo, '.aws/credentials'), 'utf8')).toBe('orig');
+    expect(fs.existsSync(path.join(ws, '.aws'))).toBe(false);
   });
 });
