@@ -21,6 +21,7 @@ import { selectBackend } from './backend.js';
 import { resolveCommand } from './command-resolution.js';
 import { BackendNotImplementedError, CliError, UnsupportedPlatformError, UsageError } from './errors.js';
 import { formatExplanation } from './explain.js';
+import { frontEndStatePaths, withFrontEndState } from './front-end-state.js';
 import { openLinuxBackend, type LinuxBackend } from './linux-backend.js';
 import { registerUserFacingErrors } from './report-error.js';
 
@@ -39,7 +40,11 @@ export interface CreateSandboxOptions {
   configOverrides?: readonly string[];
   /** Directory the profile is resolved against and commands run in. Default: process.cwd(). */
   cwd?: string;
-  /** Config directory. Default: $CODEX_HOME, else ~/.codex. */
+  /**
+   * Config directory. Default: $CODEX_HOME, else ~/.codex. It and the config files read from it
+   * are read-only inside every sandbox, also inside writable roots, so a command cannot change the
+   * profile of a later run.
+   */
   codexHome?: string;
   /** Environment for config lookups and, by default, for commands. Default: process.env. */
   env?: Env;
@@ -131,6 +136,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
   const givenHome = env['HOME'];
   const homeDir = givenHome !== undefined && path.isAbsolute(givenHome) ? givenHome : os.homedir();
   const codexHome = options.codexHome ?? defaultCodexHome(env, homeDir);
+  const statePaths = frontEndStatePaths(codexHome, options.profile, process.cwd());
   const config = loadConfig({
     codexHome,
     ...(options.profile !== undefined ? { profileName: options.profile } : {}),
@@ -151,7 +157,15 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
   const accessQuery = (): AccessQuery => (access ??= createAccessQuery(selected.profile, context, policy));
   let backend: LinuxBackend | undefined;
   const linux = (): LinuxBackend =>
-    (backend ??= openLinuxBackend({ env, frontEndPath: options.frontEndPath ?? process.argv[1] ?? '', onWarning: warn }));
+    (backend ??= openLinuxBackend({
+      env,
+      frontEndPath: options.frontEndPath ?? process.argv[1] ?? '',
+      onWarning: warn,
+      protectedPaths: statePaths,
+    }));
+  // What a path may do in the sandbox: the policy's answer, with the front end's state read-only.
+  const effectiveAccess = (p: string): FileSystemAccessMode =>
+    policy.needsSandbox ? withFrontEndState(p, accessQuery().access(p), statePaths) : accessQuery().access(p);
 
   const isVisible = (p: string): boolean =>
     // Platform defaults (`:minimal`) are mounted by the backend and not modelled as entries: when they
@@ -185,15 +199,16 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     profile: selected.profile,
     policy,
     warnings,
-    accessFor: (p) => accessQuery().access(path.resolve(cwd, p)),
+    accessFor: (p) => effectiveAccess(path.resolve(cwd, p)),
     plan,
     async explain(command, runOptions = {}) {
       const planned = command.length > 0 ? await plan(command, runOptions) : undefined;
       const notes = Object.entries(planned?.envAdditions ?? {}).map(([k, v]) => `the command gets ${k}=${v}`);
+      if (policy.needsSandbox) notes.push(`${statePaths[0] ?? codexHome} (CODEX_HOME) and the config files read from it are read-only inside the sandbox`);
       for (const arg of command.slice(1)) {
         if (!arg.startsWith('/') && !arg.startsWith('./') && !arg.startsWith('../')) continue;
         const target = path.resolve(cwd, runOptions.cwd ?? '.', arg);
-        notes.push(`${target} is ${describeAccess(accessQuery().access(target))} inside the sandbox`);
+        notes.push(`${target} is ${describeAccess(effectiveAccess(target))} inside the sandbox`);
       }
       return formatExplanation({
         profileId: selected.id,
