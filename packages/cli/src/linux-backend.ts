@@ -42,6 +42,8 @@ export interface OpenLinuxBackendOptions {
   env: Record<string, string | undefined>;
   frontEndPath: string;
   onWarning: (message: string) => void;
+  /** The front end's own state (CODEX_HOME, config files): read-only inside every sandbox. */
+  protectedPaths: readonly string[];
 }
 
 function describePlan(plan: BackendPlan): string {
@@ -53,7 +55,12 @@ function describePlan(plan: BackendPlan): string {
 
 export function openLinuxBackend(options: OpenLinuxBackendOptions): LinuxBackend {
   // Warnings arrive through the callback before bwrap starts, so they precede the command's output.
-  const sandbox = createLinuxSandbox({ env: options.env, frontEndPath: options.frontEndPath, onWarning: options.onWarning });
+  const sandbox = createLinuxSandbox({
+    env: options.env,
+    frontEndPath: options.frontEndPath,
+    onWarning: options.onWarning,
+    protectedPaths: options.protectedPaths,
+  });
   const toRequest = (request: BackendRequest) => ({
     policy: request.policy,
     command: request.command,

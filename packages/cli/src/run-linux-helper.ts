@@ -1,8 +1,10 @@
 // Owns the `codex-linux-sandbox` entry point (arg0 dispatch, reference 2.2): parse the helper flags,
 // parse the profile JSON with the policy package, and run the command through the Linux backend with
-// the caller's environment and cwd passed through unchanged. Must NOT read config files.
+// the caller's environment and cwd passed through unchanged. CODEX_HOME (from the environment) is
+// kept read-only like in every sandbox. Must NOT read config files.
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { PolicyError, permissionProfileFromJson, resolveSandboxPolicy } from '@codex-sandbox/policy';
+import { PolicyError, defaultCodexHome, permissionProfileFromJson, resolveSandboxPolicy } from '@codex-sandbox/policy';
 import { createDiagnosticSink } from './diagnostics.js';
 import { LINUX_HELPER_USAGE, parseLinuxHelperArgs } from './linux-helper-args.js';
 import { registerUserFacingErrors, reportError } from './report-error.js';
@@ -10,6 +12,7 @@ import { resolveCommand } from './command-resolution.js';
 import { openLinuxBackend } from './linux-backend.js';
 import { BackendNotImplementedError, UnsupportedPlatformError } from './errors.js';
 import { selectBackend } from './backend.js';
+import { frontEndStatePaths } from './front-end-state.js';
 
 registerUserFacingErrors(PolicyError);
 
@@ -34,10 +37,13 @@ export async function runLinuxHelper(argv: readonly string[], io: HelperIo): Pro
     const commandCwd = path.resolve(io.cwd, args.commandCwd ?? '.');
     const policy = resolveSandboxPolicy(profile, { cwd: policyCwd, workspaceRoots: [policyCwd], env: io.env });
     resolveCommand(args.command[0] as string, { searchPath: io.env['PATH'], cwd: commandCwd });
+    const givenHome = io.env['HOME'];
+    const homeDir = givenHome !== undefined && path.isAbsolute(givenHome) ? givenHome : os.homedir();
     const backend = openLinuxBackend({
       env: io.env,
       frontEndPath: io.frontEndPath,
       onWarning: (message) => sink.warn(message),
+      protectedPaths: frontEndStatePaths(defaultCodexHome(io.env, homeDir), undefined, io.cwd),
     });
     const result = await backend.run({
       policy,

@@ -37,6 +37,7 @@ import {
 } from './errors.js';
 import { formatExplanation } from './explain.js';
 import { environmentSections } from './explain-environment.js';
+import { frontEndStatePaths, withFrontEndState } from './front-end-state.js';
 import { hiddenCommandRule } from './hidden-command.js';
 import { checkNetworkEnforceable } from './network-enforcement.js';
 import { openLinuxBackend, type LinuxBackend } from './linux-backend.js';
@@ -57,7 +58,11 @@ export interface CreateSandboxOptions {
   configOverrides?: readonly string[];
   /** Directory the profile is resolved against and commands run in. Default: process.cwd(). */
   cwd?: string;
-  /** Config directory. Default: $CODEX_HOME, else ~/.codex. */
+  /**
+   * Config directory. Default: $CODEX_HOME, else ~/.codex. It and the config files read from it
+   * are read-only inside every sandbox, also inside writable roots, so a command cannot change the
+   * profile of a later run.
+   */
   codexHome?: string;
   /** Environment for config lookups and, by default, the input of the command's environment. Default: process.env. */
   env?: Env;
@@ -174,6 +179,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
   const givenHome = env['HOME'];
   const homeDir = givenHome !== undefined && path.isAbsolute(givenHome) ? givenHome : os.homedir();
   const codexHome = options.codexHome ?? defaultCodexHome(env, homeDir);
+  const statePaths = frontEndStatePaths(codexHome, options.profile, process.cwd());
   const config = loadConfig({
     codexHome,
     ...(options.profile !== undefined ? { profileName: options.profile } : {}),
@@ -207,7 +213,19 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
   const accessQuery = (): AccessQuery => (access ??= createAccessQuery(selected.profile, context, policy));
   let backend: LinuxBackend | undefined;
   const linux = (): LinuxBackend =>
-    (backend ??= openLinuxBackend({ env, frontEndPath: options.frontEndPath ?? process.argv[1] ?? '', onWarning: warn }));
+    (backend ??= openLinuxBackend({
+      env,
+      frontEndPath: options.frontEndPath ?? process.argv[1] ?? '',
+      onWarning: warn,
+      protectedPaths: statePaths,
+    }));
+  // What a path may do in the sandbox: the policy's answer, with the front end's state read-only.
+  const protectState = (query: AccessQuery): AccessQuery => {
+    if (!policy.needsSandbox) return query;
+    const absolute = (p: string): string => resolveSpelling(path.isAbsolute(p) ? p : `${cwd}/${p}`);
+    const access = (p: string): FileSystemAccessMode => withFrontEndState(absolute(p), query.access(p), statePaths);
+    return { ...query, access, canWrite: (p) => access(p) === 'write' };
+  };
 
   const isVisible = (p: string): boolean =>
     // Platform defaults (`:minimal`) are mounted by the backend and not modelled as entries: when they
@@ -259,9 +277,10 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     const prepared = command.length > 0 ? prepare(command, runOptions, true) : undefined;
     const launch = prepared === undefined ? undefined : await planPrepared(prepared);
     const notes: string[] = [];
+    if (policy.needsSandbox) notes.push(`${statePaths[0] ?? codexHome} (CODEX_HOME) and the config files read from it are read-only inside the sandbox`);
     if (prepared !== undefined && launch !== undefined) {
       // What the run enforces: deny globs as its scan found them, not every path a pattern matches.
-      const enforced = createAccessQuery(selected.profile, context, policy, { denyGlobMatches: launch.planned.denyGlobMatches });
+      const enforced = protectState(createAccessQuery(selected.profile, context, policy, { denyGlobMatches: launch.planned.denyGlobMatches }));
       // The command resolves a relative path against its real working directory, and a `..`
       // after a symlink as the kernel does, not as text.
       const realCwd = fs.realpathSync.native(prepared.commandCwd);
@@ -291,7 +310,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     policy,
     warnings,
     // Relative to cwd, `..` resolved as the kernel walks it (not as text).
-    accessFor: (p) => accessQuery().access(p),
+    accessFor: (p) => protectState(accessQuery()).access(p),
     plan,
     async explain(command, runOptions = {}) {
       return (await dryRun(command, runOptions)).text;

@@ -38,6 +38,14 @@ export interface BwrapOptions {
   seccompFd?: number | null;
   /** Paths bound read-only so the command cannot forge them (e.g. the placeholder registry). */
   extraReadOnlyBinds?: readonly string[];
+  /**
+   * Absolute host paths kept read-only whatever the policy grants: the front end's own state
+   * (CODEX_HOME, the config files it reads). Existing ones inside a writable root are bound
+   * read-only, missing ones there become read-only placeholders (the command cannot create them),
+   * and their writable ancestors are pinned. A protected path that is itself a writable root, or
+   * that crosses a symlink the command can write, is refused (BwrapArgsError).
+   */
+  protectedPaths?: readonly string[];
   /** Already-expanded deny-glob hits, masked like the policy's unreadable roots. */
   denyGlobMatches: readonly string[];
 }
@@ -106,6 +114,7 @@ export function buildBwrapArgs(policy: ResolvedSandboxPolicy, opts: BwrapOptions
     writableRoots: fullDiskWrite ? [] : policy.writableRoots,
     unreadablePaths: [...policy.unreadableRoots, ...opts.denyGlobMatches],
     extraReadOnlyBinds: opts.extraReadOnlyBinds ?? [],
+    protectedPaths: opts.protectedPaths ?? [],
     emptyDataFd: opts.emptyDataFd,
   });
 

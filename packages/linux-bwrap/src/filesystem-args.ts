@@ -1,13 +1,16 @@
 // The filesystem part of the bwrap argv (reference 2.5): the base view, writable roots, read-only
-// carve-outs, deny masks and the placeholders bwrap will create on the host. Owns the ordering
-// rules and the symlink / placeholder decisions; it only reads filesystem metadata (lstat, stat,
-// realpath, readdir of candidate placeholders) and must NOT create, change or delete anything,
-// spawn processes, or decide namespaces, network or seccomp (bwrap-args.ts does).
+// carve-outs (the policy's, protected metadata, and the front end's own state such as CODEX_HOME),
+// deny masks, the self-binds that pin their writable ancestors, and the placeholders bwrap will
+// create on the host. Owns the ordering rules and the symlink / placeholder decisions; it only
+// reads filesystem metadata (lstat, stat, realpath, readdir of candidate placeholders) and must NOT
+// create, change or delete anything, spawn processes, or decide namespaces, network or seccomp
+// (bwrap-args.ts does).
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PROTECTED_METADATA_NAMES, type WritableRoot } from '@codex-sandbox/policy';
 import { BwrapArgsError } from './errors.js';
+import { AncestorPins } from './mount-guards.js';
 
 /** System locations readable when the policy includes platform defaults (`:minimal = read`). */
 export const PLATFORM_DEFAULT_READ_ROOTS = [
@@ -40,6 +43,13 @@ export interface FilesystemArgsInput {
   unreadablePaths: readonly string[];
   /** Paths bound read-only after everything else when the command could otherwise write them. */
   extraReadOnlyBinds: readonly string[];
+  /**
+   * Host paths that must stay read-only whatever the policy says (the front end's own state:
+   * CODEX_HOME and the config files it reads), handled like protected metadata: bound read-only
+   * when they exist inside a writable root, a read-only placeholder when missing there (so the
+   * command cannot create them), at their canonical location. Default none.
+   */
+  protectedPaths?: readonly string[];
   /** Descriptor of an open /dev/null used for every `--ro-bind-data` and `--file`. */
   emptyDataFd: number;
   /** Where WSL2 exposes Windows interop and a second view of `/`; tests point these elsewhere. */
@@ -230,6 +240,24 @@ class Boundaries {
   isHidden(p: string, inclusive: boolean): boolean {
     return this.nearest(p, inclusive)?.kind === 'deny';
   }
+
+  /** A rule sits exactly at `p` (so `p` gets a mount of its own). */
+  has(p: string): boolean {
+    return this.entries.some((entry) => entry.path === p);
+  }
+}
+
+/** Subtrees a self-bind must never cover: bwrap's private /dev and the /proc it mounts later. */
+const NEVER_PINNED = ['/dev', '/proc'] as const;
+
+/** The first component of `p` that is a symlink inside a place the command can write, if any. */
+function writableSymlinkOn(p: string, isWritable: (candidate: string) => boolean): string | null {
+  for (const prefix of prefixesOf(p)) {
+    const stat = lstatOrNull(prefix);
+    if (stat === null) return null;
+    if (stat.isSymbolicLink() && isWritable(prefix)) return prefix;
+  }
+  return null;
 }
 
 /** Collects the argv and the host-side targets while the rules below run. */
@@ -240,6 +268,9 @@ class FilesystemArgsBuilder {
   private readonly writeMounts: string[];
   /** Read-only mounts made so far inside writable roots: nothing can be created below them. */
   private readonly readOnlyMounts: string[] = [];
+  /** Host paths given a placeholder mount point so far: one mount per path (item 10). */
+  private readonly placeholders = new Set<string>();
+  private readonly pins: AncestorPins;
 
   constructor(
     roots: readonly MountedRoot[],
@@ -247,22 +278,42 @@ class FilesystemArgsBuilder {
     /** Grants (read or write) that must stay reachable below each deny, keyed by that deny. */
     private readonly reopenedUnder: ReadonlyMap<string, ReadonlyArray<{ path: string; kind: 'read' | 'write' }>>,
     private readonly emptyDataFd: string,
+    /** Canonical protected paths (front-end state): placeholders like protected metadata names. */
+    private readonly protectedPaths: ReadonlySet<string>,
   ) {
     this.allowedWrite = [...new Set(roots.flatMap((root) => [root.logical, root.mount]))];
     this.writeMounts = roots.map((root) => root.mount);
+    this.pins = new AncestorPins((dir) => this.needsPin(dir));
   }
 
   isWritable(p: string): boolean {
     return this.allowedWrite.some((root) => isWithin(p, root));
   }
 
-  private writableSymlinkOn(p: string): string | null {
-    for (const prefix of prefixesOf(p)) {
-      const stat = lstatOrNull(prefix);
-      if (stat === null) return null;
-      if (stat.isSymbolicLink() && this.isWritable(prefix)) return prefix;
-    }
-    return null;
+  /** Gets a missing path an empty read-only directory (not a file) as its placeholder. */
+  private isProtected(p: string): boolean {
+    return PROTECTED_NAMES.has(path.posix.basename(p)) || this.protectedPaths.has(p);
+  }
+
+  /**
+   * A directory the command could rename or replace: writable in the sandbox (the nearest rule
+   * above it is a write grant, no read-only mount of ours covers it), not already a mount point of
+   * ours (a rule sits exactly there), and a real directory now.
+   */
+  private needsPin(dir: string): boolean {
+    if (NEVER_PINNED.some((subtree) => isWithin(dir, subtree))) return false;
+    if (this.boundaries.has(dir) || this.boundaries.nearest(dir)?.kind !== 'write') return false;
+    if (this.isUnderReadOnlyMount(dir)) return false;
+    const stat = lstatOrNull(dir);
+    return stat !== null && stat.isDirectory();
+  }
+
+  /**
+   * Item 8: makes each writable directory between a writable root and `target` a mount point
+   * before `target` is mounted (a self-bind of it made later would hide what is mounted below).
+   */
+  pinAncestors(target: string): void {
+    for (const dir of this.pins.take(target)) this.args.push('--bind', dir, dir);
   }
 
   /** True when `p` lies under a read-only mount we made, with no writable root rebound in between. */
@@ -272,12 +323,20 @@ class FilesystemArgsBuilder {
     );
   }
 
+  // A placeholder already made for another carve-out below the same missing path covers this one
+  // too: nothing below an empty read-only file or directory can be created.
   private placeholderFile(target: string, preexisting: boolean): void {
+    if (this.placeholders.has(target)) return;
+    this.placeholders.add(target);
+    this.pinAncestors(target);
     this.args.push('--ro-bind-data', this.emptyDataFd, target);
     this.syntheticTargets.push({ path: target, kind: 'file', preexisting });
   }
 
   private placeholderDir(target: string, preexisting: boolean): void {
+    if (this.placeholders.has(target)) return;
+    this.placeholders.add(target);
+    this.pinAncestors(target);
     this.args.push('--perms', '555', '--tmpfs', target, '--remount-ro', target);
     this.readOnlyMounts.push(target);
     this.syntheticTargets.push({ path: target, kind: 'dir', preexisting });
@@ -285,7 +344,7 @@ class FilesystemArgsBuilder {
 
   /** Refuses a path the command could redirect; returns the spelling to mount on. */
   private resolveForMount(p: string, what: 'read-only' | 'deny-read'): string {
-    const crossed = this.writableSymlinkOn(p);
+    const crossed = writableSymlinkOn(p, (candidate) => this.isWritable(candidate));
     if (crossed !== null) {
       throw new BwrapArgsError(`cannot enforce sandbox ${what} path ${p} because it crosses writable symlink ${crossed}`);
     }
@@ -297,13 +356,13 @@ class FilesystemArgsBuilder {
     const subpath = this.resolveForMount(requested, 'read-only');
     const state = pathState(subpath);
     if (state.kind === 'blocked') {
-      this.refuseBlocked(subpath, state.by, 'read-only');
+      this.coverBlocked(subpath, state.by, 'read-only');
       return;
     }
     if (state.kind === 'missing') {
       // Outside the writable roots, or below a read-only mount, the command cannot create it.
       if (!this.isWritable(state.first) || this.isUnderReadOnlyMount(state.first)) return;
-      if (PROTECTED_NAMES.has(path.posix.basename(state.first))) this.placeholderDir(state.first, false);
+      if (this.isProtected(state.first)) this.placeholderDir(state.first, false);
       else this.placeholderFile(state.first, false);
       return;
     }
@@ -313,12 +372,13 @@ class FilesystemArgsBuilder {
       return;
     }
     if (!this.isWritable(subpath)) return;
-    if (PROTECTED_NAMES.has(path.posix.basename(subpath))) {
+    if (this.isProtected(subpath)) {
       const placeholder = isEmptyPlaceholder(subpath, state.stat);
       if (placeholder === 'dir') return this.placeholderDir(subpath, true);
       if (placeholder === 'file') return this.placeholderFile(subpath, true);
     }
     if (this.isUnderReadOnlyMount(subpath)) return;
+    this.pinAncestors(subpath);
     this.args.push('--ro-bind', subpath, subpath);
     this.readOnlyMounts.push(subpath);
   }
@@ -333,7 +393,7 @@ class FilesystemArgsBuilder {
     const denied = this.resolveForMount(requested, 'deny-read');
     const state = pathState(denied);
     if (state.kind === 'blocked') {
-      this.refuseBlocked(denied, state.by, 'deny-read');
+      this.coverBlocked(denied, state.by, 'deny-read');
       return;
     }
     if (state.kind === 'missing') {
@@ -344,6 +404,7 @@ class FilesystemArgsBuilder {
       if (hops < MAX_SYMLINK_HOPS) this.deny(state.danglingTarget, hops + 1);
       return;
     }
+    this.pinAncestors(denied);
     if (!state.stat.isDirectory()) {
       this.args.push('--perms', '000', '--ro-bind-data', this.emptyDataFd, denied);
       return;
@@ -371,10 +432,18 @@ class FilesystemArgsBuilder {
 
   /**
    * A path below an existing non-directory cannot exist, but the command could replace that file
-   * with a directory and create it unless the file is itself a mount point we control.
+   * with a directory and create it unless the file is itself a mount point we control. An empty
+   * file is taken as a placeholder (it usually is one: a concurrent run's, for another carve-out
+   * below the same missing directory) and kept read-only like one; anything else is refused.
    */
-  private refuseBlocked(target: string, blocker: string, what: string): void {
+  private coverBlocked(target: string, blocker: string, what: string): void {
     if (!this.isWritable(blocker) || this.writeMounts.includes(blocker)) return;
+    if (this.placeholders.has(blocker) || this.isUnderReadOnlyMount(blocker)) return;
+    const stat = lstatOrNull(blocker);
+    if (stat !== null && stat.isFile() && stat.size === 0) {
+      this.placeholderFile(blocker, true);
+      return;
+    }
     throw new BwrapArgsError(
       `cannot enforce sandbox ${what} path ${target} because ${blocker} is a writable non-directory above it; remove that entry or make ${blocker} a directory`,
     );
@@ -456,7 +525,23 @@ export function buildFilesystemArgs(input: FilesystemArgsInput): FilesystemArgs 
   for (const p of [...readOnlyPaths, ...readableRoots]) reopen(p, 'read');
   const isReopenedRead = (p: string): boolean => boundaries.nearest(p)?.kind === 'deny';
 
-  const builder = new FilesystemArgsBuilder(roots, boundaries, reopenedUnder, emptyDataFd);
+  // Front-end state (item 5) joins the carve-outs of the deepest writable root holding it. Added
+  // after the masks are chosen and never reopened: it must never make a denied path readable.
+  const protectedPaths = protectedTargets(input.protectedPaths ?? [], remap, roots);
+  const looseProtected: string[] = [];
+  for (const target of protectedPaths) {
+    if (deniedSet.has(target) || boundaries.isHidden(target, false)) continue;
+    const owner = deepestRootOf(target);
+    // Outside every writable root it is read-only already, unless it is a dangling link into one.
+    if (owner === undefined) {
+      looseProtected.push(target);
+      continue;
+    }
+    boundaries.add(target, 'read');
+    readOnlyByRoot.set(owner, [...(readOnlyByRoot.get(owner) ?? []), target]);
+  }
+
+  const builder = new FilesystemArgsBuilder(roots, boundaries, reopenedUnder, emptyDataFd, new Set(protectedPaths));
   const args = builder.args;
 
   // L15 base view.
@@ -484,6 +569,9 @@ export function buildFilesystemArgs(input: FilesystemArgsInput): FilesystemArgs 
 
   // L18, shallowest root first so nested roots are bound over their parents' carve-outs.
   for (const root of [...roots].sort((a, b) => depthOf(a.mount) - depthOf(b.mount))) {
+    // A nested root's ancestors inside its parent root are pinned too: moving one would carry the
+    // nested root's carve-outs (its .git, say) away with it.
+    builder.pinAncestors(root.mount);
     builder.reopenUnderMask(root.mount);
     if (root.mount !== '/') args.push('--bind', root.mount, root.mount);
     for (const subpath of sortByDepth(readOnlyByRoot.get(root) ?? [])) {
@@ -495,6 +583,7 @@ export function buildFilesystemArgs(input: FilesystemArgsInput): FilesystemArgs 
   }
 
   for (const p of unrelatedMasks) builder.deny(p);
+  for (const p of looseProtected) builder.readOnly(p);
 
   // WSL2 (reference L23): hide the interop sockets and the duplicate view of `/` unless the policy
   // lets the command write everything anyway.
@@ -512,6 +601,7 @@ export function buildFilesystemArgs(input: FilesystemArgsInput): FilesystemArgs 
     if (lstatOrNull(extra) === null) {
       throw new BwrapArgsError(`read-only bind ${extra} does not exist; it must exist before the sandbox is built`);
     }
+    builder.pinAncestors(extra);
     args.push('--ro-bind', extra, extra);
   }
   return { args, syntheticTargets: builder.syntheticTargets };
@@ -521,6 +611,32 @@ function isSameDirectory(a: string, b: string): boolean {
   const first = statOrNull(a);
   const second = statOrNull(b);
   return first !== null && second !== null && first.dev === second.dev && first.ino === second.ino;
+}
+
+/**
+ * The canonical spelling of each protected path (deduplicated), where it will be mounted. One that
+ * the command could redirect (through a symlink it can write) or that the policy makes a writable
+ * root itself cannot be kept read-only: refused.
+ */
+function protectedTargets(paths: readonly string[], remap: (p: string) => string, roots: readonly MountedRoot[]): string[] {
+  const allowedWrite = roots.flatMap((root) => [root.logical, root.mount]);
+  const isWritable = (p: string): boolean => allowedWrite.some((root) => isWithin(p, root));
+  const out = new Set<string>();
+  for (const requested of paths) {
+    const spelled = remap(normalizeAbsolute(requested, 'protected path'));
+    const crossed = writableSymlinkOn(spelled, isWritable);
+    if (crossed !== null) {
+      throw new BwrapArgsError(`cannot enforce sandbox read-only path ${spelled} because it crosses writable symlink ${crossed}`);
+    }
+    const target = canonicalSpelling(spelled);
+    if (roots.some((root) => root.mount === target)) {
+      throw new BwrapArgsError(
+        `cannot keep ${target} read-only: the policy makes it a writable root, but it holds the sandbox's own configuration; remove that write grant (or run from another directory), or use another CODEX_HOME`,
+      );
+    }
+    out.add(target);
+  }
+  return [...out];
 }
 
 /** Existing writable roots (missing ones, nested or not, are skipped), each with its mount point. */

@@ -116,6 +116,13 @@ export interface LinuxSandboxOptions {
   /** Text of /proc/version to judge WSL1 by; default: read the file. */
   procVersion?: string;
   /**
+   * Absolute host paths every run of this sandbox keeps read-only, also inside writable roots:
+   * the caller's own state that a command must not rewrite for later runs (the CLI passes
+   * CODEX_HOME and the config files it read). A missing one the command could create becomes a
+   * read-only placeholder. See `BwrapOptions.protectedPaths`.
+   */
+  protectedPaths?: readonly string[];
+  /**
    * Called with each warning of a run as soon as it is known, before bwrap is spawned (so a front
    * end can print it ahead of the command's output). Plain text, no prefix; called again on every
    * run the warning applies to (dedupe in the caller). Results still carry `warnings`.
@@ -323,6 +330,7 @@ class LinuxSandboxImpl implements LinuxSandbox {
       emptyDataFd: FIRST_DATA_FD,
       seccompFd: SECCOMP_FD,
       extraReadOnlyBinds: [...(this.stateDir === undefined ? [this.registry.root] : [this.stateDir]), ...this.frontEndFiles()],
+      protectedPaths: this.options.protectedPaths ?? [],
       denyGlobMatches,
     });
     const withData = assignDataDescriptors(bwrapPlan.args, FIRST_DATA_FD, FIRST_DATA_FD);

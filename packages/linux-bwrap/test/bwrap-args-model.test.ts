@@ -6,16 +6,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import type { ResolvedSandboxPolicy, WritableRoot } from '@codex-sandbox/policy';
+import { PROTECTED_METADATA_NAMES, type ResolvedSandboxPolicy, type WritableRoot } from '@codex-sandbox/policy';
 import { buildBwrapArgs } from '../src/bwrap-args.js';
 import { assignDataDescriptors } from '../src/runner.js';
 import { buildSeccompProgram } from '../src/seccomp.js';
 
 const DIRS = ['a', 'a/c', 'a/c/e', 'a/d', 'b', 'b/c', 'b/d'];
 const FILES = ['f', ...DIRS.map((d) => `${d}/f`)];
-const MISSING = ['a/x', 'b/c/y', 'a/c/e/z', 'a/.codex/k', 'b/.git/x/y'];
+// Two below one missing directory (b/m): bwrap once refused every such layout (issue 10, item 10).
+const MISSING = ['a/x', 'b/c/y', 'a/c/e/z', 'a/.codex/k', 'b/.git/x/y', 'b/m/p', 'b/m/q'];
 const POOL = [...DIRS, ...FILES, ...MISSING];
-const META = ['.git', '.agents', '.codex'] as const;
+const META = PROTECTED_METADATA_NAMES;
 type Access = 'deny' | 'read' | 'write';
 
 function bwrapBinaries(): string[] {
@@ -150,6 +151,8 @@ describe.each(bwrapBinaries())('%s enforces the model', (bwrap) => {
           [{ writable: ['a', 'a/c/e'], denied: ['a/c'], readOnly: [], protect: true, tmpfsRoot: true }],
           [{ writable: ['b/d/f', 'a/c/e'], denied: ['b', 'a'], readOnly: [], protect: true, tmpfsRoot: false }],
           [{ writable: ['a/c/f', 'f'], denied: ['a', 'a/c'], readOnly: [], protect: false, tmpfsRoot: false }],
+          [{ writable: ['b'], denied: ['b/m/p'], readOnly: ['b/m/q'], protect: false, tmpfsRoot: false }],
+          [{ writable: ['a', 'a/c/e'], denied: ['a/c/d'], readOnly: ['a/c/e/z', 'a/c/x'], protect: true, tmpfsRoot: false }],
         ],
       },
     );

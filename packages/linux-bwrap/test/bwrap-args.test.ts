@@ -64,6 +64,11 @@ const HEAD = '--new-session --die-with-parent';
 const TAIL_ISOLATED = '--unshare-user --disable-userns --assert-userns-disabled --unshare-pid --unshare-ipc --unshare-net --proc /proc --chdir $T --cap-drop ALL --seccomp 3 -- cmd arg';
 const metaMasks = (rel: string, names: readonly string[] = META): string =>
   names.map((n) => `--perms 555 --tmpfs $T/${rel}/${n} --remount-ro $T/${rel}/${n}`).join(' ');
+/** Self-binds of `dir` and every ancestor of it (writable root `/`: all of them are pinned). */
+const pins = (dir: string): string => {
+  const parts = dir.split('/').filter((part) => part !== '');
+  return parts.map((_, i) => `/${parts.slice(0, i + 1).join('/')}`).map((d) => `--bind ${d} ${d}`.split(T).join('$T')).join(' ');
+};
 
 describe('golden argv', () => {
   it('read-only: host root read-only, nothing writable', () => {
@@ -76,14 +81,14 @@ describe('golden argv', () => {
 
   it('workspace with an existing .git dir (reference A2 shape)', () => {
     tree({ 'repo/.git/HEAD': 'ref', 'repo/src/a.ts': '', 'tmp/': null });
-    const plan = build(policy({ writableRoots: [root('repo', ['repo/.git']), root('tmp', [], ['.git', '.agents', '.codex'])] }));
+    const plan = build(policy({ writableRoots: [root('repo', ['repo/.git']), root('tmp', [], ['.git', '.agents', '.codex', '.aws'])] }));
     expect(shown(plan)).toBe(
       [
         HEAD,
         '--ro-bind / / --dev /dev',
         '--bind $T/repo $T/repo',
         '--ro-bind $T/repo/.git $T/repo/.git',
-        metaMasks('repo', ['.agents', '.codex']),
+        metaMasks('repo', ['.agents', '.codex', '.aws']),
         '--bind $T/tmp $T/tmp',
         metaMasks('tmp'),
         TAIL_ISOLATED,
@@ -92,9 +97,11 @@ describe('golden argv', () => {
     expect(targets(plan)).toEqual([
       'dir $T/repo/.agents',
       'dir $T/repo/.codex',
+      'dir $T/repo/.aws',
       'dir $T/tmp/.git',
       'dir $T/tmp/.agents',
       'dir $T/tmp/.codex',
+      'dir $T/tmp/.aws',
     ]);
   });
 
@@ -215,12 +222,12 @@ describe('golden argv', () => {
         '--ro-bind / / --dev /dev',
         '--bind $T/real $T/real',
         '--ro-bind $T/real/.git $T/real/.git',
-        metaMasks('real', ['.agents', '.codex']),
+        metaMasks('real', ['.agents', '.codex', '.aws']),
         '--ro-bind-data 5 $T/real/secret',
         TAIL_ISOLATED.replace('--chdir $T', '--chdir $T/real'),
       ].join(' '),
     );
-    expect(targets(plan)).toEqual(['dir $T/real/.agents', 'dir $T/real/.codex', 'file $T/real/secret']);
+    expect(targets(plan)).toEqual(['dir $T/real/.agents', 'dir $T/real/.codex', 'dir $T/real/.aws', 'file $T/real/secret']);
   });
 
   it('a protected path that is a writable symlink fails closed', () => {
@@ -250,16 +257,18 @@ describe('golden argv', () => {
     expect(() => build(policy({ fullDiskWrite: true, network: 'enabled' }), { network: 'full' })).toThrow(/run the command without a sandbox/);
   });
 
-  it('full-disk write with deny-glob hits masks them over the writable root', () => {
+  it('full-disk write with deny-glob hits masks them over the writable root, its ancestors pinned', () => {
     tree({ 'repo/.env': 's' });
     const plan = build(policy({ fullDiskWrite: true }), { denyGlobMatches: [t('repo/.env')] });
-    expect(shown(plan)).toBe(`${HEAD} --bind / / --dev /dev --bind-try /dev/shm /dev/shm --perms 000 --ro-bind-data 5 $T/repo/.env ${TAIL_ISOLATED}`);
+    expect(shown(plan)).toBe(
+      `${HEAD} --bind / / --dev /dev --bind-try /dev/shm /dev/shm ${pins(t('repo'))} --perms 000 --ro-bind-data 5 $T/repo/.env ${TAIL_ISOLATED}`,
+    );
   });
 });
 
 describe('placeholders', () => {
   it('reuses existing empty protected placeholders left by another run', () => {
-    tree({ 'repo/.codex/': null, 'repo/.agents': '', 'repo/.git/HEAD': 'ref' });
+    tree({ 'repo/.codex/': null, 'repo/.agents': '', 'repo/.git/HEAD': 'ref', 'repo/.aws/': null });
     const plan = build(policy({ writableRoots: [root('repo')] }));
     expect(shown(plan)).toBe(
       [
@@ -268,10 +277,11 @@ describe('placeholders', () => {
         '--ro-bind $T/repo/.git $T/repo/.git',
         '--ro-bind-data 5 $T/repo/.agents',
         '--perms 555 --tmpfs $T/repo/.codex --remount-ro $T/repo/.codex',
+        '--perms 555 --tmpfs $T/repo/.aws --remount-ro $T/repo/.aws',
         TAIL_ISOLATED,
       ].join(' '),
     );
-    expect(targets(plan)).toEqual(['file $T/repo/.agents preexisting', 'dir $T/repo/.codex preexisting']);
+    expect(targets(plan)).toEqual(['file $T/repo/.agents preexisting', 'dir $T/repo/.codex preexisting', 'dir $T/repo/.aws preexisting']);
   });
 
   it('a missing explicit read-only path gets an empty read-only file at its first missing component', () => {
@@ -496,7 +506,9 @@ describe('writable root /', () => {
       [
         HEAD,
         '--bind / / --dev /dev --bind-try /dev/shm /dev/shm',
+        pins(t('repo')),
         '--ro-bind $T/repo/.git $T/repo/.git',
+        '--bind $T/home $T/home',
         '--perms 000 --tmpfs $T/home/.ssh --remount-ro $T/home/.ssh',
         TAIL_ISOLATED,
       ].join(' '),

@@ -94,7 +94,7 @@ describe.each(VARIANT_NAMES)('%s', (variantName) => {
     await waitUntil(() => pidsWithCmdline(marker).length === 0, 'every sandboxed process to be gone');
     expect(run.stdout()).toBe('ready\n');
     // Nobody cleaned up: the killed run's placeholders are still there...
-    expect(fs.readdirSync(ws).sort()).toEqual(['.agents', '.codex', '.git', 'file.txt']);
+    expect(fs.readdirSync(ws).sort()).toEqual(['.agents', '.aws', '.codex', '.git', 'file.txt']);
     // ...until the next run (any workspace) sweeps the registry.
     const other = makeWorkspace(variant);
     const next = await runDriver(fixture, variant, { policy: workspacePolicy(other), command: ['true'], commandCwd: other });

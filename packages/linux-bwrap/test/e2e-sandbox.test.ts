@@ -325,7 +325,7 @@ describe.each(VARIANT_NAMES)('%s', (variantName) => {
     expect(plan.argv.slice(-3)).toEqual(['--', 'touch', 'ran']);
     expect(plan.argv[0]).toBe(variant.launcher.kind === 'choose' ? undefined : variant.launcher.path);
     expect(plan.argv).toEqual(expect.arrayContaining(['--unshare-net', '--seccomp', '--json-status-fd', '--die-with-parent']));
-    expect(plan.syntheticTargets.map((t) => path.basename(t.path)).sort()).toEqual(['.agents', '.codex', '.git']);
+    expect(plan.syntheticTargets.map((t) => path.basename(t.path)).sort()).toEqual(['.agents', '.aws', '.codex', '.git']);
     expect(fs.readdirSync(ws)).toEqual([]);
   });
 

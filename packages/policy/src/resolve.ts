@@ -196,22 +196,28 @@ function gitdirTarget(root: string): string | undefined {
   return undefined;
 }
 
-/** P25: default protected subpaths of a writable root, `gitdir` target first. */
+/**
+ * P25: default protected subpaths of a writable root, in PROTECTED_METADATA_NAMES order (`gitdir`
+ * target first): `.git` when a directory or a file, `.codex` when a directory or the root is the
+ * cwd (so first-time creation is blocked), any other name when a directory.
+ */
 function defaultProtectedSubpaths(root: string, cwd: string): string[] {
   const out: string[] = [];
-  const git = path.posix.join(root, '.git');
-  const gitKind = statKind(git);
-  if (gitKind === 'dir' || gitKind === 'file') {
-    if (gitKind === 'file') {
-      const target = gitdirTarget(root);
-      if (target !== undefined) out.push(target);
+  for (const name of PROTECTED_METADATA_NAMES) {
+    const candidate = path.posix.join(root, name);
+    const kind = statKind(candidate);
+    if (name === '.git') {
+      if (kind === 'file') {
+        const target = gitdirTarget(root);
+        if (target !== undefined) out.push(target);
+      }
+      if (kind === 'dir' || kind === 'file') out.push(candidate);
+    } else if (name === '.codex') {
+      if (kind === 'dir' || root === cwd || root === resolveTopLevelAlias(cwd)) out.push(candidate);
+    } else if (kind === 'dir') {
+      out.push(candidate);
     }
-    out.push(git);
   }
-  const agents = path.posix.join(root, '.agents');
-  if (statKind(agents) === 'dir') out.push(agents);
-  const codex = path.posix.join(root, '.codex');
-  if (statKind(codex) === 'dir' || root === cwd || root === resolveTopLevelAlias(cwd)) out.push(codex);
   return out;
 }
 

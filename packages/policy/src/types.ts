@@ -8,8 +8,11 @@ export const BUILTIN_DANGER_FULL_ACCESS = ':danger-full-access';
 export const BUILTIN_PROFILE_IDS = [BUILTIN_READ_ONLY, BUILTIN_WORKSPACE, BUILTIN_DANGER_FULL_ACCESS] as const;
 export type BuiltinProfileId = (typeof BUILTIN_PROFILE_IDS)[number];
 
-/** Metadata directories that stay read-only inside writable roots. */
-export const PROTECTED_METADATA_NAMES = ['.git', '.agents', '.codex'] as const;
+/**
+ * Metadata directories that stay read-only inside writable roots (`.aws`: credentials and config
+ * that other tools run on the host). The one list: builtins, resolution and every backend use it.
+ */
+export const PROTECTED_METADATA_NAMES = ['.git', '.agents', '.codex', '.aws'] as const;
 export type ProtectedMetadataName = (typeof PROTECTED_METADATA_NAMES)[number];
 
 /** `none` in config is accepted as an alias of `deny`. Ranked read < write < deny at equal depth. */
@@ -57,7 +60,7 @@ export interface WritableRoot {
   root: string;
   /** Existing read-only carve-outs under the root (explicit entries and default protected paths). */
   readOnlySubpaths: string[];
-  /** Metadata names (`.git`, `.agents`, `.codex`) that are not writable under this root. */
+  /** Metadata names (`.git`, `.agents`, `.codex`, `.aws`) that are not writable under this root. */
   protectedMetadataNames: ProtectedMetadataName[];
 }
 

@@ -145,7 +145,7 @@ describe('P20: canRead / canWrite', () => {
   test('metadata writes are not writes even though the entry says write', () => {
     const prof = managed([root('read'), ws('write')]);
     expect(canWrite(prof, ctx, path.join(tmp, 'src/a.ts'))).toBe(true);
-    for (const name of ['.git', '.agents', '.codex']) {
+    for (const name of ['.git', '.agents', '.codex', '.aws']) {
       expect(canWrite(prof, ctx, path.join(tmp, name, 'config'))).toBe(false);
       expect(canWrite(prof, ctx, path.join(tmp, name))).toBe(false);
       expect(canRead(prof, ctx, path.join(tmp, name, 'config'))).toBe(true);
@@ -334,10 +334,10 @@ describe('`..` resolved as the kernel walks it (a symlink before `..`)', () => {
 describe('P25-P27: writable roots and protected metadata', () => {
   test('Appendix A2 shape: cwd repo with a .git dir; .codex protected even when missing', () => {
     fs.mkdirSync(path.join(tmp, '.git'));
-    const prof = managed([root('read'), ws('write'), ...['.git', '.agents', '.codex'].map((n) => ({ ...ws('read', n), missingPathBehavior: 'skip' as const }))]);
+    const prof = managed([root('read'), ws('write'), ...['.git', '.agents', '.codex', '.aws'].map((n) => ({ ...ws('read', n), missingPathBehavior: 'skip' as const }))]);
     const r = resolveSandboxPolicy(prof, ctx);
     expect(r.writableRoots).toEqual([
-      { root: tmp, readOnlySubpaths: [path.join(tmp, '.codex'), path.join(tmp, '.git')], protectedMetadataNames: ['.git', '.agents', '.codex'] },
+      { root: tmp, readOnlySubpaths: [path.join(tmp, '.codex'), path.join(tmp, '.git')], protectedMetadataNames: ['.git', '.agents', '.codex', '.aws'] },
     ]);
     expect(r.fullDiskRead).toBe(true);
   });
@@ -351,7 +351,7 @@ describe('P25-P27: writable roots and protected metadata', () => {
     fs.writeFileSync(path.join(repo, '.git'), 'gitdir: ../real-gitdir\n');
     const r = resolveSandboxPolicy(managed([root('read'), p(repo, 'write')]), ctx);
     expect(r.writableRoots).toEqual([
-      { root: repo, readOnlySubpaths: [target, path.join(repo, '.git'), path.join(repo, '.agents')], protectedMetadataNames: ['.git', '.agents', '.codex'] },
+      { root: repo, readOnlySubpaths: [target, path.join(repo, '.git'), path.join(repo, '.agents')], protectedMetadataNames: ['.git', '.agents', '.codex', '.aws'] },
     ]);
   });
 
@@ -371,11 +371,23 @@ describe('P25-P27: writable roots and protected metadata', () => {
     expect(r.writableRoots.find((w) => w.root === other)?.readOnlySubpaths).toEqual([]);
   });
 
+  test('.aws is protected metadata like .agents: an existing directory is a read-only subpath, a missing one is not writable', () => {
+    const repo = path.join(tmp, 'repo');
+    fs.mkdirSync(path.join(repo, '.aws'), { recursive: true });
+    const prof = managed([root('read'), p(repo, 'write'), p(tmp, 'write')]);
+    const r = resolveSandboxPolicy(prof, ctx);
+    expect(r.writableRoots.find((w) => w.root === repo)?.readOnlySubpaths).toEqual([path.join(repo, '.aws')]);
+    expect(r.writableRoots.every((w) => w.protectedMetadataNames.includes('.aws'))).toBe(true);
+    expect(canWrite(prof, ctx, path.join(repo, '.aws', 'credentials'))).toBe(false);
+    expect(canWrite(prof, ctx, path.join(tmp, '.aws', 'credentials'))).toBe(false);
+    expect(canWrite(prof, ctx, path.join(repo, '.awsx'))).toBe(true);
+  });
+
   test('an explicit write entry at R/.git makes that name writable (P26)', () => {
     fs.mkdirSync(path.join(tmp, '.git'));
     const prof = managed([p(tmp, 'write'), p(path.join(tmp, '.git'), 'write')]);
     const r = resolveSandboxPolicy(prof, ctx);
-    expect(r.writableRoots.find((w) => w.root === tmp)?.protectedMetadataNames).toEqual(['.agents', '.codex']);
+    expect(r.writableRoots.find((w) => w.root === tmp)?.protectedMetadataNames).toEqual(['.agents', '.codex', '.aws']);
     expect(canWrite(prof, ctx, path.join(tmp, '.git/config'))).toBe(true);
     expect(canWrite(prof, ctx, path.join(tmp, '.codex/x'))).toBe(false);
   });
@@ -495,7 +507,7 @@ describe('Appendix A3 (policy side): :root=read, /b=deny, /b/a=write', () => {
     expect(r.fullDiskRead).toBe(false);
     expect(r.readableRoots).toEqual(['/', path.join(b, 'a')]);
     expect(r.unreadableRoots).toEqual([b]);
-    expect(r.writableRoots).toEqual([{ root: path.join(b, 'a'), readOnlySubpaths: [], protectedMetadataNames: ['.git', '.agents', '.codex'] }]);
+    expect(r.writableRoots).toEqual([{ root: path.join(b, 'a'), readOnlySubpaths: [], protectedMetadataNames: ['.git', '.agents', '.codex', '.aws'] }]);
   });
 });
 

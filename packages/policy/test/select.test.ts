@@ -65,6 +65,7 @@ describe('1.2 built-in profiles', () => {
       { path: { type: 'special', value: { kind: 'workspace_roots', subpath: '.git' } }, access: 'read', missingPathBehavior: 'skip' },
       { path: { type: 'special', value: { kind: 'workspace_roots', subpath: '.agents' } }, access: 'read', missingPathBehavior: 'skip' },
       { path: { type: 'special', value: { kind: 'workspace_roots', subpath: '.codex' } }, access: 'read', missingPathBehavior: 'skip' },
+      { path: { type: 'special', value: { kind: 'workspace_roots', subpath: '.aws' } }, access: 'read', missingPathBehavior: 'skip' },
     ]);
   });
 

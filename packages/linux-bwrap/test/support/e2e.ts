@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import type { ResolvedSandboxPolicy, WritableRoot } from '@codex-sandbox/policy';
+import { PROTECTED_METADATA_NAMES, type ResolvedSandboxPolicy, type WritableRoot } from '@codex-sandbox/policy';
 
 import { bundleEntry } from './bundle.js';
 import { codexBwrapTestBinary, NOBODY_UID, publicTempDir, removeTree, systemBwrapPath } from './env.js';
@@ -83,7 +83,7 @@ function chownTree(p: string, uid: number): void {
 }
 
 export function writableRoot(root: string, readOnlySubpaths: string[] = []): WritableRoot {
-  return { root, readOnlySubpaths, protectedMetadataNames: ['.git', '.agents', '.codex'] };
+  return { root, readOnlySubpaths, protectedMetadataNames: [...PROTECTED_METADATA_NAMES] };
 }
 
 /** `:read-only`-like: everything readable, nothing writable, no network. */

@@ -1,8 +1,9 @@
 // Hand-built ResolvedSandboxPolicy values for the argv tests (golden and under real bwrap), so
 // both describe a policy the same way. Pure data; no filesystem access.
-import type { ResolvedSandboxPolicy, WritableRoot } from '@codex-sandbox/policy';
+import { PROTECTED_METADATA_NAMES, type ResolvedSandboxPolicy, type WritableRoot } from '@codex-sandbox/policy';
 
-export const META = ['.git', '.agents', '.codex'] as const;
+/** The policy's protected metadata names (the one list). */
+export const META = PROTECTED_METADATA_NAMES;
 
 /** Everything readable, nothing writable unless `overrides` says so, network restricted. */
 export function restrictedPolicyAt(cwd: string, overrides: Partial<ResolvedSandboxPolicy>): ResolvedSandboxPolicy {

@@ -27,6 +27,8 @@ export interface RunSpec {
   env?: Record<string, string>;
   /** PATH the sandbox looks helpers (rg, find) up on; default this process's. */
   lookupPath?: string;
+  /** LinuxSandboxOptions.protectedPaths (front-end state kept read-only). */
+  protectedPaths?: string[];
 }
 
 function launcherFor(spec: RunSpec, cache: ProbeCache): LauncherChoice | undefined {
@@ -50,6 +52,7 @@ async function main(): Promise<number> {
     cacheDir: spec.cacheDir,
     tmpDir: spec.tmpDir,
     bwrap,
+    ...(spec.protectedPaths === undefined ? {} : { protectedPaths: spec.protectedPaths }),
     ...(spec.lookupPath === undefined ? {} : { env: { ...process.env, PATH: spec.lookupPath } }),
   });
   const req = {
