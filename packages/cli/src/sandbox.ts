@@ -22,6 +22,7 @@ import { resolveCommand } from './command-resolution.js';
 import { BackendNotImplementedError, CliError, UnsupportedPlatformError, UsageError } from './errors.js';
 import { formatExplanation } from './explain.js';
 import { openLinuxBackend, type LinuxBackend } from './linux-backend.js';
+import { requireWellFormed } from './raw-input.js';
 import { registerUserFacingErrors } from './report-error.js';
 
 registerUserFacingErrors(PolicyError);
@@ -126,6 +127,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     warnings.push(message);
     options.onWarning?.(message);
   };
+  if (options.cwd !== undefined) requireWellFormed('the cwd', options.cwd);
   const cwd = requireDirectory(path.resolve(options.cwd ?? process.cwd()));
   // `~` in config expands against the HOME of the environment we were given, like a shell would.
   const givenHome = env['HOME'];
@@ -161,8 +163,14 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
   const prepare = (command: readonly string[], runOptions: RunOptions) => {
     const [program] = command;
     if (program === undefined) throw new UsageError('missing COMMAND to run');
+    command.forEach((word, index) => requireWellFormed(index === 0 ? 'the command' : `argument ${index} of the command`, word));
+    if (runOptions.cwd !== undefined) requireWellFormed('the run cwd', runOptions.cwd);
     const commandCwd = requireDirectory(path.resolve(cwd, runOptions.cwd ?? '.'));
     const baseEnv = runOptions.env ?? env;
+    for (const [name, value] of Object.entries(baseEnv)) {
+      requireWellFormed('the name of an environment variable', name);
+      if (value !== undefined) requireWellFormed(`the value of environment variable ${name}`, value, { showValue: false });
+    }
     const envAdditions: Record<string, string> = {};
     if (policy.needsSandbox && policy.network === 'restricted') envAdditions[NETWORK_DISABLED_VARIABLE] = '1';
     const commandEnv: Env = { ...baseEnv, ...envAdditions };
