@@ -79,32 +79,39 @@ interface KoffiModule {
   errno(): number;
 }
 
-let control: Promise<CloseOnExecControl> | undefined;
+let control: CloseOnExecControl | undefined;
 
-/** fcntl through koffi, loaded on first use. Rejects with InheritedDescriptorError when it cannot load. */
-export function loadCloseOnExecControl(): Promise<CloseOnExecControl> {
-  control ??= import('koffi').then(
-    (loaded: unknown) => {
-      const koffi = ((loaded as { default?: unknown }).default ?? loaded) as KoffiModule;
-      const fcntl = koffi.load(null).func('int fcntl(int fd, int cmd, ...)');
-      const check = (result: unknown, what: string, fd: number): number => {
-        if (typeof result !== 'number' || result < 0) {
-          throw new InheritedDescriptorError(`fcntl(${fd}, ${what}) failed (errno ${koffi.errno()})`);
-        }
-        return result;
-      };
-      return {
-        get: (fd) => check(fcntl(fd, F_GETFD), 'F_GETFD', fd),
-        set: (fd, flags) => {
-          check(fcntl(fd, F_SETFD, 'int', flags), 'F_SETFD', fd);
-        },
-      };
+/**
+ * koffi, through the CommonJS `require` the package runs under (jest, the esbuild bundle). Never
+ * resolved from the cwd or a path a command could write: only from this package's own resolution.
+ */
+function requireKoffi(): KoffiModule {
+  if (typeof require !== 'function') throw new Error('no require() is available in this build to load it with');
+  const loaded = require('koffi') as KoffiModule | { default: KoffiModule };
+  return 'default' in loaded ? loaded.default : loaded;
+}
+
+/** fcntl through koffi, loaded on first use. Throws InheritedDescriptorError when it cannot load. */
+export function loadCloseOnExecControl(): CloseOnExecControl {
+  if (control !== undefined) return control;
+  let koffi: KoffiModule;
+  let fcntl: (...args: unknown[]) => unknown;
+  try {
+    koffi = requireKoffi();
+    fcntl = koffi.load(null).func('int fcntl(int fd, int cmd, ...)');
+  } catch (error) {
+    throw new InheritedDescriptorError(`the FFI library koffi, needed to keep them from the command, cannot be loaded: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const check = (result: unknown, what: string, fd: number): number => {
+    if (typeof result !== 'number' || result < 0) throw new InheritedDescriptorError(`fcntl(${fd}, ${what}) failed (errno ${koffi.errno()})`);
+    return result;
+  };
+  control = {
+    get: (fd) => check(fcntl(fd, F_GETFD), 'F_GETFD', fd),
+    set: (fd, flags) => {
+      check(fcntl(fd, F_SETFD, 'int', flags), 'F_SETFD', fd);
     },
-    (error: unknown) => {
-      control = undefined;
-      throw new InheritedDescriptorError(`the FFI library koffi, needed to keep them from the command, cannot be loaded: ${error instanceof Error ? error.message : String(error)}`);
-    },
-  );
+  };
   return control;
 }
 
@@ -133,17 +140,16 @@ export function withDescriptorsHidden<T>(fds: readonly number[], fcntl: CloseOnE
  * the executable, which closed them at start) this is one look at /proc and nothing is loaded.
  */
 export async function spawnWithoutInheritedDescriptors<T>(spawn: () => T): Promise<T> {
-  if (inheritableDescriptors().length === 0) return spawn();
+  const fds = inheritableDescriptors();
+  if (fds.length === 0) return spawn();
   let fcntl: CloseOnExecControl;
   try {
-    fcntl = await loadCloseOnExecControl();
+    fcntl = loadCloseOnExecControl();
   } catch (error) {
-    const fds = inheritableDescriptors();
     throw new InheritedDescriptorError(
       `this process holds descriptors without close-on-exec (${fds.join(', ')}) that would reach the sandboxed command; ` +
         `${error instanceof Error ? error.message : String(error)}. Close them or mark them close-on-exec before running`,
     );
   }
-  // Looked at again: the await let other code open or close descriptors.
-  return withDescriptorsHidden(inheritableDescriptors(), fcntl, spawn);
+  return withDescriptorsHidden(fds, fcntl, spawn);
 }
