@@ -101,7 +101,7 @@ export interface LinuxSandboxOptions {
   openBundled?: BundledBwrapOpener;
   /** Path of the installed front end (where the bundled codex-resources/bwrap is looked up). */
   frontEndPath?: string;
-  /** Forward SIGINT/SIGTERM/SIGHUP/SIGQUIT received by this process to running commands. Default true. */
+  /** Forward SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2/SIGWINCH received by this process to running commands. Default true. */
   forwardSignals?: boolean;
   /** Text of /proc/version to judge WSL1 by; default: read the file. */
   procVersion?: string;
