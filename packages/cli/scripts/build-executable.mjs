@@ -5,20 +5,21 @@
 // them for the sandboxed command), records the original $0 for arg0 dispatch, and execs node.
 //
 //   node packages/cli/scripts/build-executable.mjs --entry packages/cli/src/main.ts --out <path>
+//        [--node <abs path>]     (default: this Node, canonical; the only Node the executable runs)
 //        [--bwrap-sha256 <hex>] [--node-modules <abs path>] [--tsconfig <path>] [--esbuild <module path>]
 //        [--code-cache yes|no]   (default yes: train and embed a V8 code cache, see below)
 //
 // Must NOT depend on anything but Node and esbuild. It runs the program once, only to train the code
 // cache: a dry run in an empty scratch home.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const USAGE =
-  'usage: build-executable.mjs --entry <main.ts> --out <path> [--bwrap-sha256 <hex>] [--node-modules <abs dir>] [--tsconfig <path>] [--esbuild <path>] [--code-cache yes|no]';
+  'usage: build-executable.mjs --entry <main.ts> --out <path> [--node <abs path>] [--bwrap-sha256 <hex>] [--node-modules <abs dir>] [--tsconfig <path>] [--esbuild <path>] [--code-cache yes|no]';
 
 function fail(message) {
   process.stderr.write(`build-executable: ${message}\n${USAGE}\n`);
@@ -26,7 +27,7 @@ function fail(message) {
 }
 
 function parseArgs(argv) {
-  const known = new Set(['--entry', '--out', '--bwrap-sha256', '--node-modules', '--tsconfig', '--esbuild', '--code-cache']);
+  const known = new Set(['--entry', '--out', '--node', '--bwrap-sha256', '--node-modules', '--tsconfig', '--esbuild', '--code-cache']);
   const values = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -46,7 +47,28 @@ function parseArgs(argv) {
   if (values['node-modules'] !== undefined && !isAbsolute(values['node-modules'])) {
     fail('--node-modules must be an absolute path');
   }
+  if (values.node !== undefined && !isAbsolute(values.node)) fail('--node must be an absolute path');
   return values;
+}
+
+/**
+ * The one Node the executable runs: an absolute, canonical path fixed at build time (by default the
+ * Node running this build). The launcher never looks `node` up on PATH: a PATH entry can lie in a
+ * directory a sandboxed command writes (`node_modules/.bin`), and a `node` planted there would run
+ * on the host, unsandboxed, on the next call. The path sits in single quotes in the sh launcher.
+ */
+function chooseNode(given) {
+  let real;
+  try {
+    real = realpathSync(given ?? process.execPath);
+  } catch (error) {
+    fail(`--node ${given}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!statSync(real).isFile()) fail(`--node ${real} is not a file`);
+  if (!/^\/[A-Za-z0-9._+@\/-]*$/.test(real)) {
+    fail(`the Node path ${JSON.stringify(real)} has characters the sh launcher does not quote; allowed: letters, digits and ._+@/-`);
+  }
+  return real;
 }
 
 // Node's flags for the front end, also used for the training run (a code cache records V8's flag
@@ -57,7 +79,13 @@ function parseArgs(argv) {
 // start (vm, module, os, util's argument parser) are then compiled from source, ~2-3 ms.
 // (`--opt` is V8's alias of `--turbofan`, accepted from Node 18 to current; an unknown flag would
 // make Node refuse to start, which fails closed.)
-const NODE_FLAGS = ['--no-opt'];
+//
+// `--inspect-port` (a Node option, not a V8 flag: the cache does not mind it) covers the few ms
+// between Node's start and the loader's first statement, when a SIGUSR1 still reaches Node's own
+// handler: the inspector would then try 0.0.0.1, an address no host has, fail with "address not
+// available" and listen nowhere. (Even bound under net.ipv4.ip_nonlocal_bind, 0.0.0.1 is not
+// reachable.) The launcher's SIGUSR1 listener is the defence for the rest of the run.
+const NODE_FLAGS = ['--no-opt', '--inspect-port=0.0.0.1:9229'];
 
 // The file is: line 1 `#!/bin/sh`; line 2 the sh launcher; from line 3 the bundled program (pure
 // ASCII) inside the CommonJS wrapper function Node itself would put around it (written at build time
@@ -88,20 +116,57 @@ const COMPILE_PROGRAM = [
 ].join(' ');
 const RUN_PROGRAM =
   'const mod = { exports: {} }; script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));';
-const LOADER = `${COMPILE_PROGRAM} ${RUN_PROGRAM}`;
+// The loader's first statement: a SIGUSR1 listener that stays for the life of the process. Node's
+// own SIGUSR1 handler opens the inspector (an unauthenticated debugger on 127.0.0.1:9229, which a
+// sandboxed command with network access could connect to and run code in the front end); a JS
+// listener replaces that handler (libuv installs its own), so from here on SIGUSR1 only reaches
+// listeners: ignored, or forwarded to the command during a run (linux-bwrap's signals.ts). Node 20
+// has no --disable-sigusr1.
+const KEEP_SIGUSR1 = 'process.on("SIGUSR1", () => {});';
+const LOADER = `${KEEP_SIGUSR1} ${COMPILE_PROGRAM} ${RUN_PROGRAM}`;
 // The training run: the same compile, then the cache is taken when the program calls process.exit.
 const TRAINER = (out) =>
-  `${COMPILE_PROGRAM} const exit = process.exit; process.exit = (code) => { fs.writeFileSync(${JSON.stringify(out)}, script.createCachedData()); exit(code); }; ${RUN_PROGRAM}`;
+  `${KEEP_SIGUSR1} ${COMPILE_PROGRAM} const exit = process.exit; process.exit = (code) => { fs.writeFileSync(${JSON.stringify(out)}, script.createCachedData()); exit(code); }; ${RUN_PROGRAM}`;
 
-// `${V+x}` tells unset from empty, so an empty-but-set variable is restored as empty.
-const LAUNCHER = [
-  '#!/bin/sh',
-  '":" //; ' +
-    'if [ -n "${NODE_EXTRA_CA_CERTS+x}" ]; then CODEX_SANDBOX_STASHED_NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export CODEX_SANDBOX_STASHED_NODE_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; fi; ' +
-    'if [ -n "${NODE_OPTIONS+x}" ]; then CODEX_SANDBOX_STASHED_NODE_OPTIONS=$NODE_OPTIONS; export CODEX_SANDBOX_STASHED_NODE_OPTIONS; unset NODE_OPTIONS; fi; ' +
-    `CODEX_SANDBOX_ARG0=$0 CODEX_SANDBOX_LAUNCHER=1 exec node ${NODE_FLAGS.join(' ')} -e '${LOADER}' "$0" "$@"`,
-  '',
-].join('\n');
+// Variables Node acts on at start that would slow down or alter the front end's own process: the
+// launcher moves each into CODEX_SANDBOX_STASHED_<NAME> and packages/cli/src/launcher-env.ts puts it
+// back for the command (keep the two lists equal; a test compares them). NODE_OPTIONS can carry
+// --inspect, --require and any flag; NODE_V8_COVERAGE opens an inspector session; NODE_CHANNEL_FD
+// (and its companions) make Node open an IPC channel on an inherited descriptor; OPENSSL_CONF and
+// friends make OpenSSL, initialised at Node's start, load engine or provider modules; NODE_PATH,
+// NODE_ICU_DATA, NODE_REPL_EXTERNAL_MODULE, NODE_REDIRECT_WARNINGS and NODE_TEST_CONTEXT name files
+// or modes the front end has no use for; NODE_EXTRA_CA_CERTS makes Node parse a CA bundle (tens of ms).
+const STASHED_VARIABLES = [
+  'NODE_OPTIONS',
+  'NODE_EXTRA_CA_CERTS',
+  'NODE_V8_COVERAGE',
+  'NODE_CHANNEL_FD',
+  'NODE_CHANNEL_SERIALIZATION_MODE',
+  'NODE_UNIQUE_ID',
+  'NODE_PATH',
+  'NODE_ICU_DATA',
+  'NODE_REPL_EXTERNAL_MODULE',
+  'NODE_REDIRECT_WARNINGS',
+  'NODE_TEST_CONTEXT',
+  'OPENSSL_CONF',
+  'OPENSSL_CONF_INCLUDE',
+  'OPENSSL_ENGINES',
+  'OPENSSL_MODULES',
+];
+
+// `${V+x}` tells unset from empty, so an empty-but-set variable is restored as empty. One statement
+// per variable (no loop variable that could clobber one of the caller's).
+function launcherLine(node) {
+  const stash = STASHED_VARIABLES.map(
+    (name) => `if [ -n "\${${name}+x}" ]; then CODEX_SANDBOX_STASHED_${name}=$${name}; export CODEX_SANDBOX_STASHED_${name}; unset ${name}; fi; `,
+  ).join('');
+  const missing = `[ -x '${node}' ] || { echo "codex: cannot run ${node}, the Node.js this executable was built for (rebuild it with build-executable.mjs --node PATH)" >&2; exit 1; }; `;
+  return [
+    '#!/bin/sh',
+    `":" //; ${stash}${missing}CODEX_SANDBOX_ARG0=$0 CODEX_SANDBOX_LAUNCHER=1 exec '${node}' ${NODE_FLAGS.join(' ')} -e '${LOADER}' "$0" "$@"`,
+    '',
+  ].join('\n');
+}
 if (LOADER.includes("'")) throw new Error('build-executable: LOADER must not contain a single quote');
 
 /**
@@ -109,12 +174,12 @@ if (LOADER.includes("'")) throw new Error('build-executable: LOADER must not con
  * cache V8 made of it. A dry run compiles argument parsing, config, policy and planning; it runs
  * under NODE_FLAGS, as the launcher does (a cache made under other flags would be rejected).
  */
-function trainCodeCache(programFile) {
+function trainCodeCache(programFile, node) {
   const scratch = mkdtempSync(join(tmpdir(), 'codex-code-cache-'));
   try {
     const out = join(scratch, 'cache');
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: scratch, CODEX_HOME: scratch, XDG_CACHE_HOME: join(scratch, 'cache-home'), TMPDIR: scratch };
-    spawnSync(process.execPath, [...NODE_FLAGS, '-e', TRAINER(out), programFile, 'sandbox', '--dry-run', '--', 'true'], {
+    spawnSync(node, [...NODE_FLAGS, '-e', TRAINER(out), programFile, 'sandbox', '--dry-run', '--', 'true'], {
       cwd: scratch,
       env,
       stdio: 'ignore',
@@ -199,8 +264,34 @@ function builtinsPlugin(require) {
   };
 }
 
+// The executable loads no package from disk at run time: a `require` of anything but a built-in
+// would search node_modules directories up from the executable and NODE_PATH, places a sandboxed
+// command may write. koffi (the FFI linux-bwrap loads only when a host program holds inheritable
+// descriptors, see linux-bwrap's inherited-descriptors.ts) has a native part and is never needed
+// by the executable, which closes such descriptors at start: it is replaced by a module that fails.
+const NO_FFI_NAMESPACE = 'codex-no-ffi';
+function noFfiPlugin() {
+  return {
+    name: 'no-ffi-in-the-executable',
+    setup(build) {
+      build.onResolve({ filter: /^koffi$/ }, () => ({ path: 'koffi', namespace: NO_FFI_NAMESPACE }));
+      build.onLoad({ filter: /.*/, namespace: NO_FFI_NAMESPACE }, () => ({
+        loader: 'js',
+        contents: 'throw new Error("the codex executable has no FFI library (koffi); it closes inherited descriptors at start instead");\n',
+      }));
+    },
+  };
+}
+
+/** Throws when the bundle would load anything but Node's built-in modules. */
+function checkOnlyBuiltinRequires(js) {
+  const outside = [...js.matchAll(/\brequire\(\s*(["'`])([^"'`]*)\1\s*\)/g)].map((m) => m[2]).filter((name) => !name.startsWith('node:'));
+  if (outside.length > 0) throw new Error(`the bundle would load modules from disk at run time: ${[...new Set(outside)].join(', ')}`);
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
+  const node = chooseNode(args.node);
   const scriptDir = dirname(fileURLToPath(import.meta.url));
   const repoRoot = resolve(scriptDir, '..', '..', '..');
   const tsconfig = resolve(args.tsconfig ?? join(repoRoot, 'tsconfig.base.json'));
@@ -219,19 +310,20 @@ async function main() {
     define: {
       __CODEX_BWRAP_SHA256__: args['bwrap-sha256'] ? JSON.stringify(args['bwrap-sha256'].toLowerCase()) : 'undefined',
     },
-    plugins: [builtinsPlugin(createRequire(import.meta.url))],
+    plugins: [noFfiPlugin(), builtinsPlugin(createRequire(import.meta.url))],
     logLevel: 'warning',
   });
   const js = result.outputFiles[0].text.replace(/^#!.*\n/, '');
   if (!/^[\x00-\x7f]*$/.test(js)) throw new Error('the bundle is not pure ASCII (the launcher decodes it as latin1)');
+  checkOnlyBuiltinRequires(js);
   const out = resolve(args.out);
   mkdirSync(dirname(out), { recursive: true });
   const temporary = `${out}.tmp-${process.pid}`;
-  const program = Buffer.from(`${LAUNCHER}${COMMONJS_WRAPPER[0]}${js}${COMMONJS_WRAPPER[1]}`, 'latin1');
+  const program = Buffer.from(`${launcherLine(node)}${COMMONJS_WRAPPER[0]}${js}${COMMONJS_WRAPPER[1]}`, 'latin1');
   try {
     writeFileSync(temporary, program, { mode: 0o755 });
     if (args['code-cache'] !== 'no') {
-      const cache = trainCodeCache(temporary);
+      const cache = trainCodeCache(temporary, node);
       const trailer = `\n//codex-code-cache:${String(program.length).padStart(10, '0')}:${String(cache.length).padStart(10, '0')}\n`;
       writeFileSync(temporary, Buffer.concat([program, cache, Buffer.from(trailer, 'latin1')]), { mode: 0o755 });
     }

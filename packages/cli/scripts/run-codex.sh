@@ -1,5 +1,5 @@
-#!/usr/bin/env bash
-# `bazel run //packages/cli -- ARGS`: runs the built `codex` executable from its runfiles, in the
+#!/bin/bash
+# `bazel run //packages/cli -- ARGS` (bash by absolute path, never looked up on PATH): runs the built `codex` executable from its runfiles, in the
 # directory bazel was invoked from (bazel run itself changes directory).
 set -euo pipefail
 runfiles="${RUNFILES_DIR:-$0.runfiles}"

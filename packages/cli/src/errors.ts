@@ -56,3 +56,6 @@ export class UnsupportedPlatformError extends CliError {
     super(`\`codex sandbox\` is not supported on this operating system (${os}); refusing to run unsandboxed`, 1);
   }
 }
+
+/** Input that cannot be passed on unchanged (bytes that are not UTF-8, lone surrogates). */
+export class InvalidTextError extends CliError {}

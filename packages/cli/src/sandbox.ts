@@ -41,6 +41,7 @@ import { frontEndStatePaths, withFrontEndState } from './front-end-state.js';
 import { hiddenCommandRule } from './hidden-command.js';
 import { checkNetworkEnforceable } from './network-enforcement.js';
 import { openLinuxBackend, type LinuxBackend } from './linux-backend.js';
+import { requireWellFormed } from './raw-input.js';
 import { registerUserFacingErrors } from './report-error.js';
 
 registerUserFacingErrors(PolicyError);
@@ -174,6 +175,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     warnings.push(message);
     options.onWarning?.(message);
   };
+  if (options.cwd !== undefined) requireWellFormed('the cwd', options.cwd);
   const cwd = requireDirectory(path.resolve(options.cwd ?? process.cwd()));
   // `~` in config expands against the HOME of the environment we were given, like a shell would.
   const givenHome = env['HOME'];
@@ -236,10 +238,17 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
   const prepare = (command: readonly string[], runOptions: RunOptions, lenient = false) => {
     const [program] = command;
     if (program === undefined) throw new UsageError('missing COMMAND to run');
+    command.forEach((word, index) => requireWellFormed(index === 0 ? 'the command' : `argument ${index} of the command`, word));
+    if (runOptions.cwd !== undefined) requireWellFormed('the run cwd', runOptions.cwd);
     const commandCwd = requireDirectory(path.resolve(cwd, runOptions.cwd ?? '.'));
+    const baseEnv = runOptions.env ?? env;
+    for (const [name, value] of Object.entries(baseEnv)) {
+      requireWellFormed('the name of an environment variable', name);
+      if (value !== undefined) requireWellFormed(`the value of environment variable ${name}`, value, { showValue: false });
+    }
     const additions: EnvironmentAddition[] =
       policy.needsSandbox && policy.network === 'restricted' ? [{ name: NETWORK_DISABLED_VARIABLE, value: '1', reason: 'the network is restricted' }] : [];
-    const environment = computeCommandEnvironment(runOptions.env ?? env, environmentPolicies, additions);
+    const environment = computeCommandEnvironment(baseEnv, environmentPolicies, additions);
     const envAdditions = Object.fromEntries(additions.map((a) => [a.name, a.value]));
     const commandEnv: Env = environment.env;
     let commandPath: string | undefined;

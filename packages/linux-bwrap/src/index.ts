@@ -6,6 +6,7 @@ export * from './deny-globs.js';
 export * from './descriptors.js';
 export * from './errors.js';
 export * from './filesystem-args.js';
+export * from './inherited-descriptors.js';
 export * from './launcher.js';
 export * from './preflight.js';
 export * from './probe-cache.js';

@@ -16,6 +16,7 @@ import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
 import { buildBwrapArgs } from './bwrap-args.js';
 import { launchChild, type StdioSlot } from './child-launch.js';
 import { expandDenyGlobs, findExecutableOnPath } from './deny-globs.js';
+import { spawnWithoutInheritedDescriptors } from './inherited-descriptors.js';
 import {
   assignDataDescriptors,
   descriptorAtOrAbove,
@@ -111,7 +112,7 @@ export interface LinuxSandboxOptions {
   openBundled?: BundledBwrapOpener;
   /** Path of the installed front end (where the bundled codex-resources/bwrap is looked up). */
   frontEndPath?: string;
-  /** Forward SIGINT/SIGTERM/SIGHUP/SIGQUIT received by this process to running commands. Default true. */
+  /** Forward SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2/SIGWINCH received by this process to running commands. Default true. */
   forwardSignals?: boolean;
   /** Text of /proc/version to judge WSL1 by; default: read the file. */
   procVersion?: string;
@@ -188,8 +189,20 @@ function reportHiddenCommand(program: string, rule: string, stdio: SandboxRunReq
   return 127;
 }
 
+/**
+ * Where no host-side helper (bwrap, rg) is taken from: the workspace, the command's cwd, every
+ * writable root, and the front end's own cwd (relative PATH entries resolve there).
+ */
 function writableDirs(policy: ResolvedSandboxPolicy, commandCwd: string): string[] {
-  return [policy.cwd, commandCwd, ...policy.writableRoots.map((root) => root.root)];
+  return [policy.cwd, commandCwd, ...frontEndCwd(), ...policy.writableRoots.map((root) => root.root)];
+}
+
+function frontEndCwd(): string[] {
+  try {
+    return [process.cwd()];
+  } catch {
+    return []; // Removed: relative PATH entries resolve nowhere.
+  }
 }
 
 function stdioSlots(stdio: SandboxRunRequest['stdio']): [StdioSlot, StdioSlot, StdioSlot] {
@@ -453,7 +466,7 @@ async function spawnAndWait(
   req: SandboxRunRequest,
   forwardSignals: boolean,
 ): Promise<number> {
-  const child = launchChild({
+  const child = await spawnWithoutInheritedDescriptors(() => launchChild({
     file,
     argv0: prepared.launcher.exec.argv0,
     args: prepared.args,
@@ -463,7 +476,7 @@ async function spawnAndWait(
     // Own session: a terminal's SIGINT reaches only the front end, which forwards it once.
     detached: true,
     onSpawn: req.onSpawn,
-  });
+  }));
   const target = new SandboxSignalTarget(child, readInitPid);
   const stopForwarding = forwardSignals ? signalForwarding.add(target.send) : () => {};
   const end = await child.ended;
@@ -477,7 +490,7 @@ async function spawnAndWait(
 async function runDirect(req: UnsandboxedRunRequest, forwardSignals: boolean): Promise<number> {
   const [program, ...args] = req.command;
   if (program === undefined) throw new SandboxRequestError('no command to run');
-  const child = launchChild({
+  const child = await spawnWithoutInheritedDescriptors(() => launchChild({
     file: program,
     argv0: program,
     args,
@@ -486,7 +499,7 @@ async function runDirect(req: UnsandboxedRunRequest, forwardSignals: boolean): P
     stdio: stdioSlots(req.stdio),
     detached: true,
     onSpawn: req.onSpawn,
-  });
+  }));
   const forward = (signal: NodeJS.Signals): void => {
     if (child.pid === undefined) return;
     try {

@@ -41,3 +41,6 @@ export class BwrapSpawnError extends SandboxRuntimeError {}
 
 /** The request itself is malformed (empty command, relative cwd, ...). */
 export class SandboxRequestError extends SandboxRuntimeError {}
+
+/** This process holds descriptors a child would inherit, and they cannot be kept from it. */
+export class InheritedDescriptorError extends SandboxRuntimeError {}

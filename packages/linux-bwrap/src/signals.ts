@@ -8,7 +8,24 @@ import * as os from 'node:os';
 import type { RunningChild } from './child-launch.js';
 
 /** Signals received by the front end that go on to the command. */
-export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
+export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
+
+/**
+ * Signals whose listener, once installed, stays for the life of the process (a no-op between
+ * runs). Node's own SIGUSR1 handler opens the inspector, an unauthenticated debugger on
+ * 127.0.0.1:9229 that a sandboxed command with network access could connect to; a JS listener
+ * replaces that handler, and removing the last listener would not bring Node's back (libuv resets
+ * the signal to its default action, which kills the process). So after the first run, SIGUSR1 in a
+ * host program is forwarded during runs and ignored otherwise, never a debugger.
+ */
+const KEPT_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(['SIGUSR1']);
+const keptListeners = new Set<NodeJS.Signals>();
+
+function keepListening(signal: NodeJS.Signals): void {
+  if (!KEPT_SIGNALS.has(signal) || keptListeners.has(signal)) return;
+  keptListeners.add(signal);
+  process.on(signal, () => {});
+}
 
 function signalNumber(signal: NodeJS.Signals): number {
   return os.constants.signals[signal] ?? 0;
@@ -30,6 +47,7 @@ export class SignalForwarding {
     this.targets.add(target);
     if (this.handlers.size === 0) {
       for (const signal of FORWARDED_SIGNALS) {
+        keepListening(signal);
         const handler = (): void => {
           for (const t of this.targets) t(signal);
         };

@@ -2,12 +2,12 @@
 // `$CODEX_HOME/NAME.config.toml`, and `-c key=value` overrides (TOML-typed, dotted keys); merges
 // them with provenance and validates every key this package owns. Reading the two config files is
 // the only I/O here. Must NOT choose a profile (select.ts) or resolve paths (resolve.ts).
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { ConfigError } from './errors.js';
 import { compileProfileTable } from './compile.js';
+import { readPolicyTextFile } from './read-file.js';
 import { loadRequirements, type Requirements } from './requirements.js';
 import { parseShellEnvironmentPolicy, SHELL_ENVIRONMENT_POLICY_KEY } from './shell-environment.js';
 import { tomlSyntaxError } from './toml-errors.js';
@@ -313,14 +313,10 @@ export function parseConfigText(text: string, source: string, extras: ParseConfi
 }
 
 function readLayer(file: string, kind: ConfigLayerKind, missingMessage?: string): ConfigLayer | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && missingMessage === undefined) return undefined;
-    if (code === 'ENOENT') throw new ConfigError(missingMessage ?? 'config file does not exist', { path: file });
-    throw new ConfigError(`cannot read config file (${code ?? 'error'})`, { path: file });
+  const text = readPolicyTextFile(file, { what: 'config file' });
+  if (text === undefined) {
+    if (missingMessage === undefined) return undefined;
+    throw new ConfigError(missingMessage, { path: file });
   }
   return { kind, source: file, table: parseTomlText(text, file) };
 }

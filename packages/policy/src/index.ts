@@ -1,6 +1,7 @@
 // Public surface of @codex-sandbox/policy: the permission model every backend consumes.
 export * from './types.js';
 export { PolicyError, ConfigError, ProfileError, WireError, type ConfigErrorDetails } from './errors.js';
+export { firstInvalidUtf8Offset, MAX_POLICY_FILE_BYTES, readPolicyTextFile, type ReadPolicyFileOptions } from './read-file.js';
 export {
   loadConfig,
   parseConfigText,

@@ -2,11 +2,11 @@
 // administrator allows, the fallback when a selection is disallowed, and deny-read patterns that
 // are appended to every selected profile. Parsing is pure; `loadRequirements` reads one file.
 // Must NOT decide where the file lives (the caller passes its path) or pick the profile itself.
-import fs from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
 import { tomlSyntaxError } from './toml-errors.js';
 import { ConfigError } from './errors.js';
 import { hasGlobChars } from './paths.js';
+import { readPolicyTextFile } from './read-file.js';
 import { describeType, dottedKey, getOwn, isTable, type TomlTable } from './toml.js';
 
 export interface Requirements {
@@ -85,13 +85,6 @@ export function parseRequirementsText(text: string, source: string): Requirement
 
 /** Reads requirements from `file`; a missing file means no requirements (undefined). */
 export function loadRequirements(file: string): Requirements | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    throw new ConfigError(`cannot read requirements file (${code ?? 'error'})`, { path: file });
-  }
-  return parseRequirementsText(text, file);
+  const text = readPolicyTextFile(file, { what: 'requirements file' });
+  return text === undefined ? undefined : parseRequirementsText(text, file);
 }

@@ -9,6 +9,7 @@ import { WORKSPACE_ROOTS_GLOB_PREFIX } from './compile.js';
 import { compileDenyGlobs, concreteDenyMatcher, type DenyGlobMatcher } from './deny-glob-match.js';
 import { PolicyError } from './errors.js';
 import { depthOf, isPathPrefix, isStrictlyUnder, joinSubpath, joinUnresolved, tidyAbsolute } from './paths.js';
+import { readPolicyTextFile } from './read-file.js';
 import { canonicalSpelling, resolveGlobSpelling, resolveSpelling, resolveTopLevelAlias } from './spelling.js';
 import {
   PROTECTED_METADATA_NAMES,
@@ -177,14 +178,19 @@ function hasFullDiskWrite(entries: FileSystemSandboxEntry[]): boolean {
   return !entries.some(narrows);
 }
 
+/** A `.git` pointer file is one line; anything larger is not one. */
+const GITDIR_FILE_MAX_BYTES = 64 * 1024;
+
 /** `gitdir: <path>` target of a `.git` file, resolved against the root, if it exists. */
 function gitdirTarget(root: string): string | undefined {
-  let text: string;
+  let text: string | undefined;
   try {
-    text = fs.readFileSync(path.posix.join(root, '.git'), 'utf8');
+    // A `.git` FIFO or device in a workspace must not hang or flood us; the `.git` itself stays protected.
+    text = readPolicyTextFile(path.posix.join(root, '.git'), { what: '`.git` file', maxBytes: GITDIR_FILE_MAX_BYTES });
   } catch {
     return undefined;
   }
+  if (text === undefined) return undefined;
   for (const line of text.split('\n')) {
     const colon = line.indexOf(':');
     if (colon < 0 || line.slice(0, colon) !== 'gitdir') continue;

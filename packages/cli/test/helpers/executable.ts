@@ -71,11 +71,11 @@ export function prepareExecutable(): PreparedExecutable {
  * Node's flags and the program `node -e` runs, from the executable's launcher line (line 2), exactly
  * as the launcher passes them, so a test can start the program under Node options of its own.
  */
-export function launcherCommand(executable: string): { flags: string[]; program: string } {
+export function launcherCommand(executable: string): { node: string; flags: string[]; program: string } {
   const line = fs.readFileSync(executable, 'latin1').split('\n', 2)[1] ?? '';
-  const match = /exec node ((?:--[\w-]+(?:=\S+)? )*)-e '([^']*)' "\$0" "\$@"$/.exec(line);
-  if (match?.[2] === undefined) throw new Error(`no launcher line in ${executable}`);
-  return { flags: (match[1] ?? '').trim().split(' ').filter((flag) => flag !== ''), program: match[2] };
+  const match = /exec '([^']+)' ((?:--[\w-]+(?:=\S+)? )*)-e '([^']*)' "\$0" "\$@"$/.exec(line);
+  if (match?.[1] === undefined || match[3] === undefined) throw new Error(`no launcher line in ${executable}`);
+  return { node: match[1], flags: (match[2] ?? '').trim().split(' ').filter((flag) => flag !== ''), program: match[3] };
 }
 
 export interface RunOptions {
