@@ -252,10 +252,6 @@ export function createHttpProxyServer(ctx: HttpFrontContext, credential: ProxyCr
     socket.on('error', () => socket.destroy());
     writeRaw(socket, '501 Not Implemented', 'protocol upgrades through absolute URIs are not proxied; use CONNECT');
   });
-  server.on('clientError', (_err, socket: Duplex) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-    else socket.destroy();
-  });
   return {
     server,
     destroyAgents: () => {
