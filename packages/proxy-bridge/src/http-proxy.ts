@@ -170,6 +170,12 @@ export function createHttpProxyServer(ctx: HttpFrontContext, credential: ProxyCr
       : { agent: direct, host: targetText(target), port, method, path: `${url.pathname}${url.search}`, headers, checkedAddresses: addresses };
     const out = httpRequest(options);
     out.on('response', (up) => {
+      if (useUpstream && up.statusCode === 407) {
+        // The upstream proxy refused our configured credential: nothing the client could fix.
+        up.resume();
+        sendText(res, 502, `the upstream proxy (${upstream.envKey}) refused the request with 407: check the credential in ${upstream.envKey}`);
+        return;
+      }
       res.writeHead(up.statusCode ?? 502, up.statusMessage, endToEndHeaders(up.rawHeaders));
       up.pipe(res);
       up.on('error', () => res.destroy());

@@ -206,9 +206,11 @@ export async function startManagedProxy(policy: NetworkPolicy, options: ManagedP
     closed ??= (async () => {
       closing = true;
       const stopping = servers.map(closeServer);
+      // Resolve only once every handle is really gone, so that "closed" means nothing is left.
+      const gone = [...open].map((socket) => new Promise<void>((resolve) => (socket.closed ? resolve() : socket.once('close', () => resolve()))));
       for (const socket of open) socket.destroy();
       for (const destroy of agents) destroy();
-      await Promise.all(stopping);
+      await Promise.all([...stopping, ...gone]);
       if (socketDir !== undefined) {
         for (const name of SOCKET_NAMES) rmSync(join(socketDir, name), { force: true });
         rmSync(socketDir, { recursive: true, force: true });

@@ -1,7 +1,6 @@
 // Per-test lifecycle: starts managed proxies and loopback servers and closes every one of them
 // after the test, so a failing assertion cannot leave a listener behind for the next test.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileNetworkPolicy } from '../../src/policy.js';
 import { startManagedProxy, type ManagedProxy, type ManagedProxyOptions } from '../../src/server.js';
@@ -20,9 +19,9 @@ export class Fixture {
     return this.add(await startManagedProxy(policy, { connectTimeoutMs: 5_000, ...options }));
   }
 
-  /** A scratch directory removed after the test. */
+  /** A scratch directory under /tmp (Bazel's TMPDIR is too deep for Unix socket paths), removed after the test. */
   tempDir(prefix = 'proxy-test-'): string {
-    const dir = mkdtempSync(join(tmpdir(), prefix));
+    const dir = mkdtempSync(join('/tmp', prefix));
     this.#closers.push(() => rmSync(dir, { recursive: true, force: true }));
     return dir;
   }

@@ -3,7 +3,7 @@
 // Everything listens on 127.0.0.1 (or ::1) only, and every helper is bounded by a timeout.
 import { execFile } from 'node:child_process';
 import { createServer as createHttpServer, request, type IncomingHttpHeaders } from 'node:http';
-import { connect, createServer, type Socket } from 'node:net';
+import { Server, Socket, connect, createServer } from 'node:net';
 import type { Resolver } from '../../src/dial.js';
 import type { ProxyEndpoint } from '../../src/server.js';
 
@@ -65,8 +65,8 @@ export interface Echo {
   close(): Promise<void>;
 }
 
-/** A TCP server that echoes every byte back (half-close aware). */
-export async function startEcho(host = '127.0.0.1'): Promise<Echo> {
+/** A TCP server that echoes every byte back (half-close aware), or with `silent` reads and never answers. */
+export async function startEcho(host = '127.0.0.1', opts: { silent?: boolean } = {}): Promise<Echo> {
   const sockets = new Set<Socket>();
   const echo: Echo = { port: 0, connections: 0, close: async () => undefined };
   const server = createServer({ allowHalfOpen: true }, (s) => {
@@ -74,7 +74,8 @@ export async function startEcho(host = '127.0.0.1'): Promise<Echo> {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
     s.on('error', () => s.destroy());
-    s.pipe(s);
+    if (opts.silent === true) s.resume().once('end', () => s.end());
+    else s.pipe(s);
   });
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   (echo as { port: number }).port = (server.address() as { port: number }).port;
@@ -255,11 +256,29 @@ export function curl(args: readonly string[]): Promise<CurlResult> {
   });
 }
 
-/** Active handles of the kinds a proxy could leak (listeners and sockets), by type. */
+/**
+ * Open listeners and sockets of this process by kind (`tcp-server`, `unix-server`, `tcp-socket`,
+ * `unix-socket`) that are still open, leaving out the process's own stdio (pipes when a test runner
+ * captures it).
+ * Node has no public API for live handles, so this reads `process._getActiveHandles()`.
+ */
 export function socketHandles(): Record<string, number> {
+  const stdio = new Set<unknown>([process.stdin, process.stdout, process.stderr]);
+  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
   const out: Record<string, number> = {};
-  for (const r of process.getActiveResourcesInfo()) {
-    if (/^(TCPServerWrap|PipeServerWrap|TCPSocketWrap|PipeWrap|TCPWRAP|PIPEWRAP|TCPServer|PipeServer)$/i.test(r)) out[r] = (out[r] ?? 0) + 1;
+  for (const h of handles) {
+    if (stdio.has(h)) continue;
+    let kind: string | undefined;
+    // A closed server or a destroyed socket is gone as far as anyone can use it; libuv releases
+    // its handle a loop iteration later.
+    if (h instanceof Server && h.listening) {
+      const a = h.address();
+      kind = typeof a === 'string' ? 'unix-server' : 'tcp-server';
+    } else if (h instanceof Socket && !h.destroyed) {
+      const name = (h as unknown as { _handle?: { constructor?: { name?: string } } })._handle?.constructor?.name;
+      kind = name === 'Pipe' ? 'unix-socket' : 'tcp-socket';
+    }
+    if (kind !== undefined) out[kind] = (out[kind] ?? 0) + 1;
   }
   return out;
 }
