@@ -4,6 +4,7 @@
 // policy itself (policy.ts does) nor answer clients (the front ends map outcomes to replies).
 import { lookup } from 'node:dns/promises';
 import { connect, type Socket } from 'node:net';
+import { FastReader } from './fast-read.js';
 import { parseIp, formatIp, type IpAddress } from './ip.js';
 import { decideAddress, needsAddressCheck, type Decision, type NameDecision, type NetworkPolicy } from './policy.js';
 import { targetText, type TargetHost } from './patterns.js';
@@ -77,9 +78,11 @@ export async function resolveAndCheck(
   return { kind: 'ok', addresses };
 }
 
-function connectOne(address: IpAddress, port: number, timeoutMs: number, track: (s: Socket) => void): Promise<Socket> {
+function connectOne(address: IpAddress, port: number, timeoutMs: number, track: (s: Socket) => void, reader?: FastReader): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: formatIp(address), port, family: address.family, allowHalfOpen: true, noDelay: true });
+    const base = { host: formatIp(address), port, family: address.family, allowHalfOpen: true, noDelay: true };
+    const socket = reader === undefined ? connect(base) : connect({ ...base, onread: reader.onread });
+    reader?.bind(socket);
     track(socket);
     const timer = setTimeout(() => {
       const err = Object.assign(new Error(`connect to ${formatIp(address)}:${port} timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' });
@@ -102,17 +105,22 @@ function connectOne(address: IpAddress, port: number, timeoutMs: number, track: 
   });
 }
 
-/** Connects to the first address that accepts, in order. */
-export async function connectAny(ctx: DialContext, addresses: readonly IpAddress[], port: number): Promise<Socket> {
+async function connectFirst(ctx: DialContext, addresses: readonly IpAddress[], port: number, fast: boolean): Promise<{ socket: Socket; reader: FastReader | undefined }> {
   let last: unknown = new Error('no address to connect to');
   for (const address of addresses) {
+    const reader = fast ? new FastReader() : undefined;
     try {
-      return await connectOne(address, port, ctx.connectTimeoutMs, ctx.track);
+      return { socket: await connectOne(address, port, ctx.connectTimeoutMs, ctx.track, reader), reader };
     } catch (err) {
       last = err;
     }
   }
   throw last;
+}
+
+/** Connects to the first address that accepts, in order (a plain socket, e.g. for the HTTP agent). */
+export async function connectAny(ctx: DialContext, addresses: readonly IpAddress[], port: number): Promise<Socket> {
+  return (await connectFirst(ctx, addresses, port, false)).socket;
 }
 
 async function resolveUpstream(ctx: DialContext, upstream: UpstreamProxy): Promise<IpAddress[]> {
@@ -176,7 +184,8 @@ async function tunnelThrough(ctx: DialContext, upstream: UpstreamProxy, authorit
   });
 }
 
-export type TunnelOutcome = { readonly kind: 'ok'; readonly socket: Socket } | Exclude<CheckOutcome, { kind: 'ok' }>;
+/** `reader`: the socket reads through it (large chunks); join with splice(client, socket, reader). */
+export type TunnelOutcome = { readonly kind: 'ok'; readonly socket: Socket; readonly reader: FastReader | undefined } | Exclude<CheckOutcome, { kind: 'ok' }>;
 
 /** A byte stream to an allowed target (CONNECT, SOCKS5): direct to a checked address, or via the upstream proxy. */
 export async function openTunnel(
@@ -196,9 +205,9 @@ export async function openTunnel(
   try {
     if (viaUpstream) {
       const host = targetText(target);
-      return { kind: 'ok', socket: await tunnelThrough(ctx, upstream, host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`) };
+      return { kind: 'ok', socket: await tunnelThrough(ctx, upstream, host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`), reader: undefined };
     }
-    return { kind: 'ok', socket: await connectAny(ctx, addresses, port) };
+    return { kind: 'ok', ...(await connectFirst(ctx, addresses, port, true)) };
   } catch (err) {
     return { kind: 'unreachable', code: errorCode(err), message: errorMessage(err) };
   }

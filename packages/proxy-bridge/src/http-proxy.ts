@@ -241,7 +241,7 @@ export function createHttpProxyServer(ctx: HttpFrontContext, credential: ProxyCr
     }
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     if (head.length > 0) outcome.socket.write(head);
-    splice(client, outcome.socket);
+    splice(client, outcome.socket, outcome.reader);
   }
 
   const server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000, noDelay: true });

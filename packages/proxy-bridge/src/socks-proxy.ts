@@ -221,7 +221,7 @@ export function createSocksProxyServer(ctx: SocksFrontContext, credential: Proxy
     socket.write(reply(SOCKS_REPLY.succeeded, { address: upstream.localAddress, port: upstream.localPort }));
     if (early.length > 0) upstream.write(early);
     stopTimer();
-    splice(socket, upstream);
+    splice(socket, upstream, outcome.reader);
   }
 
   const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {

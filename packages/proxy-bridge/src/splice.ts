@@ -2,8 +2,10 @@
 // side is passed on as an end to the other; an error or reset on either side destroys both.
 // Must NOT look at the bytes.
 import type { Duplex } from 'node:stream';
+import type { FastReader } from './fast-read.js';
 
-export function splice(a: Duplex, b: Duplex): void {
+/** `bReader`: `b` reads through a FastReader (created with its `onread`), which then feeds `a`. */
+export function splice(a: Duplex, b: Duplex, bReader?: FastReader): void {
   const kill = (): void => {
     a.destroy();
     b.destroy();
@@ -19,7 +21,8 @@ export function splice(a: Duplex, b: Duplex): void {
     if (!b.readableEnded) a.destroy();
   });
   a.pipe(b);
-  b.pipe(a);
+  if (bReader !== undefined) bReader.pipeTo(a);
+  else b.pipe(a);
   a.resume();
-  b.resume();
+  if (bReader === undefined) b.resume();
 }

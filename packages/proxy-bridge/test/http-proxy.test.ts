@@ -9,6 +9,8 @@ import {
   echoThrough,
   mapResolver,
   proxyGet,
+  readAll,
+  readUntil,
   startEcho,
   startOrigin,
   viaTcp,
@@ -230,6 +232,39 @@ describe('CONNECT tunnels', () => {
       expect(await echoThrough(t.socket, 'x'.repeat(300_000))).toHaveLength(300_000);
     } finally {
       t.socket.destroy();
+    }
+  });
+
+  test('a target that speaks first, half-close, and a 32 MiB download keep every byte in order', async () => {
+    const banner = fx.add(await startEcho('127.0.0.1', { banner: 'SSH-2.0-banner\r\n' }));
+    const o = await origin();
+    const p = await fx.proxy({ allow_local_binding: true, domains: { 'allowed.example': 'allow' } }, { resolve: toLoopback() });
+    const t = await connectTunnel(viaUnix(p.httpEndpoint), `allowed.example:${banner.port}`);
+    try {
+      expect(t.status).toBe(200);
+      // The banner may already sit behind the 200 in the same read.
+      const rest = t.head.slice(t.head.indexOf('\r\n\r\n') + 4);
+      const more = rest.length >= 16 ? '' : (await readUntil(t.socket, (b) => rest.length + b.length >= 16)).toString('latin1');
+      expect(rest + more).toBe('SSH-2.0-banner\r\n');
+      // Half-close: everything written before our end comes back, then the target's end.
+      const payload = Buffer.alloc(1 << 20, 0x62);
+      t.socket.end(payload);
+      const back = await readAll(t.socket);
+      expect(back.equals(payload)).toBe(true);
+      expect(t.socket.readableEnded).toBe(true);
+    } finally {
+      t.socket.destroy();
+    }
+    const big = await connectTunnel(viaUnix(p.httpEndpoint), `allowed.example:${o.port}`);
+    try {
+      const n = 32 << 20;
+      big.socket.write(`GET /big/${n} HTTP/1.1\r\nHost: allowed.example\r\nConnection: close\r\n\r\n`);
+      const all = await readAll(big.socket);
+      const body = all.subarray(all.indexOf('\r\n\r\n') + 4);
+      expect(body.length).toBe(n);
+      expect(body.equals(Buffer.alloc(n, 0x61))).toBe(true);
+    } finally {
+      big.socket.destroy();
     }
   });
 

@@ -65,8 +65,11 @@ export interface Echo {
   close(): Promise<void>;
 }
 
-/** A TCP server that echoes every byte back (half-close aware), or with `silent` reads and never answers. */
-export async function startEcho(host = '127.0.0.1', opts: { silent?: boolean } = {}): Promise<Echo> {
+/**
+ * A TCP server that echoes every byte back (half-close aware: the client's end is passed back
+ * after the echo); with `silent` it reads and never answers; with `banner` it speaks first.
+ */
+export async function startEcho(host = '127.0.0.1', opts: { silent?: boolean; banner?: string } = {}): Promise<Echo> {
   const sockets = new Set<Socket>();
   const echo: Echo = { port: 0, connections: 0, close: async () => undefined };
   const server = createServer({ allowHalfOpen: true }, (s) => {
@@ -74,6 +77,7 @@ export async function startEcho(host = '127.0.0.1', opts: { silent?: boolean } =
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
     s.on('error', () => s.destroy());
+    if (opts.banner !== undefined) s.write(opts.banner);
     if (opts.silent === true) s.resume().once('end', () => s.end());
     else s.pipe(s);
   });
@@ -178,6 +182,19 @@ export function readUntil(s: Socket, done: (b: Buffer) => boolean): Promise<Buff
       resolve(buf);
     };
     s.on('data', onData);
+    s.once('end', finish);
+    s.once('close', finish);
+    s.once('error', reject);
+    s.resume();
+  });
+}
+
+/** Everything `s` sends until it ends (or closes). */
+export function readAll(s: Socket): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    s.on('data', (c: Buffer) => chunks.push(c));
+    const finish = (): void => resolve(Buffer.concat(chunks));
     s.once('end', finish);
     s.once('close', finish);
     s.once('error', reject);
