@@ -7,7 +7,7 @@
 //   - the proxy's own start + close time.
 // The origin and the proxy each run in their own Node process; the client is curl or this one.
 // Every loop is bounded; nothing leaves 127.0.0.1. Usage (from the repository root):
-//   node bench/proxy-throughput.mjs [--size-mib 1024] [--rounds 3] [--requests 400] [--json]
+//   node bench/proxy-throughput.mjs [--size-mib 1024] [--rounds 5] [--requests 400] [--json]
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -24,7 +24,7 @@ const opt = (name, dflt) => {
   return i >= 0 ? Number(argv[i + 1]) : dflt;
 };
 const sizeMiB = opt('size-mib', Number(process.env.PROXY_BENCH_SIZE_MIB ?? 1024));
-const rounds = opt('rounds', Number(process.env.PROXY_BENCH_ROUNDS ?? 3));
+const rounds = opt('rounds', Number(process.env.PROXY_BENCH_ROUNDS ?? 5));
 const requests = opt('requests', Number(process.env.PROXY_BENCH_REQUESTS ?? 400));
 const startRuns = 20;
 const asJson = argv.includes('--json');
@@ -148,6 +148,7 @@ try {
     direct: () => curl([direct]),
     'HTTP proxy (absolute URI, TCP + credential)': () => curl(['--proxy', http.url, named]),
     'CONNECT tunnel (TCP + credential)': () => curl(['--proxytunnel', '--proxy', http.url, named]),
+    'SOCKS5h tunnel (TCP + credential)': () => curl(['--proxy', socks.url, named]),
     'SOCKS5h tunnel (Unix socket)': () => curl(['--proxy', `socks5h://localhost${socks.unixSocketPath}`, named]),
   };
   const names = Object.keys(modes);

@@ -44,6 +44,23 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** `p`, or an ETIMEDOUT error after `ms` (a resolver that never answers must not hold a client forever). */
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(Object.assign(new Error(`${what} timed out after ${ms} ms`), { code: 'ETIMEDOUT' })), ms);
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}
+
 /** Resolves the target and applies the second stage to every address; one refused address refuses all. */
 export async function resolveAndCheck(
   ctx: DialContext,
@@ -57,7 +74,7 @@ export async function resolveAndCheck(
   } else {
     let texts: readonly string[];
     try {
-      texts = await ctx.resolve(target.name);
+      texts = await withTimeout(ctx.resolve(target.name), ctx.connectTimeoutMs, `resolving ${target.name}`);
     } catch (err) {
       return { kind: 'unreachable', code: errorCode(err), message: `cannot resolve ${target.name}: ${errorMessage(err)}` };
     }
@@ -126,7 +143,7 @@ export async function connectAny(ctx: DialContext, addresses: readonly IpAddress
 async function resolveUpstream(ctx: DialContext, upstream: UpstreamProxy): Promise<IpAddress[]> {
   const literal = parseIp(upstream.host);
   if (literal !== undefined) return [literal];
-  const texts = await ctx.resolve(upstream.host);
+  const texts = await withTimeout(ctx.resolve(upstream.host), ctx.connectTimeoutMs, `resolving upstream proxy ${upstream.host}`);
   const out = texts.map((t) => parseIp(t)).filter((ip): ip is IpAddress => ip !== undefined);
   if (out.length === 0) throw Object.assign(new Error(`upstream proxy ${upstream.host} has no address`), { code: 'ENOTFOUND' });
   return out;

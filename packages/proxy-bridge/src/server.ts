@@ -31,7 +31,7 @@ export interface ManagedProxyOptions {
   resolve?: Resolver;
   /** Where the upstream proxy comes from when the policy has `allow_upstream_proxy` (default: none, connect directly). */
   upstreamEnv?: Env;
-  /** Per connection attempt (default 10 s). */
+  /** Per name resolution and per connection attempt (default 10 s). */
   connectTimeoutMs?: number;
   /** SOCKS5 handshake, resolution and connect together (default 30 s). */
   handshakeTimeoutMs?: number;

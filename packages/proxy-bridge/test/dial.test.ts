@@ -53,6 +53,15 @@ test('a name the resolver does not know is unreachable (502), not blocked', asyn
   expect(outcome).toMatchObject({ kind: 'unreachable', code: 'ENOTFOUND' });
 });
 
+test('a resolver that never answers times out as unreachable', async () => {
+  const c = { ...ctx(ALLOW, {}), resolve: () => new Promise<readonly string[]>(() => undefined), connectTimeoutMs: 50 };
+  const target = parseTargetHost('slow.example.com');
+  if (target === undefined) throw new Error('target');
+  const name = decideName(c.policy, target, 443);
+  if (!name.allowed) throw new Error('name');
+  expect(await resolveAndCheck(c, target, name, 443)).toMatchObject({ kind: 'unreachable', code: 'ETIMEDOUT' });
+});
+
 test('IP literals are not resolved', async () => {
   const { outcome, calls } = await check({ domains: { '192.0.2.7': 'allow' } }, {}, '192.0.2.7');
   expect(outcome.kind).toBe('ok');
