@@ -4,8 +4,8 @@
 // per-run credential on a credential-guarded listener: 407. Must NOT listen or clean up (server.ts
 // owns the lifecycle) nor decide policy (policy.ts).
 import { Agent, createServer, request as httpRequest, type ClientRequestArgs, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { proxyAuthorizationMatches, type ProxyCredential } from './credential.js';
 import { connectAny, connectUpstream, openTunnel, resolveAndCheck, type Blocked, type DialContext } from './dial.js';
 import type { EventLog } from './events.js';
