@@ -11,7 +11,7 @@ shift 3
 scratch="$(mktemp -d "${TEST_TMPDIR:-/tmp}/typecheck-test.XXXXXX")"
 trap 'rm -rf "$scratch"' EXIT
 fail() {
-  echo "FAIL: $*" >&2
+  echo "FAIL - $*" >&2
   exit 1
 }
 
@@ -24,7 +24,7 @@ cd "$scratch/copy"
 "$typecheck" "$scratch/clean.ok" packages/policy bazel-out/none "$node" "$node_modules" "$@" >"$scratch/clean.log" 2>&1 ||
   fail "the clean package does not type-check: $(cat "$scratch/clean.log")"
 [[ -f "$scratch/clean.ok" ]] || fail "a passing check wrote no stamp"
-echo "ok: the clean package passes and gets its stamp"
+echo "ok - the clean package passes and gets its stamp"
 
 echo "export const typeErrorProbe: number = 'not a number';" >>packages/policy/src/paths.ts
 if "$typecheck" "$scratch/broken.ok" packages/policy bazel-out/none "$node" "$node_modules" "$@" >"$scratch/broken.log" 2>&1; then
@@ -33,4 +33,4 @@ fi
 [[ ! -e "$scratch/broken.ok" ]] || fail "a failing check left a stamp"
 grep -q "packages/policy/src/paths.ts(.*error TS2322" "$scratch/broken.log" ||
   fail "the failure does not name the file and the error: $(cat "$scratch/broken.log")"
-echo "ok: a type error fails the check, names packages/policy/src/paths.ts and TS2322, leaves no stamp"
+echo "ok - a type error fails the check, names packages/policy/src/paths.ts and TS2322, leaves no stamp"

@@ -1,4 +1,4 @@
-// Resolution semantics: reference 1.6-1.8 (P18-P29, P32) against real files in temp dirs, plus
+// Resolution semantics: P18-P29, P32, against real files in temp dirs, plus
 // the depth x access precedence table.
 import fs from 'node:fs';
 import os from 'node:os';
