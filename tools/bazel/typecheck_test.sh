@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The build-time type check (typecheck.sh, behind every package's :types and so behind
+# The build-time type check (typecheck.sh, behind //packages/cli:types and so behind
 # //packages/cli:codex): a clean package passes and writes its stamp; the same package with one
 # type error fails, names the file and the error, and writes nothing. Runs on a scratch copy.
 # Args: typecheck.sh node node_modules FILE... (the policy package's :srcs and the shared configs).
