@@ -6,7 +6,6 @@ set -euo pipefail
 node="$PWD/$1"
 export NODE_MODULES="$PWD/$2"
 check="tools/ci/check-manifests.mjs"
-failures=0
 scratch="$(mktemp -d "${TEST_TMPDIR:-/tmp}/manifests-test.XXXXXX")"
 trap 'rm -rf "$scratch"' EXIT
 
@@ -18,41 +17,38 @@ if ! out="$("$node" "$check" .)" || [[ "$out" != *"ok - "* ]]; then
 fi
 printf '%s\n' "$out"
 
-expect_failure() {
-  local name="$1" want="$2" out
-  shift 2
-  rm -rf "$scratch/repo"
-  mkdir -p "$scratch/repo"
-  cp -rL package.json packages tools "$scratch/repo/"
-  (cd "$scratch/repo" && "$@")
-  if out="$("$node" "$scratch/repo/$check" "$scratch/repo" 2>&1)"; then
-    echo "FAIL - $name: the check passed"
-    failures=$((failures + 1))
-  elif [[ "$out" != *"$want"* ]]; then
-    echo "FAIL - $name: expected \"$want\" in: $out"
-    failures=$((failures + 1))
+# One scratch copy with every kind of mistake at once (one run keeps this test quick); each must
+# be reported, by its own message.
+mkdir -p "$scratch/repo"
+cp -rL package.json packages tools "$scratch/repo/"
+(
+  cd "$scratch/repo"
+  sed -i 's|"@codex-sandbox/policy": "workspace:\*"|"@codex-sandbox/policy": "workspace:*", "@codex-sandbox/seatbelt": "workspace:*"|' packages/cli/package.json
+  sed -i '/"@codex-sandbox\/bundled-bwrap"/d' packages/linux-bwrap/package.json
+  sed -i 's|^ts_package(|ts_package(\n    deps = ["//packages/policy"],|' packages/seatbelt/BUILD.bazel
+  sed -i '/"\/\/packages\/bundled-bwrap",/d' packages/cli/BUILD.bazel
+  echo "import 'left-pad';" >>packages/policy/test/types.test.ts
+)
+if out="$("$node" "$scratch/repo/$check" "$scratch/repo" 2>&1)"; then
+  echo "FAIL - the check passed on a copy full of mistakes"
+  exit 1
+fi
+failures=0
+expect() {
+  if [[ "$out" == *"$2"* ]]; then
+    echo "ok - $1"
   else
-    echo "ok - $name"
+    echo "FAIL - $1: no \"$2\" in the output"
+    failures=$((failures + 1))
   fi
 }
-
-expect_failure "package.json listing a package src never imports fails" \
-  'packages/cli/package.json: lists @codex-sandbox/seatbelt in "dependencies", but nothing in packages/cli/src imports it' \
-  sed -i 's|"@codex-sandbox/policy": "workspace:\*"|"@codex-sandbox/policy": "workspace:*", "@codex-sandbox/seatbelt": "workspace:*"|' packages/cli/package.json
-expect_failure "package.json missing a package src imports fails" \
-  'imports @codex-sandbox/bundled-bwrap, which "dependencies" does not list' \
-  sed -i '/"@codex-sandbox\/bundled-bwrap"/d' packages/cli/package.json
-expect_failure "BUILD.bazel deps listing a package nothing imports fails" \
-  'packages/seatbelt/BUILD.bazel: ts_package(deps) lists @codex-sandbox/policy, which nothing in packages/seatbelt imports' \
-  sed -i 's|^ts_package(|ts_package(\n    deps = ["//packages/policy"],|' packages/seatbelt/BUILD.bazel
-expect_failure "BUILD.bazel deps missing an imported package fails" \
-  'packages/cli/BUILD.bazel: the code imports @codex-sandbox/bundled-bwrap, which ts_package(deps) does not list' \
-  sed -i '/"\/\/packages\/bundled-bwrap",/d' packages/cli/BUILD.bazel
-expect_failure "a test importing an undeclared package fails" \
-  "imports left-pad, which neither packages/policy/package.json nor the root devDependencies list" \
-  sh -c "echo \"import 'left-pad';\" >> packages/policy/test/types.test.ts"
-
+expect "package.json listing a package src never imports fails" 'packages/cli/package.json: lists @codex-sandbox/seatbelt in "dependencies", but nothing in packages/cli/src imports it'
+expect "package.json missing a package src imports fails" 'imports @codex-sandbox/bundled-bwrap, which "dependencies" does not list'
+expect "BUILD.bazel deps listing a package nothing imports fails" 'packages/seatbelt/BUILD.bazel: ts_package(deps) lists @codex-sandbox/policy, which nothing in packages/seatbelt imports'
+expect "BUILD.bazel deps missing an imported package fails" 'packages/cli/BUILD.bazel: the code imports @codex-sandbox/bundled-bwrap, which ts_package(deps) does not list'
+expect "a test importing an undeclared package fails" "imports left-pad, which neither packages/policy/package.json nor the root devDependencies list"
 if ((failures > 0)); then
+  printf '%s\n' "$out"
   echo "$failures check(s) failed"
   exit 1
 fi
