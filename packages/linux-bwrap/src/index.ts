@@ -12,7 +12,6 @@ export * from './preflight.js';
 export * from './probe-cache.js';
 export * from './registry.js';
 export * from './runner.js';
-export * from './runtime.js';
 export * from './runtime-errors.js';
 export * from './seccomp.js';
 export * from './signals.js';

@@ -60,6 +60,14 @@ export {
   type PlatformSandbox,
   type PlatformSandboxOptions,
 } from './legacy.js';
+export {
+  commandLookupExitCode,
+  commandLookupMessage,
+  lookUpCommand,
+  type CommandLookup,
+  type CommandLookupFailure,
+  type CommandLookupOptions,
+} from './command-lookup.js';
 export { parseRequirementsText, loadRequirements, type Requirements } from './requirements.js';
 export { withRuntimeReadableRoots, runtimeRootForExecutable } from './runtime-roots.js';
 export { normalizeAdditionalPermissions, mergeAdditionalPermissions, type AdditionalPermissions } from './additional.js';
