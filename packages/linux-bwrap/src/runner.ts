@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { openBundledBwrap } from '@codex-sandbox/bundled-bwrap';
+import { openBundledBwrap, writeDebugLines } from '@codex-sandbox/bundled-bwrap';
 import { commandLookupExitCode, commandLookupMessage, lookUpCommand, type CommandLookupFailure, type ResolvedSandboxPolicy } from '@codex-sandbox/policy';
 
 import { buildBwrapArgs } from './bwrap-args.js';
@@ -275,7 +275,13 @@ class LinuxSandboxImpl implements LinuxSandbox {
       excludeUnder,
       cache: this.cache,
       openBundled:
-        this.options.openBundled ?? (() => openBundledBwrap({ frontEndPath, env: this.env }).opened),
+        this.options.openBundled ??
+        (() => {
+          const bundled = openBundledBwrap({ frontEndPath, env: this.env });
+          // Where it was found and how it was verified: on stderr, with CODEX_SANDBOX_DEBUG=1 only.
+          writeDebugLines(bundled.debug, this.env);
+          return bundled.opened;
+        }),
     });
     this.launchers.set(key, selection);
     return selection;
