@@ -1,32 +1,33 @@
-// Public surface of @codex-sandbox/policy: the permission model every backend consumes.
-export * from './types.js';
+// Public surface of @codex-sandbox/policy: the permission model every backend consumes, loading and
+// resolving it, the command's environment and the one command lookup (README). Parser and compiler
+// internals stay inside the package. test/public-api.test.ts pins this list: widen it on purpose only.
+export {
+  PROTECTED_METADATA_NAMES,
+  type FileSystemAccessMode,
+  type FileSystemPath,
+  type FileSystemSandboxEntry,
+  type FileSystemSpecialPath,
+  type ManagedFileSystemPermissions,
+  type NetworkSandboxPolicy,
+  type PermissionProfile,
+  type ProtectedMetadataName,
+  type ResolvedSandboxPolicy,
+  type WritableRoot,
+} from './types.js';
 export { PolicyError, ConfigError, ProfileError, WireError, type ConfigErrorDetails } from './errors.js';
-export { firstInvalidUtf8Offset, MAX_POLICY_FILE_BYTES, readPolicyTextFile, type ReadPolicyFileOptions } from './read-file.js';
+export { firstInvalidUtf8Offset } from './read-file.js';
 export {
   loadConfig,
   parseConfigText,
   parseOverride,
-  parseDottedKey,
   defaultCodexHome,
-  layerDefining,
-  SANDBOX_MODES,
   type ConfigLoadOptions,
   type ConfigLayer,
-  type ConfigLayerKind,
   type LoadedConfig,
   type ParseConfigExtras,
-  type ParsedOverride,
-  type SandboxMode,
 } from './config.js';
-export { compileProfileTable, resolveProfileChain, WORKSPACE_ROOTS_GLOB_PREFIX, type CompiledProfile, type CompileContext } from './compile.js';
 export {
   builtinProfile,
-  isBuiltinProfileId,
-  readOnlyProfile,
-  workspaceWriteProfile,
-  LEGACY_PROFILE_ID_DANGER_NO_SANDBOX,
-  LEGACY_SPECIAL_PROJECT_ROOTS,
-  type WorkspaceWriteOptions,
 } from './builtins.js';
 export { selectPermissionProfile, type ProfileSelection, type SelectedProfile, type SelectionOrigin } from './select.js';
 export {
@@ -39,7 +40,7 @@ export {
   type AccessQueryOptions,
   type ResolveContext,
 } from './resolve.js';
-export { resolveSpelling, resolveGlobSpelling, PathSpellingError, MAX_SYMLINK_FOLLOWS } from './spelling.js';
+export { resolveSpelling, resolveGlobSpelling, PathSpellingError } from './spelling.js';
 export {
   encodeSandboxRequest,
   decodeSandboxRequest,
@@ -48,11 +49,9 @@ export {
   permissionProfileToJson,
   permissionProfileFromJson,
   type SandboxRequest,
-  type JsonValue,
 } from './wire.js';
 export {
   toLegacySandboxPolicy,
-  legacyToPermissionProfile,
   needsDirectRuntimeEnforcement,
   choosePlatformSandbox,
   type LegacySandboxPolicy,
@@ -74,8 +73,6 @@ export { normalizeAdditionalPermissions, mergeAdditionalPermissions, type Additi
 export {
   parseShellEnvironmentPolicy,
   shellEnvironmentPolicies,
-  ENVIRONMENT_INHERIT_VALUES,
-  SHELL_ENVIRONMENT_POLICY_KEY,
   type EnvironmentInherit,
   type ParsedShellEnvironmentPolicy,
   type ShellEnvironmentPolicy,
