@@ -8,7 +8,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PROTECTED_METADATA_NAMES, type WritableRoot } from '@codex-sandbox/policy';
+import { canonicalSpelling, depthOf, isWithin, PROTECTED_METADATA_NAMES, type WritableRoot } from '@codex-sandbox/policy';
 import { BwrapArgsError } from './errors.js';
 import { AncestorPins } from './mount-guards.js';
 
@@ -72,17 +72,8 @@ export interface FilesystemArgs {
 
 const PROTECTED_NAMES: ReadonlySet<string> = new Set(PROTECTED_METADATA_NAMES);
 
-export function isWithin(candidate: string, ancestor: string): boolean {
-  if (ancestor === '/') return true;
-  return candidate === ancestor || candidate.startsWith(`${ancestor}/`);
-}
-
 function isStrictlyWithin(candidate: string, ancestor: string): boolean {
   return candidate !== ancestor && isWithin(candidate, ancestor);
-}
-
-function depthOf(p: string): number {
-  return p.split('/').filter((part) => part !== '').length;
 }
 
 /** Shallowest first, unique; stable, so equal depths keep the caller's (policy's) order. */
@@ -164,24 +155,6 @@ function pathState(p: string): PathState {
     if (stat === null || !stat.isDirectory()) return { kind: 'blocked', by: prefix };
   }
   return { kind: 'exists', stat: fs.statSync('/') };
-}
-
-/**
- * The spelling the kernel will mount on: symlinks in the existing part resolved (bwrap follows
- * them anyway), so "is it inside a writable root" is decided on the real location.
- */
-function canonicalSpelling(p: string): string {
-  const prefixes = prefixesOf(p);
-  for (let index = prefixes.length - 1; index >= 0; index--) {
-    const prefix = prefixes[index] as string;
-    try {
-      const real = fs.realpathSync.native(prefix);
-      return real === '/' ? p.slice(prefix.length) || '/' : real + p.slice(prefix.length);
-    } catch {
-      // Keep walking up to the deepest existing prefix.
-    }
-  }
-  return p;
 }
 
 const MAX_SYMLINK_HOPS = 40;

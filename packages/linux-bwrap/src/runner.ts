@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { openBundledBwrap, writeDebugLines } from '@codex-sandbox/bundled-bwrap';
 import { commandLookupExitCode, commandLookupMessage, lookUpCommand, type CommandLookupFailure, type ResolvedSandboxPolicy } from '@codex-sandbox/policy';
 
-import { buildBwrapArgs } from './bwrap-args.js';
+import { buildBwrapArgs, type BwrapNetworkMode } from './bwrap-args.js';
 import { launchChild, type StdioSlot } from './child-launch.js';
 import { expandDenyGlobs, findExecutableOnPath } from './deny-globs.js';
 import { spawnWithoutInheritedDescriptors } from './inherited-descriptors.js';
@@ -29,7 +29,7 @@ import {
   unnamedStatusFile,
 } from './descriptors.js';
 import { chooseLauncher, type BundledBwrapOpener, type LauncherChoice, type LauncherSelection } from './launcher.js';
-import { checkUserNamespaces, decideProcMount, type BwrapNetworkMode } from './preflight.js';
+import { checkUserNamespaces, decideProcMount } from './preflight.js';
 import { defaultCacheDir, hostKey, identityKey, ProbeCache } from './probe-cache.js';
 import { defaultRegistryDir, PlaceholderRegistry, type PlaceholderTarget } from './registry.js';
 import { prepareStateDir, REGISTRY_DIR_NAME } from './state-dir.js';
@@ -40,7 +40,7 @@ import { commandVisibility, visibilityRules } from './visibility.js';
 import { USER_NAMESPACE_WARNING } from './warnings.js';
 import { isWsl1 } from './wsl.js';
 
-export type { BwrapNetworkMode } from './preflight.js';
+export type { BwrapNetworkMode } from './bwrap-args.js';
 export { assignDataDescriptors } from './descriptors.js';
 
 /** One of the command's standard descriptors. */

@@ -6,12 +6,11 @@
 // Must NOT build argv or widen anything: the mounts stay the only enforcement; a wrong answer here
 // can only change which error message a command that cannot run gets.
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
+import { depthOf, isWithin, realPathOrSelf, type ResolvedSandboxPolicy } from '@codex-sandbox/policy';
 
-import { isWithin, PLATFORM_DEFAULT_READ_ROOTS } from './filesystem-args.js';
+import { PLATFORM_DEFAULT_READ_ROOTS } from './filesystem-args.js';
 
 export interface VisibilityRule {
   path: string;
@@ -25,10 +24,6 @@ export interface VisibilityRules {
   lexical: VisibilityRule[];
   /** The same rules with each path canonicalised (when it exists). */
   canonical: VisibilityRule[];
-}
-
-function depthOf(p: string): number {
-  return p === '/' ? 0 : p.split('/').length - 1;
 }
 
 /** Pure: the most specific rule covering `p` (a deny wins a tie); undefined when none covers it. */
@@ -90,18 +85,10 @@ export function policyVisibilityRules(policy: ResolvedSandboxPolicy, denied: rea
   ];
 }
 
-function canonical(p: string): string {
-  try {
-    return fs.realpathSync.native(p);
-  } catch {
-    return p;
-  }
-}
-
 /** Reads the file system: canonicalises every rule path. */
 export function visibilityRules(policy: ResolvedSandboxPolicy, denied: readonly string[]): VisibilityRules {
   const lexical = policyVisibilityRules(policy, denied);
-  return { lexical, canonical: lexical.map((rule) => ({ ...rule, path: canonical(rule.path) })) };
+  return { lexical, canonical: lexical.map((rule) => ({ ...rule, path: realPathOrSelf(rule.path) })) };
 }
 
 /**
@@ -111,7 +98,7 @@ export function visibilityRules(policy: ResolvedSandboxPolicy, denied: readonly 
  */
 export function commandVisibility(rules: VisibilityRules): { visible: (p: string) => boolean; rule: (p: string) => string } {
   return {
-    visible: (p) => isVisibleInSandbox(rules, p, canonical(p)),
-    rule: (p) => hidingRule(rules, p, canonical(p)) ?? `${p} is not visible`,
+    visible: (p) => isVisibleInSandbox(rules, p, realPathOrSelf(p)),
+    rule: (p) => hidingRule(rules, p, realPathOrSelf(p)) ?? `${p} is not visible`,
   };
 }

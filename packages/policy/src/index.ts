@@ -40,7 +40,8 @@ export {
   type AccessQueryOptions,
   type ResolveContext,
 } from './resolve.js';
-export { resolveSpelling, resolveGlobSpelling, PathSpellingError } from './spelling.js';
+export { canonicalSpelling, realPathOrSelf, resolveSpelling, resolveGlobSpelling, PathSpellingError } from './spelling.js';
+export { depthOf, isWithin } from './paths.js';
 export {
   encodeSandboxRequest,
   decodeSandboxRequest,

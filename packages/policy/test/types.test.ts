@@ -1,4 +1,5 @@
-import { BUILTIN_PROFILE_IDS, PROTECTED_METADATA_NAMES } from '@codex-sandbox/policy';
+import { PROTECTED_METADATA_NAMES } from '@codex-sandbox/policy';
+import { BUILTIN_PROFILE_IDS } from '../src/types.js';
 
 test('built-in ids and metadata names are the documented ones', () => {
   expect(BUILTIN_PROFILE_IDS).toEqual([':read-only', ':workspace', ':danger-full-access']);
