@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
 import { BwrapArgsError } from './errors.js';
-import { buildFilesystemArgs, type SyntheticTarget } from './filesystem-args.js';
+import { buildFilesystemArgs } from './filesystem-args.js';
+import type { SyntheticTarget } from './mount-rules.js';
 import type { SeccompMode } from './seccomp.js';
 
 /** `isolated`: no network; `proxy-only`: own namespace, reachable proxy bridge only; `full`: host network. */
