@@ -12,7 +12,6 @@ export {
   BundledBwrapError,
   BundledBwrapNotFoundError,
   BundledBwrapOpenError,
-  DIGEST_MISMATCH_EXIT_CODE,
   InvalidBwrapDigestError,
   type CandidateRejection,
   type SearchedLocation,
@@ -20,7 +19,6 @@ export {
 export {
   BAZEL_TEST_BINARY_ENV,
   bundledBwrapCandidates,
-  frontEndDirectory,
   locateBundledBwrap,
   type BundledBwrapCandidate,
   type BundledBwrapSource,
@@ -37,7 +35,7 @@ export {
   verificationSkippedMessage,
   type BwrapDigestExpectation,
 } from './verify.js';
-export { SANDBOX_DEBUG_ENV, sandboxDebugEnabled, writeDebugLines } from './debug.js';
+export { writeDebugLines } from './debug.js';
 
 export interface OpenBundledBwrapOptions {
   /** Path of the installed front-end executable (`<dir>/codex` in a release). */

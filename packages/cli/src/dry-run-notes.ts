@@ -15,7 +15,7 @@ export interface PathNoteContext {
   placeholders: readonly string[];
 }
 
-export function describeAccess(mode: FileSystemAccessMode): string {
+function describeAccess(mode: FileSystemAccessMode): string {
   switch (mode) {
     case 'read':
       return 'read-only';

@@ -6,7 +6,7 @@
 import { isWithin, type ResolvedSandboxPolicy } from '@codex-sandbox/policy';
 
 /** True when `p` is a denied path or lies under one. */
-export function isDeniedPath(policy: ResolvedSandboxPolicy, p: string): boolean {
+function isDeniedPath(policy: ResolvedSandboxPolicy, p: string): boolean {
   return policy.unreadableRoots.some((denied) => isWithin(p, denied));
 }
 

@@ -14,7 +14,7 @@ import type { SeccompMode } from './seccomp.js';
 
 /** `isolated`: no network; `proxy-only`: own namespace, reachable proxy bridge only; `full`: host network. */
 export type BwrapNetworkMode = 'isolated' | 'full' | 'proxy-only';
-export const BWRAP_NETWORKS: readonly BwrapNetworkMode[] = ['isolated', 'full', 'proxy-only'];
+const BWRAP_NETWORKS: readonly BwrapNetworkMode[] = ['isolated', 'full', 'proxy-only'];
 
 /** `none` only when the caller explicitly asked for no filter (`seccompFd: null`, probes). */
 export type BwrapSeccompMode = 'none' | SeccompMode;
@@ -60,7 +60,7 @@ export interface BwrapPlan {
 }
 
 /** Which filter a sandboxed command gets for a network mode (every sandboxed command gets one). */
-export function seccompModeFor(network: BwrapNetworkMode): SeccompMode {
+function seccompModeFor(network: BwrapNetworkMode): SeccompMode {
   switch (network) {
     case 'isolated':
       return 'restricted';

@@ -65,7 +65,7 @@ export interface WslPaths {
   distroView: string;
 }
 
-export const WSL_PATHS: WslPaths = { interopDir: '/run/WSL', distroView: '/mnt/wslg/distro' };
+const WSL_PATHS: WslPaths = { interopDir: '/run/WSL', distroView: '/mnt/wslg/distro' };
 
 export interface FilesystemArgs {
   args: string[];

@@ -14,7 +14,7 @@ import { SeccompError } from './errors.js';
  * only for AF_UNIX stream/seqpacket.
  */
 export type SeccompMode = 'base' | 'restricted' | 'proxy-routed';
-export const SECCOMP_MODES: readonly SeccompMode[] = ['base', 'restricted', 'proxy-routed'];
+const SECCOMP_MODES: readonly SeccompMode[] = ['base', 'restricted', 'proxy-routed'];
 
 /** Node's `process.arch` spellings of the architectures we have syscall tables for. */
 export type SeccompArch = 'x64' | 'arm64';
@@ -198,7 +198,7 @@ export function seccompRules(mode: SeccompMode): FilterRules {
   }
 }
 
-export function isSeccompArch(arch: string): arch is SeccompArch {
+function isSeccompArch(arch: string): arch is SeccompArch {
   return arch === 'x64' || arch === 'arm64';
 }
 

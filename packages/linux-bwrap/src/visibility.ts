@@ -27,7 +27,7 @@ export interface VisibilityRules {
 }
 
 /** Pure: the most specific rule covering `p` (a deny wins a tie); undefined when none covers it. */
-export function decidingRule(rules: readonly VisibilityRule[], p: string): VisibilityRule | undefined {
+function decidingRule(rules: readonly VisibilityRule[], p: string): VisibilityRule | undefined {
   let best: VisibilityRule | undefined;
   for (const rule of rules) {
     if (!isWithin(p, rule.path)) continue;

@@ -9,7 +9,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 
 /** execvp's search path when PATH is unset (glibc confstr(_CS_PATH)). */
-export const DEFAULT_SEARCH_PATH = '/bin:/usr/bin';
+const DEFAULT_SEARCH_PATH = '/bin:/usr/bin';
 
 export interface CommandLookupOptions {
   /** PATH of the environment the command will get (undefined: unset). */

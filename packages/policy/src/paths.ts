@@ -28,11 +28,6 @@ export function joinUnresolved(base: string, p: string): string {
   return tidyAbsolute(p.startsWith('/') ? p : `${base}/${p}`);
 }
 
-/** True when the path has a `..` component. */
-export function hasDotDot(p: string): boolean {
-  return p.split('/').includes('..');
-}
-
 /** `~` and `~/x` expand against homeDir; everything else is returned unchanged. */
 export function expandHome(p: string, homeDir: string): string {
   if (p === '~') return homeDir;

@@ -11,6 +11,7 @@ import { PolicyError } from './errors.js';
 import { depthOf, isPathPrefix, isStrictlyUnder, joinSubpath, joinUnresolved, tidyAbsolute } from './paths.js';
 import { readPolicyTextFile } from './read-file.js';
 import { canonicalSpelling, resolveGlobSpelling, resolveSpelling, resolveTopLevelAlias } from './spelling.js';
+import { targetKey } from './targets.js';
 import {
   PROTECTED_METADATA_NAMES,
   type FileSystemAccessMode,
@@ -144,19 +145,6 @@ function rawAccess(resolved: ResolvedEntry[], p: string): FileSystemAccessMode {
   return bestEntry(resolved, p).access;
 }
 
-/** "Same target" of P21: paths exactly, specials by kind+subpath, `:root` = `/`, `:slash_tmp` = `/tmp`. */
-function targetKey(e: FileSystemSandboxEntry): string | undefined {
-  const p = e.path;
-  if (p.type === 'path') return `p:${p.path.startsWith('/') ? resolveSpelling(p.path) : tidyAbsolute(p.path)}`;
-  if (p.type === 'glob_pattern') return undefined;
-  const v = p.value;
-  if (v.kind === 'root') return 'p:/';
-  if (v.kind === 'slash_tmp') return 'p:/tmp';
-  if (v.kind === 'workspace_roots') return `s:workspace_roots:${v.subpath ?? ''}`;
-  if (v.kind === 'unknown') return `s:unknown:${v.path}:${v.subpath ?? ''}`;
-  return `s:${v.kind}`;
-}
-
 function isSpecial(e: FileSystemSandboxEntry, kind: string): boolean {
   return e.path.type === 'special' && e.path.value.kind === kind;
 }
@@ -167,13 +155,14 @@ function hasFullDiskRead(entries: FileSystemSandboxEntry[]): boolean {
 
 function hasFullDiskWrite(entries: FileSystemSandboxEntry[]): boolean {
   if (!entries.some((e) => isSpecial(e, 'root') && e.access === 'write')) return false;
-  const writeTargets = new Set(entries.filter((e) => e.access === 'write').map(targetKey).filter((k) => k !== undefined));
+  const key = (e: FileSystemSandboxEntry): string => targetKey(e.path, resolveSpelling);
+  const writeTargets = new Set(entries.filter((e) => e.access === 'write').map(key));
   const narrows = (e: FileSystemSandboxEntry): boolean => {
     if (e.access === 'write') return false;
     if (e.path.type === 'glob_pattern') return true;
     if (isSpecial(e, 'minimal') || isSpecial(e, 'unknown')) return false;
     if (isSpecial(e, 'root') && e.access === 'deny') return true;
-    return !writeTargets.has(targetKey(e) as string);
+    return !writeTargets.has(key(e));
   };
   return !entries.some(narrows);
 }

@@ -109,7 +109,7 @@ function entryToPb(e: FileSystemSandboxEntry): pb.FileSystemSandboxEntry {
   };
 }
 
-export function permissionProfileToPb(p: PermissionProfile): pb.PermissionProfile {
+function permissionProfileToPb(p: PermissionProfile): pb.PermissionProfile {
   if (p.type === 'disabled') return { disabled: {} };
   if (p.type === 'external') return { external: { network: networkToPb(p.network) } };
   const fileSystem: pb.ManagedFileSystem =
@@ -160,7 +160,7 @@ function entryFromPb(e: pb.FileSystemSandboxEntry, what: string): FileSystemSand
   return out;
 }
 
-export function permissionProfileFromPb(m: pb.PermissionProfile): PermissionProfile {
+function permissionProfileFromPb(m: pb.PermissionProfile): PermissionProfile {
   const which = exactlyOne('profile', { managed: m.managed, disabled: m.disabled, external: m.external });
   if (which === 'disabled') return { type: 'disabled' };
   if (which === 'external') return { type: 'external', network: networkFromPb((m.external as pb.ExternalProfile).network, 'profile.external') };
