@@ -169,7 +169,7 @@ describe('chooseLauncher', () => {
     try {
       expect(selection.choice.kind).toBe('bundled');
       expect(selection.warnings).toEqual([NO_SYSTEM_BWRAP_WARNING]);
-      expect(NO_SYSTEM_BWRAP_WARNING).toMatch(/^codex sandbox could not find bubblewrap on PATH\. Install bubblewrap/);
+      expect(NO_SYSTEM_BWRAP_WARNING).toMatch(/^codex sandbox could not find bubblewrap on PATH\. Install a system bubblewrap with your OS package manager: `apt install bubblewrap`/);
     } finally {
       selection.choice.release();
     }
