@@ -42,15 +42,9 @@ export {
 } from './resolve.js';
 export { canonicalSpelling, realPathOrSelf, resolveSpelling, resolveGlobSpelling, PathSpellingError } from './spelling.js';
 export { depthOf, isWithin } from './paths.js';
-export {
-  encodeSandboxRequest,
-  decodeSandboxRequest,
-  sandboxRequestToJson,
-  sandboxRequestFromJson,
-  permissionProfileToJson,
-  permissionProfileFromJson,
-  type SandboxRequest,
-} from './wire.js';
+export { encodeSandboxRequest, decodeSandboxRequest } from './wire.js';
+export { sandboxRequestToJson, sandboxRequestFromJson, permissionProfileToJson, permissionProfileFromJson } from './wire-json.js';
+export type { SandboxRequest } from './wire-checks.js';
 export {
   toLegacySandboxPolicy,
   needsDirectRuntimeEnforcement,
