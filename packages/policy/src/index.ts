@@ -30,16 +30,15 @@ export {
   builtinProfile,
 } from './builtins.js';
 export { selectPermissionProfile, type ProfileSelection, type SelectedProfile, type SelectionOrigin } from './select.js';
+export { resolveSandboxPolicy, type ResolveContext } from './resolve.js';
 export {
-  resolveSandboxPolicy,
   accessForPath,
   canRead,
   canWrite,
   createAccessQuery,
   type AccessQuery,
   type AccessQueryOptions,
-  type ResolveContext,
-} from './resolve.js';
+} from './access-query.js';
 export { canonicalSpelling, realPathOrSelf, resolveSpelling, resolveGlobSpelling, PathSpellingError } from './spelling.js';
 export { depthOf, isWithin } from './paths.js';
 export { encodeSandboxRequest, decodeSandboxRequest } from './wire.js';
