@@ -17,7 +17,6 @@ export {
   type SearchedLocation,
 } from './errors.js';
 export {
-  BAZEL_TEST_BINARY_ENV,
   bundledBwrapCandidates,
   locateBundledBwrap,
   type BundledBwrapCandidate,
@@ -32,7 +31,6 @@ export {
   OpenedBundledBwrap,
   parseBwrapDigest,
   sha256OfDescriptor,
-  verificationSkippedMessage,
   type BwrapDigestExpectation,
 } from './verify.js';
 export { writeDebugLines } from './debug.js';

@@ -4,7 +4,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { openBundledBwrap, verificationSkippedMessage, type OpenedBundledBwrap } from '../src/index.js';
+import { openBundledBwrap, type OpenedBundledBwrap } from '../src/index.js';
+import { verificationSkippedMessage } from '../src/verify.js';
 import { finish, makeReleaseLayout, makeTempDir, pathWithoutBwrap, removeTempDirs, requireTestBinary, SANDBOX_ECHO_ARGS } from './helpers.js';
 
 afterEach(removeTempDirs);
