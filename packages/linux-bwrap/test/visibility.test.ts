@@ -133,6 +133,19 @@ describe('a program the policy hides', () => {
     expect(open.exitCode).toBe(0);
   });
 
+  it('a visible program that cannot be executed exits 126 with the lookup\'s message, before bwrap runs', async () => {
+    const ws = path.join(work, 'ws');
+    const bin = path.join(work, 'bin');
+    for (const dir of [ws, bin]) fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(bin, 'plain'), 'not a program\n', { mode: 0o644 });
+    for (const policy of [workspacePolicy(ws), readOnlyPolicy(ws, { kind: 'unrestricted', needsSandbox: false, network: 'enabled', fullDiskWrite: true })]) {
+      expect(await runCapturingStderr(policy, ['plain'], `${bin}:/usr/bin:/bin`)).toEqual({
+        exitCode: 126,
+        stderr: `codex sandbox: cannot execute plain: ${path.join(bin, 'plain')} is not executable (permission denied)\n`,
+      });
+    }
+  });
+
   it('the command lookup with these rules skips a hidden candidate for a visible later one, and names the rule', () => {
     const a = path.join(work, 'a');
     const b = path.join(work, 'b');
