@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { canonicalSpelling, depthOf, isWithin, PROTECTED_METADATA_NAMES, type WritableRoot } from '@codex-sandbox/policy';
 import { BwrapArgsError } from './errors.js';
 import { AncestorPins } from './mount-guards.js';
-import { isEmptyPlaceholder, isStrictlyWithin, lstatOrNull, pathState, prefixesOf, sortByDepth, statOrNull, writableSymlinkOn } from './mount-paths.js';
+import { isEmptyPlaceholder, isStrictlyWithin, lstatOrNull, pathState, prefixesOf, sortByDepth, statOrNull, writableSymlinkOn, type PathState } from './mount-paths.js';
 
 /** A mount target bwrap creates on the host (or an existing empty placeholder it reuses). */
 export interface SyntheticTarget {
@@ -159,14 +159,20 @@ export class FilesystemArgsBuilder {
     return canonicalSpelling(p);
   }
 
+  /** The spelling to mount on and what is there now; undefined once a blocked path is covered. */
+  private mountTarget(requested: string, what: 'read-only' | 'deny-read'): { target: string; state: Exclude<PathState, { kind: 'blocked' }> } | undefined {
+    const target = this.resolveForMount(requested, what);
+    const state = pathState(target);
+    if (state.kind !== 'blocked') return { target, state };
+    this.coverBlocked(target, state.by, what);
+    return undefined;
+  }
+
   /** L20: keep S read-only inside a writable root, creating an empty read-only stand-in if missing. */
   readOnly(requested: string, hops = 0): void {
-    const subpath = this.resolveForMount(requested, 'read-only');
-    const state = pathState(subpath);
-    if (state.kind === 'blocked') {
-      this.coverBlocked(subpath, state.by, 'read-only');
-      return;
-    }
+    const found = this.mountTarget(requested, 'read-only');
+    if (found === undefined) return;
+    const { target: subpath, state } = found;
     if (state.kind === 'missing') {
       // Outside the writable roots, or below a read-only mount, the command cannot create it.
       if (!this.isWritable(state.first) || this.isUnderReadOnlyMount(state.first)) return;
@@ -198,12 +204,9 @@ export class FilesystemArgsBuilder {
    * writable root).
    */
   deny(requested: string, hops = 0): void {
-    const denied = this.resolveForMount(requested, 'deny-read');
-    const state = pathState(denied);
-    if (state.kind === 'blocked') {
-      this.coverBlocked(denied, state.by, 'deny-read');
-      return;
-    }
+    const found = this.mountTarget(requested, 'deny-read');
+    if (found === undefined) return;
+    const { target: denied, state } = found;
     if (state.kind === 'missing') {
       if (this.isWritable(state.first) && !this.isUnderReadOnlyMount(state.first)) this.placeholderFile(state.first, false);
       return;

@@ -3,15 +3,7 @@
 // validates strictly and throws WireError. Must NOT make policy decisions or touch the filesystem.
 import { WireError } from './errors.js';
 import { checkAbsolute, checkDepth, checkNonEmpty, checkSubpath, parseJsonText, SPECIAL_KINDS, type SandboxRequest } from './wire-checks.js';
-import type {
-  FileSystemAccessMode,
-  FileSystemPath,
-  FileSystemSandboxEntry,
-  FileSystemSpecialPath,
-  NetworkSandboxPolicy,
-  PermissionProfile,
-} from './types.js';
-
+import type { FileSystemAccessMode, FileSystemPath, FileSystemSandboxEntry, FileSystemSpecialPath, NetworkSandboxPolicy, PermissionProfile } from './types.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
 

@@ -3,14 +3,7 @@
 // and throws WireError. Must NOT make policy decisions or touch the filesystem.
 import { WireError } from './errors.js';
 import * as pb from './gen/permission_profile.js';
-import type {
-  FileSystemAccessMode,
-  FileSystemPath,
-  FileSystemSandboxEntry,
-  FileSystemSpecialPath,
-  NetworkSandboxPolicy,
-  PermissionProfile,
-} from './types.js';
+import type { FileSystemAccessMode, FileSystemPath, FileSystemSandboxEntry, FileSystemSpecialPath, NetworkSandboxPolicy, PermissionProfile } from './types.js';
 import { checkAbsolute, checkDepth, checkNonEmpty, checkSubpath, MAX_UINT32, SPECIAL_KINDS, type SandboxRequest } from './wire-checks.js';
 import { validateRequest } from './wire-json.js';
 
