@@ -1,4 +1,4 @@
-// Answers "what may this path do" for one profile and context (reference 1.8, P19, P24, P26/P27):
+// Answers "what may this path do" for one profile and context (P19, P20, P24, P26, P27):
 // the most specific entry, then protected metadata and read-only subpaths of writable roots, then
 // deny globs (as patterns, or as the concrete paths a backend's scan masks), each in the path's
 // spelling and its canonical spelling, a deny in either winning. Resolves once per query object.

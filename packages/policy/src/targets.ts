@@ -1,4 +1,4 @@
-// Owns "the same target" of two filesystem entries (P21, reference 1.6): paths by their spelling,
+// Owns "the same target" of two filesystem entries (P21): paths by their spelling,
 // specials by kind and subpath, `:root` as `/` and `:slash_tmp` as `/tmp`, globs by pattern. Used
 // to skip an auto-added entry that would duplicate one, and to tell whether a write entry is
 // narrowed. Pure unless the caller's `spell` reads the filesystem. Must NOT decide access.

@@ -1,4 +1,4 @@
-// "The same target" of two entry paths (P21, 1.6): one key for both the duplicate check of
+// "The same target" of two entry paths (P21): one key for both the duplicate check of
 // auto-added entries and the full-disk-write test.
 import { sameTarget, targetKey } from '../src/targets.js';
 import type { FileSystemPath } from '../src/types.js';
