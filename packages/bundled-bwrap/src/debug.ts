@@ -3,9 +3,9 @@
 
 import type { Env } from './lookup.js';
 
-export const SANDBOX_DEBUG_ENV = 'CODEX_SANDBOX_DEBUG';
+const SANDBOX_DEBUG_ENV = 'CODEX_SANDBOX_DEBUG';
 
-export function sandboxDebugEnabled(env: Env): boolean {
+function sandboxDebugEnabled(env: Env): boolean {
   return env[SANDBOX_DEBUG_ENV] === '1';
 }
 

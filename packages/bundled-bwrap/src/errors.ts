@@ -84,21 +84,3 @@ export class BundledBwrapOpenError extends BundledBwrapError {
     super(`cannot use bundled bubblewrap ${path}: ${reason}; it must be a readable, executable regular file`);
   }
 }
-
-/** Running the verified descriptor needs /proc/self/fd; without it we refuse rather than exec by path. */
-export class ProcFdUnavailableError extends BundledBwrapError {
-  constructor() {
-    super(
-      'cannot run bundled bubblewrap: /proc/self/fd is not available, and the verified binary is only ' +
-        'ever executed through its open descriptor (mount /proc, or install a system bwrap). ' +
-        BUBBLEWRAP_INSTALL_HINT,
-    );
-  }
-}
-
-/** The caller asked for a child fd index that cannot carry the binary, or that slot is already taken. */
-export class InvalidExecFdIndexError extends BundledBwrapError {
-  constructor(index: number, reason: string) {
-    super(`cannot place bundled bubblewrap at child fd ${index}: ${reason}; use an integer >= 3 that no other stdio entry uses`);
-  }
-}

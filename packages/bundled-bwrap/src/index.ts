@@ -1,6 +1,7 @@
 // Public surface of @codex-sandbox/bundled-bwrap: the fallback used when no usable system bwrap
-// exists. openBundledBwrap() finds and verifies; bundledBwrapExecTarget()/spawnBundledBwrap() run
-// exactly the verified bytes. Must NOT choose between system and bundled bwrap (linux-bwrap does).
+// exists. openBundledBwrap() finds and verifies, and hands back the open descriptor whose bytes were
+// verified: the caller executes it as /proc/self/fd/N, never by path. Must NOT choose between
+// system and bundled bwrap (linux-bwrap does).
 
 import { locateBundledBwrap, type BundledBwrapSource, type Env } from './lookup.js';
 import { embeddedBwrapDigest, openVerifiedBwrap, parseBwrapDigest, type OpenedBundledBwrap } from './verify.js';
@@ -11,17 +12,12 @@ export {
   BundledBwrapError,
   BundledBwrapNotFoundError,
   BundledBwrapOpenError,
-  DIGEST_MISMATCH_EXIT_CODE,
   InvalidBwrapDigestError,
-  InvalidExecFdIndexError,
-  ProcFdUnavailableError,
   type CandidateRejection,
   type SearchedLocation,
 } from './errors.js';
 export {
-  BAZEL_TEST_BINARY_ENV,
   bundledBwrapCandidates,
-  frontEndDirectory,
   locateBundledBwrap,
   type BundledBwrapCandidate,
   type BundledBwrapSource,
@@ -35,23 +31,9 @@ export {
   OpenedBundledBwrap,
   parseBwrapDigest,
   sha256OfDescriptor,
-  verificationSkippedMessage,
   type BwrapDigestExpectation,
 } from './verify.js';
-export {
-  assertStdioLeavesFdFree,
-  inheritedBwrapExecTarget,
-  type InheritedBwrapExecTarget,
-  BUNDLED_BWRAP_ARGV0,
-  bundledBwrapExecTarget,
-  DEFAULT_BUNDLED_BWRAP_FD_INDEX,
-  spawnBundledBwrap,
-  withBundledBwrapFd,
-  type BundledBwrapExecTarget,
-  type BundledBwrapSpawnOptions,
-  type StdioEntry,
-} from './exec.js';
-export { SANDBOX_DEBUG_ENV, sandboxDebugEnabled, writeDebugLines } from './debug.js';
+export { writeDebugLines } from './debug.js';
 
 export interface OpenBundledBwrapOptions {
   /** Path of the installed front-end executable (`<dir>/codex` in a release). */

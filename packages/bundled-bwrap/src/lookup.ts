@@ -77,7 +77,7 @@ export function frontEndDirectory(frontEndPath: string): string {
 }
 
 /** Stats one path: undefined when it is an existing regular file with any execute bit, else why not. */
-export function rejectionFor(candidatePath: string): CandidateRejection | undefined {
+function rejectionFor(candidatePath: string): CandidateRejection | undefined {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(candidatePath);

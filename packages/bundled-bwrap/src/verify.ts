@@ -1,6 +1,6 @@
 // Owns digest handling for the bundled bwrap: reading the digest embedded at build time, deciding
 // release vs development from it, and opening + hashing the binary through one descriptor.
-// Must NOT look for the binary (lookup.ts) or spawn it (exec.ts), and must never hash by path:
+// Must NOT look for the binary (lookup.ts) or spawn it (the caller executes the descriptor), and must never hash by path:
 // the descriptor that was hashed is the one that gets executed.
 
 import { createHash } from 'node:crypto';

@@ -2,13 +2,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import {
-  BAZEL_TEST_BINARY_ENV,
   BUBBLEWRAP_INSTALL_HINT,
   bundledBwrapCandidates,
   BundledBwrapNotFoundError,
   locateBundledBwrap,
   type BundledBwrapCandidate,
 } from '../src/index.js';
+import { BAZEL_TEST_BINARY_ENV } from '../src/lookup.js';
 import { makeTempDir, removeTempDirs } from './helpers.js';
 
 afterEach(removeTempDirs);

@@ -12,9 +12,9 @@ import {
   openVerifiedBwrap,
   parseBwrapDigest,
   sha256OfDescriptor,
-  verificationSkippedMessage,
   type BwrapDigestExpectation,
 } from '../src/index.js';
+import { verificationSkippedMessage } from '../src/verify.js';
 import { flipOneByte, makeReleaseLayout, makeTempDir, openFdCount, removeTempDirs, requireTestBinary } from './helpers.js';
 
 afterEach(removeTempDirs);

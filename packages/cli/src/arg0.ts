@@ -2,7 +2,7 @@
 // CLI parsing. Pure. Must NOT parse options (each entry point does its own) or touch the OS.
 
 /** Basename under which the executable acts as the Linux sandbox helper (C8). */
-export const LINUX_HELPER_ARG0 = 'codex-linux-sandbox';
+const LINUX_HELPER_ARG0 = 'codex-linux-sandbox';
 
 export type EntryPoint = 'linux-sandbox-helper' | 'cli';
 

@@ -29,8 +29,3 @@ export function createDiagnosticSink(program: string, write: Write): DiagnosticS
     },
   };
 }
-
-/** Strips a leading "warning:" the producer may already have added, so the format stays single. */
-export function normaliseWarning(message: string): string {
-  return message.replace(/^\s*(codex[- ]?[a-z-]*:\s*)?warning:\s*/i, '');
-}

@@ -6,7 +6,7 @@
 // resolve policy, scan globs or plan the run (sandbox.ts hands it those results).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { AccessQuery, FileSystemAccessMode } from '@codex-sandbox/policy';
+import { isWithin, type AccessQuery, type FileSystemAccessMode } from '@codex-sandbox/policy';
 
 export interface PathNoteContext {
   /** Access as the run enforces it (`createAccessQuery` with the plan's deny-glob matches). */
@@ -15,7 +15,7 @@ export interface PathNoteContext {
   placeholders: readonly string[];
 }
 
-export function describeAccess(mode: FileSystemAccessMode): string {
+function describeAccess(mode: FileSystemAccessMode): string {
   switch (mode) {
     case 'read':
       return 'read-only';
@@ -32,10 +32,6 @@ function statOf(p: string, follow: boolean): fs.Stats | undefined {
   } catch {
     return undefined;
   }
-}
-
-function isWithin(p: string, ancestor: string): boolean {
-  return ancestor === '/' || p === ancestor || p.startsWith(`${ancestor}/`);
 }
 
 /**

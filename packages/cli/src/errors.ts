@@ -1,6 +1,7 @@
 // The cli package's error hierarchy: every failure the front end itself detects (bad usage, a
 // command that cannot be started, an OS without a backend). Each error carries the process exit
 // status a front end must use. Must NOT print anything or decide policy.
+import { commandLookupMessage } from '@codex-sandbox/policy';
 
 /** Base class: a failure caused by user input or the host, reported as one line without a stack. */
 export class CliError extends Error {
@@ -28,7 +29,7 @@ export class CommandNotFoundError extends CliError {
     readonly command: string,
     readonly hiddenBy?: string,
   ) {
-    super(`command not found: ${command}${hiddenBy !== undefined ? ` (hidden by the sandbox policy: ${hiddenBy})` : ''}`, 127);
+    super(commandLookupMessage(command, hiddenBy === undefined ? { kind: 'not-found' } : { kind: 'hidden', path: command, rule: hiddenBy }), 127);
   }
 }
 
@@ -39,7 +40,7 @@ export class CommandNotExecutableError extends CliError {
     readonly path: string,
     readonly reason: string,
   ) {
-    super(`cannot execute ${command}: ${path} ${reason}`, 126);
+    super(commandLookupMessage(command, { kind: 'not-executable', path, reason }), 126);
   }
 }
 

@@ -5,7 +5,7 @@
 import type { CommandEnvironment, CommandVariable } from '@codex-sandbox/policy';
 
 /** What stands for a value the dry run does not show. */
-export const MASKED_VALUE = '***';
+const MASKED_VALUE = '***';
 
 function variableRow(variable: CommandVariable): string {
   switch (variable.origin.kind) {

@@ -3,14 +3,10 @@
 // lies between them, where it is a real re-grant), writable roots are listed only under
 // "writable" (writable implies readable), and a carve-out that is denied is not called read-only.
 // Pure over the resolved policy; must NOT format text (explain.ts does).
-import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
-
-function isWithin(p: string, ancestor: string): boolean {
-  return ancestor === '/' ? p.startsWith('/') : p === ancestor || p.startsWith(`${ancestor}/`);
-}
+import { isWithin, type ResolvedSandboxPolicy } from '@codex-sandbox/policy';
 
 /** True when `p` is a denied path or lies under one. */
-export function isDeniedPath(policy: ResolvedSandboxPolicy, p: string): boolean {
+function isDeniedPath(policy: ResolvedSandboxPolicy, p: string): boolean {
   return policy.unreadableRoots.some((denied) => isWithin(p, denied));
 }
 

@@ -3,9 +3,8 @@
 // may be symlinks to elsewhere, so they are listed on their own). Every sandbox keeps them
 // read-only, also inside writable roots; linux-bwrap enforces it (`protectedPaths`). Pure path
 // arithmetic plus one realpath for access answers; must NOT read config or decide mounts.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { FileSystemAccessMode } from '@codex-sandbox/policy';
+import { isWithin, realPathOrSelf, type FileSystemAccessMode } from '@codex-sandbox/policy';
 
 /**
  * Absolute paths of the front end's state: `codexHome` (resolved against `baseDir`, as the config
@@ -18,22 +17,10 @@ export function frontEndStatePaths(codexHome: string, profileName: string | unde
   return paths;
 }
 
-function within(p: string, ancestor: string): boolean {
-  return p === ancestor || p.startsWith(ancestor.endsWith('/') ? ancestor : `${ancestor}/`);
-}
-
-function realOrSelf(p: string): string {
-  try {
-    return fs.realpathSync.native(p);
-  } catch {
-    return p;
-  }
-}
-
 /** What the sandbox really allows at `p`: a write the policy grants inside front-end state is read-only. */
 export function withFrontEndState(p: string, mode: FileSystemAccessMode, statePaths: readonly string[]): FileSystemAccessMode {
   if (mode !== 'write') return mode;
-  const spellings = [p, realOrSelf(p)];
-  const protectedHere = statePaths.some((state) => spellings.some((s) => within(s, state) || within(s, realOrSelf(state))));
+  const spellings = [p, realPathOrSelf(p)];
+  const protectedHere = statePaths.some((state) => spellings.some((s) => isWithin(s, state) || isWithin(s, realPathOrSelf(state))));
   return protectedHere ? 'read' : mode;
 }

@@ -3,17 +3,8 @@
 // so the front end and a run through the backend say the same thing. Reads the file system
 // (canonical paths) only once a program is known to be hidden. Must NOT decide visibility itself:
 // the access query does, this only explains its answer.
-import * as fs from 'node:fs';
-import { hidingRule, isWithin, splitDenyGlob, visibilityRules } from '@codex-sandbox/linux-bwrap';
-import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
-
-function canonical(p: string): string {
-  try {
-    return fs.realpathSync.native(p);
-  } catch {
-    return p;
-  }
-}
+import { hidingRule, splitDenyGlob, visibilityRules } from '@codex-sandbox/linux-bwrap';
+import { isWithin, realPathOrSelf, type ResolvedSandboxPolicy } from '@codex-sandbox/policy';
 
 /** The deny globs that could match `p`: those whose fixed directory part contains it. */
 function globsCovering(policy: ResolvedSandboxPolicy, paths: readonly string[]): string[] {
@@ -29,7 +20,7 @@ function globsCovering(policy: ResolvedSandboxPolicy, paths: readonly string[]):
 
 /** Why the policy hides `p` (an existing file it does not let the command read). */
 export function hiddenCommandRule(policy: ResolvedSandboxPolicy, p: string): string {
-  const real = canonical(p);
+  const real = realPathOrSelf(p);
   const byPath = hidingRule(visibilityRules(policy, []), p, real);
   if (byPath !== undefined) return byPath;
   // Visible as far as the paths go, so a deny glob matched it (deny globs are the access query's

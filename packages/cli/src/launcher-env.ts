@@ -6,7 +6,7 @@
 // exactly the user's environment. Pure: works on a plain env object. Must NOT read process.env.
 
 /** Private variable holding the launcher's original `$0` (symlink name preserved for arg0 dispatch). */
-export const ARG0_VARIABLE = 'CODEX_SANDBOX_ARG0';
+const ARG0_VARIABLE = 'CODEX_SANDBOX_ARG0';
 
 /** Variables the launcher stashes, and the private names they travel under. */
 const STASHED_NAMES = [
@@ -34,7 +34,7 @@ export const STASHED_VARIABLES: ReadonlyArray<{ name: string; stash: string }> =
 }));
 
 /** Marker set by the launcher so a stray private variable in a user's env is not mistaken for ours. */
-export const LAUNCHER_MARKER_VARIABLE = 'CODEX_SANDBOX_LAUNCHER';
+const LAUNCHER_MARKER_VARIABLE = 'CODEX_SANDBOX_LAUNCHER';
 
 export interface LauncherInfo {
   /** The launcher's `$0`, when started through it. */

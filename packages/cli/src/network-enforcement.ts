@@ -4,6 +4,7 @@
 // which is the one failure a user cannot see. So: with network enabled, any such key refuses the
 // run, naming the key; with network off they only warn (the command reaches nothing anyway).
 // Must NOT read files or decide anything about the filesystem policy.
+import type { NetworkSandboxPolicy } from '@codex-sandbox/policy';
 import { CliError } from './errors.js';
 
 /** The only `[network]` key that this build enforces (the on/off network bit). */
@@ -27,7 +28,7 @@ export interface NetworkSettings {
   /** The selected profile's `[network]` table as written. */
   networkTable?: Readonly<Record<string, unknown>> | undefined;
   /** The resolved network bit. */
-  network: 'enabled' | 'restricted';
+  network: NetworkSandboxPolicy;
   /** The merged config's `features` table, if any (`features.network_proxy`). */
   features?: unknown;
 }

@@ -5,7 +5,7 @@
 import type { DiagnosticSink } from './diagnostics.js';
 import { CliError, UsageError } from './errors.js';
 
-export const DEBUG_VARIABLE = 'CODEX_SANDBOX_DEBUG';
+const DEBUG_VARIABLE = 'CODEX_SANDBOX_DEBUG';
 
 /**
  * Base classes whose messages are written for users. The modules that load a dependency register its

@@ -12,10 +12,10 @@ export interface CliIo {
   frontEndPath: string;
 }
 
-export const CLI_PROGRAM_NAME = 'codex sandbox';
+const CLI_PROGRAM_NAME = 'codex sandbox';
 
 /** Printed after a usage error, like common CLIs do. */
-export const USAGE_HINT = "Try 'codex sandbox --help' for more information.";
+const USAGE_HINT = "Try 'codex sandbox --help' for more information.";
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const sink = createDiagnosticSink(CLI_PROGRAM_NAME, io.writeErr);

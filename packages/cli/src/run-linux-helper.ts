@@ -16,7 +16,7 @@ import { frontEndStatePaths } from './front-end-state.js';
 
 registerUserFacingErrors(PolicyError);
 
-export const HELPER_PROGRAM_NAME = 'codex-linux-sandbox';
+const HELPER_PROGRAM_NAME = 'codex-linux-sandbox';
 
 export interface HelperIo {
   writeErr: (text: string) => void;

@@ -1,9 +1,8 @@
 import { selectBackend } from '../src/backend.js';
 import { selectEntryPoint } from '../src/arg0.js';
-import { exitStatusFromChild } from '../src/exit-status.js';
 import { shellQuote, shellQuoteArgv } from '../src/shell-quote.js';
 import { restoreLauncherEnvironment } from '../src/launcher-env.js';
-import { createDiagnosticSink, normaliseWarning } from '../src/diagnostics.js';
+import { createDiagnosticSink } from '../src/diagnostics.js';
 
 describe('selectBackend', () => {
   test.each([
@@ -30,22 +29,6 @@ describe('selectEntryPoint (arg0 dispatch)', () => {
     ['/codex-linux-sandbox/codex', 'cli'],
   ])('%s -> %s', (arg0, expected) => {
     expect(selectEntryPoint(arg0)).toBe(expected);
-  });
-});
-
-describe('exitStatusFromChild', () => {
-  test.each([
-    [0, null, 0],
-    [3, null, 3],
-    [255, null, 255],
-    [null, 'SIGKILL', 137],
-    [null, 'SIGTERM', 143],
-    [null, 'SIGPIPE', 141],
-    [null, 'SIGINT', 130],
-    [null, null, 1],
-    [null, 'SIGNOTREAL', 1],
-  ] as const)('code %s signal %s -> %s', (code, signal, expected) => {
-    expect(exitStatusFromChild(code, signal)).toBe(expected);
   });
 });
 
@@ -106,12 +89,5 @@ describe('diagnostics', () => {
     expect(out.join('')).toBe(
       'codex sandbox: warning: no bwrap\ncodex sandbox: warning: two\n  lines\ncodex sandbox: bad thing\n',
     );
-  });
-  test.each([
-    ['warning: x', 'x'],
-    ['codex sandbox: warning: x', 'x'],
-    ['x', 'x'],
-  ])('normaliseWarning(%j)', (input, expected) => {
-    expect(normaliseWarning(input)).toBe(expected);
   });
 });

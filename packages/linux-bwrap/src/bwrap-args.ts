@@ -8,12 +8,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
 import { BwrapArgsError } from './errors.js';
-import { buildFilesystemArgs, type SyntheticTarget } from './filesystem-args.js';
+import { buildFilesystemArgs } from './filesystem-args.js';
+import type { SyntheticTarget } from './mount-rules.js';
 import type { SeccompMode } from './seccomp.js';
 
 /** `isolated`: no network; `proxy-only`: own namespace, reachable proxy bridge only; `full`: host network. */
-export type BwrapNetwork = 'isolated' | 'full' | 'proxy-only';
-export const BWRAP_NETWORKS: readonly BwrapNetwork[] = ['isolated', 'full', 'proxy-only'];
+export type BwrapNetworkMode = 'isolated' | 'full' | 'proxy-only';
+const BWRAP_NETWORKS: readonly BwrapNetworkMode[] = ['isolated', 'full', 'proxy-only'];
 
 /** `none` only when the caller explicitly asked for no filter (`seccompFd: null`, probes). */
 export type BwrapSeccompMode = 'none' | SeccompMode;
@@ -22,7 +23,7 @@ export interface BwrapOptions {
   /** The command's working directory (may be a symlink alias; `--chdir` gets its canonical form). */
   commandCwd: string;
   command: readonly string[];
-  network: BwrapNetwork;
+  network: BwrapNetworkMode;
   /** Mount a fresh /proc; when false the host procfs is hidden behind an empty tmpfs. */
   mountProc: boolean;
   /**
@@ -59,7 +60,7 @@ export interface BwrapPlan {
 }
 
 /** Which filter a sandboxed command gets for a network mode (every sandboxed command gets one). */
-export function seccompModeFor(network: BwrapNetwork): SeccompMode {
+function seccompModeFor(network: BwrapNetworkMode): SeccompMode {
   switch (network) {
     case 'isolated':
       return 'restricted';

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import type { BinaryIdentity, ProbeCache } from './probe-cache.js';
 
 /** Options every run depends on; a bwrap lacking any of them is unusable (bubblewrap >= 0.8.0 has all). */
-export const REQUIRED_BWRAP_OPTIONS = [
+const REQUIRED_BWRAP_OPTIONS = [
   '--new-session',
   '--die-with-parent',
   '--unshare-user',
@@ -31,16 +31,10 @@ export const REQUIRED_BWRAP_OPTIONS = [
   '--json-status-fd',
 ] as const;
 
-/** Options used when present; their absence only changes how a run is set up. */
-export const OPTIONAL_BWRAP_OPTIONS = ['--argv0', '--ro-bind-fd', '--as-pid-1'] as const;
-
 export interface BwrapCapabilities {
-  /** Every `--option` the help text mentions. */
-  options: ReadonlySet<string>;
+  /** The required options the binary lacks (empty: usable). */
   missingRequired: string[];
   usable: boolean;
-  supportsArgv0: boolean;
-  supportsRoBindFd: boolean;
 }
 
 /** Pure: every `--name` token in a help text (stdout and stderr concatenated). */
@@ -56,13 +50,7 @@ export function parseHelpOptions(helpText: string): string[] {
 export function capabilitiesFromOptions(options: Iterable<string>): BwrapCapabilities {
   const set = new Set(options);
   const missingRequired = REQUIRED_BWRAP_OPTIONS.filter((o) => !set.has(o));
-  return {
-    options: set,
-    missingRequired,
-    usable: missingRequired.length === 0,
-    supportsArgv0: set.has('--argv0'),
-    supportsRoBindFd: set.has('--ro-bind-fd'),
-  };
+  return { missingRequired, usable: missingRequired.length === 0 };
 }
 
 /** How to execute a binary: `file` is what gets exec'd (a path, or /proc/self/fd/N for a verified fd). */

@@ -7,6 +7,8 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
+import { isWithin } from '@codex-sandbox/policy';
 import { compileGlobMatcher, scanWithTools, scanWithWalker, type ScanHit, type ScanTools } from './deny-glob-scan.js';
 import { DenyGlobError } from './errors.js';
 
@@ -175,11 +177,6 @@ function canonicalOrNull(p: string): string | null {
   } catch {
     return null;
   }
-}
-
-function isWithin(child: string, parent: string): boolean {
-  if (parent === '/') return true;
-  return child === parent || child.startsWith(`${parent}/`);
 }
 
 /**

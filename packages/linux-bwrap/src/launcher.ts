@@ -7,6 +7,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { isWithin } from '@codex-sandbox/policy';
+
 import { probeCapabilities, type BwrapCapabilities, type ExecTarget } from './capabilities.js';
 import { identityOfStat, type BinaryIdentity, type ProbeCache } from './probe-cache.js';
 import { BubblewrapUnavailableError, UnsupportedBwrapError } from './runtime-errors.js';
@@ -43,11 +45,6 @@ export interface LauncherSelection {
   warnings: string[];
 }
 
-function isInside(child: string, parent: string): boolean {
-  if (parent === '/') return true;
-  return child === parent || child.startsWith(parent.endsWith('/') ? parent : `${parent}/`);
-}
-
 function canonical(p: string): string | undefined {
   try {
     return fs.realpathSync.native(p);
@@ -81,7 +78,7 @@ export function findSystemBwrapCandidates(pathEnv: string | undefined, cwd: stri
     const real = canonical(candidate);
     if (real === undefined || seen.has(real)) continue;
     seen.add(real);
-    if (excluded.some((ex) => isInside(real, ex) || isInside(candidate, ex))) continue;
+    if (excluded.some((ex) => isWithin(real, ex) || isWithin(candidate, ex))) continue;
     result.push(real);
   }
   return result;

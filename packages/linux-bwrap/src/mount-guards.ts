@@ -10,7 +10,7 @@
 // or decide which paths are writable (filesystem-args.ts does).
 
 /** `/a/b/c` -> `/a`, `/a/b` (strict ancestors, shallowest first; `/` excluded). */
-export function strictAncestorsOf(p: string): string[] {
+function strictAncestorsOf(p: string): string[] {
   const parts = p.split('/').filter((part) => part !== '');
   return parts.slice(0, -1).map((_, index) => `/${parts.slice(0, index + 1).join('/')}`);
 }

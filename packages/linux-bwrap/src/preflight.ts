@@ -9,12 +9,11 @@ import * as fs from 'node:fs';
 
 import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
 
-import { buildBwrapArgs } from './bwrap-args.js';
+import { buildBwrapArgs, type BwrapNetworkMode } from './bwrap-args.js';
 import type { LauncherChoice } from './launcher.js';
 import type { ProbeCache, ProcMountOutcome } from './probe-cache.js';
 import { isUserNamespaceFailure } from './warnings.js';
 
-export type BwrapNetworkMode = 'isolated' | 'full' | 'proxy-only';
 
 const USERNS_PROBE_TIMEOUT_MS = 500;
 const PROC_PREFLIGHT_TIMEOUT_MS = 10_000;

@@ -10,10 +10,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { openBundledBwrap } from '@codex-sandbox/bundled-bwrap';
-import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
+import { openBundledBwrap, writeDebugLines } from '@codex-sandbox/bundled-bwrap';
+import { commandLookupExitCode, commandLookupMessage, lookUpCommand, type CommandLookupFailure, type ResolvedSandboxPolicy } from '@codex-sandbox/policy';
 
-import { buildBwrapArgs } from './bwrap-args.js';
+import { buildBwrapArgs, type BwrapNetworkMode } from './bwrap-args.js';
 import { launchChild, type StdioSlot } from './child-launch.js';
 import { expandDenyGlobs, findExecutableOnPath } from './deny-globs.js';
 import { spawnWithoutInheritedDescriptors } from './inherited-descriptors.js';
@@ -29,18 +29,18 @@ import {
   unnamedStatusFile,
 } from './descriptors.js';
 import { chooseLauncher, type BundledBwrapOpener, type LauncherChoice, type LauncherSelection } from './launcher.js';
-import { checkUserNamespaces, decideProcMount, type BwrapNetworkMode } from './preflight.js';
+import { checkUserNamespaces, decideProcMount } from './preflight.js';
 import { defaultCacheDir, hostKey, identityKey, ProbeCache } from './probe-cache.js';
 import { defaultRegistryDir, PlaceholderRegistry, type PlaceholderTarget } from './registry.js';
 import { prepareStateDir, REGISTRY_DIR_NAME } from './state-dir.js';
 import { BwrapSpawnError, SandboxRequestError, Wsl1UnsupportedError } from './runtime-errors.js';
 import { buildSeccompProgram, type SeccompMode } from './seccomp.js';
 import { exitStatusOf, initPidFromStatus, SandboxSignalTarget, signalForwarding } from './signals.js';
-import { hidingRule, isVisibleInSandbox, pickVisibleProgram, programCandidates, visibilityRules } from './visibility.js';
+import { commandVisibility, visibilityRules } from './visibility.js';
 import { USER_NAMESPACE_WARNING } from './warnings.js';
 import { isWsl1 } from './wsl.js';
 
-export type { BwrapNetworkMode } from './preflight.js';
+export type { BwrapNetworkMode } from './bwrap-args.js';
 export { assignDataDescriptors } from './descriptors.js';
 
 /** One of the command's standard descriptors. */
@@ -177,16 +177,10 @@ function writeToCommandStderr(message: string, stdio: SandboxRunRequest['stdio']
   else if (typeof stderr === 'number') fs.writeSync(stderr, message);
 }
 
-/** What a shell prints and returns for a command it cannot find. */
-function reportCommandNotFound(program: string, stdio: SandboxRunRequest['stdio']): number {
-  writeToCommandStderr(`codex sandbox: command not found: ${program}\n`, stdio);
-  return 127;
-}
-
-/** Exit 127 for a program that exists on the host but that the policy hides from the command. */
-function reportHiddenCommand(program: string, rule: string, stdio: SandboxRunRequest['stdio']): number {
-  writeToCommandStderr(`codex sandbox: command not found: ${program} (hidden by the sandbox policy: ${rule})\n`, stdio);
-  return 127;
+/** What a shell prints and returns for a command it cannot start (127 not found or hidden, 126 not executable). */
+function reportCommandFailure(program: string, failure: CommandLookupFailure, stdio: SandboxRunRequest['stdio']): number {
+  writeToCommandStderr(`codex sandbox: ${commandLookupMessage(program, failure)}\n`, stdio);
+  return commandLookupExitCode(failure);
 }
 
 /**
@@ -281,7 +275,13 @@ class LinuxSandboxImpl implements LinuxSandbox {
       excludeUnder,
       cache: this.cache,
       openBundled:
-        this.options.openBundled ?? (() => openBundledBwrap({ frontEndPath, env: this.env }).opened),
+        this.options.openBundled ??
+        (() => {
+          const bundled = openBundledBwrap({ frontEndPath, env: this.env });
+          // Where it was found and how it was verified: on stderr, with CODEX_SANDBOX_DEBUG=1 only.
+          writeDebugLines(bundled.debug, this.env);
+          return bundled.opened;
+        }),
     });
     this.launchers.set(key, selection);
     return selection;
@@ -402,23 +402,26 @@ class LinuxSandboxImpl implements LinuxSandbox {
     if (!runsUnsandboxed(req.policy, network)) this.registry.sweep();
     validateRequest(req);
     const program = req.command[0];
-    // One PATH walk: existence now, visibility once the plan (deny-glob matches) is known.
-    const candidates = program === undefined ? [] : programCandidates(program, req.env['PATH'], req.commandCwd);
-    if (program !== undefined && candidates.length === 0) {
-      return { exitCode: reportCommandNotFound(program, req.stdio), warnings: [] };
+    const lookupOptions = { searchPath: req.env['PATH'], cwd: req.commandCwd };
+    const restricted = req.policy.kind === 'restricted';
+    // On the host first: a program that is not there needs no plan. Under a restricted policy the
+    // lookup with the sandbox's visibility below decides the rest (a hidden candidate counts as none).
+    const onHost = program === undefined ? undefined : lookUpCommand(program, lookupOptions);
+    if (program !== undefined && onHost !== undefined && (onHost.kind === 'not-found' || (!restricted && onHost.kind === 'not-executable'))) {
+      return { exitCode: reportCommandFailure(program, onHost, req.stdio), warnings: [] };
     }
     const prepared = await this.prepare(req, false);
     if (!('args' in prepared)) {
       const result = await runDirect(req, this.options.forwardSignals ?? true);
       return { exitCode: result, warnings: prepared.warnings };
     }
-    if (program !== undefined && req.policy.kind === 'restricted') {
+    if (program !== undefined && restricted) {
       // Decided from the policy, before bwrap: otherwise bwrap's own execvp error and exit 1.
-      const rules = visibilityRules(req.policy, prepared.denyGlobMatches);
-      const lookup = pickVisibleProgram(candidates, (lexical, real) => isVisibleInSandbox(rules, lexical, real));
-      if (lookup.kind === 'hidden') {
-        const rule = hidingRule(rules, lookup.path, lookup.canonical) ?? `${lookup.path} is not visible`;
-        return { exitCode: reportHiddenCommand(program, rule, req.stdio), warnings: prepared.plan.warnings };
+      const visibility = commandVisibility(visibilityRules(req.policy, prepared.denyGlobMatches));
+      const lookup = lookUpCommand(program, { ...lookupOptions, visible: visibility.visible });
+      if (lookup.kind !== 'found') {
+        const failure = lookup.kind === 'hidden' ? { ...lookup, rule: visibility.rule(lookup.path) } : lookup;
+        return { exitCode: reportCommandFailure(program, failure, req.stdio), warnings: prepared.plan.warnings };
       }
     }
     const exitCode = await this.runBwrap(req, prepared);
@@ -487,7 +490,7 @@ async function spawnAndWait(
 }
 
 /** Runs the command itself, no sandbox (full access). Signals are forwarded like for sandboxed runs. */
-async function runDirect(req: UnsandboxedRunRequest, forwardSignals: boolean): Promise<number> {
+async function runDirect(req: DirectRunRequest, forwardSignals: boolean): Promise<number> {
   const [program, ...args] = req.command;
   if (program === undefined) throw new SandboxRequestError('no command to run');
   const child = await spawnWithoutInheritedDescriptors(() => launchChild({
@@ -524,31 +527,4 @@ export function createLinuxSandbox(options: LinuxSandboxOptions = {}): LinuxSand
   return new LinuxSandboxImpl(options);
 }
 
-/** One-shot run (the CLI): probes are cached on disk, so repeated invocations stay cheap. */
-export async function runSandboxed(req: SandboxRunRequest, options: LinuxSandboxOptions = {}): Promise<SandboxRunResult> {
-  const sandbox = createLinuxSandbox(options);
-  try {
-    return await sandbox.run(req);
-  } finally {
-    sandbox.dispose();
-  }
-}
-
-/** The exact command line a run would use, without running the command (`--dry-run`). */
-export async function planSandboxedRun(req: SandboxRunRequest, options: LinuxSandboxOptions = {}): Promise<SandboxPlan> {
-  const sandbox = createLinuxSandbox(options);
-  try {
-    return await sandbox.plan(req);
-  } finally {
-    sandbox.dispose();
-  }
-}
-
-export type UnsandboxedRunRequest = Pick<SandboxRunRequest, 'command' | 'commandCwd' | 'env' | 'stdio' | 'onSpawn'>;
-
-/** `:danger-full-access`: run the command directly, exit status passed through. */
-export async function runUnsandboxed(req: UnsandboxedRunRequest, options: { forwardSignals?: boolean } = {}): Promise<SandboxRunResult> {
-  validateRequest(req);
-  const exitCode = await runDirect(req, options.forwardSignals ?? true);
-  return { exitCode, warnings: [] };
-}
+type DirectRunRequest = Pick<SandboxRunRequest, 'command' | 'commandCwd' | 'env' | 'stdio' | 'onSpawn'>;

@@ -6,7 +6,7 @@ import { LinuxSandboxError } from './errors.js';
 /** The sandbox cannot start on this host or with this launcher; nothing was run. */
 export class SandboxRuntimeError extends LinuxSandboxError {}
 
-export const WSL1_UNSUPPORTED_MESSAGE =
+const WSL1_UNSUPPORTED_MESSAGE =
   "codex sandbox uses bubblewrap, which is not supported on WSL1 because WSL1 cannot create the required " +
   'user namespaces. Use WSL2 for sandboxed commands, or run with the :danger-full-access profile.';
 

@@ -14,7 +14,7 @@ import { SeccompError } from './errors.js';
  * only for AF_UNIX stream/seqpacket.
  */
 export type SeccompMode = 'base' | 'restricted' | 'proxy-routed';
-export const SECCOMP_MODES: readonly SeccompMode[] = ['base', 'restricted', 'proxy-routed'];
+const SECCOMP_MODES: readonly SeccompMode[] = ['base', 'restricted', 'proxy-routed'];
 
 /** Node's `process.arch` spellings of the architectures we have syscall tables for. */
 export type SeccompArch = 'x64' | 'arm64';
@@ -26,7 +26,7 @@ export const SOCK_STREAM = 1;
 export const SOCK_DGRAM = 2;
 export const SOCK_SEQPACKET = 5;
 /** socket(2)/socketpair(2) `type` carries SOCK_NONBLOCK / SOCK_CLOEXEC above these bits. */
-export const SOCK_TYPE_MASK = 0xf;
+const SOCK_TYPE_MASK = 0xf;
 export const EPERM = 1;
 
 export const SECCOMP_RET_KILL_PROCESS = 0x80000000;
@@ -36,22 +36,22 @@ export const SECCOMP_RET_ALLOW = 0x7fff0000;
 export const AUDIT_ARCH_X86_64 = 0xc000003e;
 export const AUDIT_ARCH_AARCH64 = 0xc00000b7;
 /** x32 ABI syscalls on x86_64 carry this bit in their number. */
-export const X32_SYSCALL_BIT = 0x40000000;
+const X32_SYSCALL_BIT = 0x40000000;
 
 /** Offsets in struct seccomp_data: nr (s32), arch (u32), instruction_pointer (u64), args[6] (u64). */
-export const SECCOMP_DATA_NR_OFFSET = 0;
-export const SECCOMP_DATA_ARCH_OFFSET = 4;
+const SECCOMP_DATA_NR_OFFSET = 0;
+const SECCOMP_DATA_ARCH_OFFSET = 4;
 /** Low 32 bits of args[0] on a little-endian machine. */
-export const SECCOMP_DATA_ARG0_LOW_OFFSET = 16;
+const SECCOMP_DATA_ARG0_LOW_OFFSET = 16;
 /** Low 32 bits of args[1]. */
-export const SECCOMP_DATA_ARG1_LOW_OFFSET = 24;
+const SECCOMP_DATA_ARG1_LOW_OFFSET = 24;
 
-export const BPF_LD_W_ABS = 0x20;
-export const BPF_JMP_JEQ_K = 0x15;
-export const BPF_JMP_JGE_K = 0x35;
-export const BPF_RET_K = 0x06;
-export const BPF_ALU_AND_K = 0x54;
-export const SOCK_FILTER_SIZE = 8;
+const BPF_LD_W_ABS = 0x20;
+const BPF_JMP_JEQ_K = 0x15;
+const BPF_JMP_JGE_K = 0x35;
+const BPF_RET_K = 0x06;
+const BPF_ALU_AND_K = 0x54;
+const SOCK_FILTER_SIZE = 8;
 
 export type FilteredSyscall =
   | 'io_uring_setup'
@@ -198,7 +198,7 @@ export function seccompRules(mode: SeccompMode): FilterRules {
   }
 }
 
-export function isSeccompArch(arch: string): arch is SeccompArch {
+function isSeccompArch(arch: string): arch is SeccompArch {
   return arch === 'x64' || arch === 'arm64';
 }
 

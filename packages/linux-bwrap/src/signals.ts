@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import type { RunningChild } from './child-launch.js';
 
 /** Signals received by the front end that go on to the command. */
-export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
+const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
 
 /**
  * Signals whose listener, once installed, stays for the life of the process (a no-op between
@@ -39,7 +39,7 @@ export function exitStatusOf(code: number | null, signal: NodeJS.Signals | null)
 }
 
 /** The running children signals are forwarded to; handlers exist only while something runs. */
-export class SignalForwarding {
+class SignalForwarding {
   private readonly targets = new Set<(signal: NodeJS.Signals) => void>();
   private readonly handlers = new Map<NodeJS.Signals, () => void>();
 
@@ -134,7 +134,7 @@ export class SandboxSignalTarget {
 }
 
 /** The parent pid of a live process (field 4 of /proc/PID/stat), or undefined. */
-export function parentPidOf(pid: number): number | undefined {
+function parentPidOf(pid: number): number | undefined {
   let stat: string;
   try {
     stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');

@@ -1,17 +1,16 @@
 // Owns whether a host path can be seen inside the sandbox, as the resolved policy says (P19: the
 // most specific rule wins, a deny wins a tie; P24: the path as spelled is checked against the rules
 // as written, its canonical spelling against canonicalised rules, a deny in either wins). Used only
-// to tell "hidden by the policy" from "missing" for the command's program before bwrap runs, and
-// to name the rule that hides it.
+// to tell "hidden by the policy" from "missing" for the command's program before bwrap runs (the
+// lookup itself is @codex-sandbox/policy's `lookUpCommand`), and to name the rule that hides it.
 // Must NOT build argv or widen anything: the mounts stay the only enforcement; a wrong answer here
 // can only change which error message a command that cannot run gets.
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
+import { depthOf, isWithin, realPathOrSelf, type ResolvedSandboxPolicy } from '@codex-sandbox/policy';
 
-import { isWithin, PLATFORM_DEFAULT_READ_ROOTS } from './filesystem-args.js';
+import { PLATFORM_DEFAULT_READ_ROOTS } from './filesystem-args.js';
 
 export interface VisibilityRule {
   path: string;
@@ -27,12 +26,8 @@ export interface VisibilityRules {
   canonical: VisibilityRule[];
 }
 
-function depthOf(p: string): number {
-  return p === '/' ? 0 : p.split('/').length - 1;
-}
-
 /** Pure: the most specific rule covering `p` (a deny wins a tie); undefined when none covers it. */
-export function decidingRule(rules: readonly VisibilityRule[], p: string): VisibilityRule | undefined {
+function decidingRule(rules: readonly VisibilityRule[], p: string): VisibilityRule | undefined {
   let best: VisibilityRule | undefined;
   for (const rule of rules) {
     if (!isWithin(p, rule.path)) continue;
@@ -90,74 +85,20 @@ export function policyVisibilityRules(policy: ResolvedSandboxPolicy, denied: rea
   ];
 }
 
-function canonical(p: string): string {
-  try {
-    return fs.realpathSync.native(p);
-  } catch {
-    return p;
-  }
-}
-
 /** Reads the file system: canonicalises every rule path. */
 export function visibilityRules(policy: ResolvedSandboxPolicy, denied: readonly string[]): VisibilityRules {
   const lexical = policyVisibilityRules(policy, denied);
-  return { lexical, canonical: lexical.map((rule) => ({ ...rule, path: canonical(rule.path) })) };
-}
-
-export type ProgramLookup =
-  | { kind: 'found'; path: string }
-  /** At least one candidate exists on the host, but the sandbox cannot see any of them. */
-  | { kind: 'hidden'; path: string; canonical: string }
-  | { kind: 'missing' };
-
-/** A file on the host that execvp inside the sandbox would try for the program, if it can see it. */
-export interface ProgramCandidate {
-  /** As execvp spells it (PATH entry + name, or the path given). */
-  lexical: string;
-  canonical: string;
+  return { lexical, canonical: lexical.map((rule) => ({ ...rule, path: realPathOrSelf(rule.path) })) };
 }
 
 /**
- * Reads the file system: the candidates execvp inside the sandbox will try for `program`, in order
- * (PATH, or the path itself when it has a slash), keeping those that are regular files on the host.
+ * Reads the file system: the answers the command lookup (@codex-sandbox/policy `lookUpCommand`)
+ * needs for a host path under `rules`: whether the command can see it (as spelled and where it
+ * really is), and the rule that hides it.
  */
-export function programCandidates(program: string, pathEnv: string | undefined, cwd: string): ProgramCandidate[] {
-  const spelled = program.includes('/')
-    ? [path.resolve(cwd, program)]
-    : // execvp's default search path when PATH is unset.
-      (pathEnv ?? '/bin:/usr/bin').split(':').map((dir) => path.resolve(cwd, dir === '' ? '.' : dir, program));
-  const found: ProgramCandidate[] = [];
-  for (const lexical of spelled) {
-    try {
-      if (fs.statSync(lexical, { throwIfNoEntry: false })?.isFile() !== true) continue;
-      found.push({ lexical, canonical: fs.realpathSync.native(lexical) });
-    } catch {
-      continue;
-    }
-  }
-  return found;
-}
-
-/** Pure: the first candidate `visible` accepts (given as spelled and canonical). */
-export function pickVisibleProgram(
-  candidates: readonly ProgramCandidate[],
-  visible: (lexical: string, canonical: string) => boolean,
-): ProgramLookup {
-  const shown = candidates.find((candidate) => visible(candidate.lexical, candidate.canonical));
-  if (shown !== undefined) return { kind: 'found', path: shown.lexical };
-  const [first] = candidates;
-  return first === undefined ? { kind: 'missing' } : { kind: 'hidden', path: first.lexical, canonical: first.canonical };
-}
-
-/**
- * Looks `program` up the way execvp inside the sandbox will, counting a candidate only when it is
- * a file on the host that `visible` accepts.
- */
-export function lookUpProgram(
-  program: string,
-  pathEnv: string | undefined,
-  cwd: string,
-  visible: (lexical: string, canonical: string) => boolean = () => true,
-): ProgramLookup {
-  return pickVisibleProgram(programCandidates(program, pathEnv, cwd), visible);
+export function commandVisibility(rules: VisibilityRules): { visible: (p: string) => boolean; rule: (p: string) => string } {
+  return {
+    visible: (p) => isVisibleInSandbox(rules, p, realPathOrSelf(p)),
+    rule: (p) => hidingRule(rules, p, realPathOrSelf(p)) ?? `${p} is not visible`,
+  };
 }

@@ -1,11 +1,8 @@
 // Owns the text of the startup warnings the OS layer returns (as data; the CLI prints them).
 // Must NOT print anything or decide when a warning applies.
+import { BUBBLEWRAP_INSTALL_HINT as INSTALL_HINT } from '@codex-sandbox/bundled-bwrap';
 
-export const PRODUCT_NAME = 'codex sandbox';
-
-const INSTALL_HINT =
-  'Install bubblewrap with your OS package manager (for example `apt install bubblewrap`, `dnf install bubblewrap` ' +
-  'or `pacman -S bubblewrap`); see "Prerequisites" in the linux-bwrap README.';
+const PRODUCT_NAME = 'codex sandbox';
 
 export const NO_SYSTEM_BWRAP_WARNING =
   `${PRODUCT_NAME} could not find bubblewrap on PATH. ${INSTALL_HINT} ` +
@@ -25,7 +22,7 @@ export const USER_NAMESPACE_WARNING =
   'rules for bwrap).';
 
 /** stderr fragments of the known "cannot create user namespaces" failures. */
-export const USER_NAMESPACE_FAILURE_MARKERS = [
+const USER_NAMESPACE_FAILURE_MARKERS = [
   'loopback: Failed RTM_NEWADDR',
   'loopback: Failed RTM_NEWLINK',
   'setting up uid map: Permission denied',

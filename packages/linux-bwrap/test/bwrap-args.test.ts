@@ -7,7 +7,8 @@ import type { ResolvedSandboxPolicy, WritableRoot } from '@codex-sandbox/policy'
 import { META, restrictedPolicyAt, writableRootAt } from './support/policies.js';
 import { buildBwrapArgs, type BwrapOptions, type BwrapPlan } from '../src/bwrap-args.js';
 import { BwrapArgsError } from '../src/errors.js';
-import { PLATFORM_DEFAULT_READ_ROOTS, buildFilesystemArgs, isEmptyPlaceholder } from '../src/filesystem-args.js';
+import { PLATFORM_DEFAULT_READ_ROOTS, buildFilesystemArgs } from '../src/filesystem-args.js';
+import { isEmptyPlaceholder } from '../src/mount-paths.js';
 
 let base: string;
 let T: string;

@@ -140,3 +140,28 @@ it('hands the ChildProcess to onSpawn (piped streams need it)', async () => {
   expect(await child.ended).toEqual({ kind: 'exited', code: 0, signal: null });
   expect(stdout).toBe('piped\n');
 });
+
+it('still starts commands when the private process binding is not what it expects (falls back to child_process)', async () => {
+  const binding = (process as unknown as { binding: (name: string) => unknown }).binding;
+  class ChangedProcess {
+    onexit = null;
+    spawn(): number {
+      throw new TypeError('options changed shape');
+    }
+    kill(): number {
+      return 0;
+    }
+    close(): void {}
+  }
+  (process as unknown as { binding: (name: string) => unknown }).binding = (name: string) => (name === 'process_wrap' ? { Process: ChangedProcess } : binding.call(process, name));
+  try {
+    let fresh: typeof import('../src/child-launch.js') | undefined;
+    jest.isolateModules(() => {
+      fresh = jest.requireActual<typeof import('../src/child-launch.js')>('../src/child-launch.js');
+    });
+    const child = fresh!.launchChild({ file: '/bin/sh', argv0: 'sh', args: ['-c', 'exit 3'], cwd: dir, env: {}, stdio: ['ignore', 'ignore', 'ignore'], detached: false });
+    expect(await child.ended).toEqual({ kind: 'exited', code: 3, signal: null });
+  } finally {
+    (process as unknown as { binding: (name: string) => unknown }).binding = binding;
+  }
+});

@@ -1,5 +1,5 @@
-// End to end, in process: the library API (createLinuxSandbox / runSandboxed / planSandboxedRun /
-// runUnsandboxed) with real bwrap. Covers what a long-lived Node program relies on: probes are paid
+// End to end, in process: the library API (createLinuxSandbox, one sandbox object per run or many
+// runs) with real bwrap. Covers what a long-lived Node program relies on: probes are paid
 // once (in memory and on disk), the bundled fallback, the /proc fallback, WSL1 refusal, and
 // fail-closed refusals before anything runs.
 
@@ -14,7 +14,7 @@ import { systemLauncher } from '../src/launcher.js';
 import { isProcMountRefusal, userNamespaceProbeFailed, type ProbeRun } from '../src/preflight.js';
 import { identityKey, identityOfStat, ProbeCache } from '../src/probe-cache.js';
 import { defaultRegistryDir } from '../src/registry.js';
-import { assignDataDescriptors, createLinuxSandbox, planSandboxedRun, runSandboxed, runUnsandboxed, type SandboxRunRequest } from '../src/runner.js';
+import { assignDataDescriptors, createLinuxSandbox, type LinuxSandboxOptions, type SandboxPlan, type SandboxRunRequest, type SandboxRunResult } from '../src/runner.js';
 import { PlaceholderRegistryError, SandboxRequestError, Wsl1UnsupportedError } from '../src/runtime-errors.js';
 import { NO_SYSTEM_BWRAP_WARNING, USER_NAMESPACE_WARNING } from '../src/warnings.js';
 
@@ -58,6 +58,25 @@ function capture(): { onSpawn: (child: ChildProcess) => void; stdout: () => stri
     stdout: () => out,
     stderr: () => err,
   };
+}
+
+/** One run on a fresh sandbox object (what a one-shot front end does). */
+async function runSandboxed(req: SandboxRunRequest, options: LinuxSandboxOptions): Promise<SandboxRunResult> {
+  const sandbox = createLinuxSandbox(options);
+  try {
+    return await sandbox.run(req);
+  } finally {
+    sandbox.dispose();
+  }
+}
+
+async function planSandboxedRun(req: SandboxRunRequest, options: LinuxSandboxOptions): Promise<SandboxPlan> {
+  const sandbox = createLinuxSandbox(options);
+  try {
+    return await sandbox.plan(req);
+  } finally {
+    sandbox.dispose();
+  }
 }
 
 function request(policy: ResolvedSandboxPolicy, command: string[], extra: Partial<SandboxRunRequest> = {}): SandboxRunRequest {
@@ -336,12 +355,15 @@ describe('refusals before anything runs', () => {
   });
 });
 
-describe('runUnsandboxed', () => {
-  it('passes exit statuses through and reports 127 for a missing command', async () => {
-    const base = { commandCwd: work, env: { PATH: '/usr/bin:/bin' }, stdio: 'ignore' as const };
-    expect((await runUnsandboxed({ ...base, command: ['sh', '-c', 'exit 4'] })).exitCode).toBe(4);
-    expect((await runUnsandboxed({ ...base, command: ['sh', '-c', 'kill -TERM $$'] })).exitCode).toBe(143);
-    expect((await runUnsandboxed({ ...base, command: [path.join(work, 'no-such-command')] })).exitCode).toBe(127);
+describe('a policy that restricts nothing', () => {
+  it('runs the command directly, passes exit statuses through and reports 127 for a missing command', async () => {
+    const policy = readOnlyPolicy(work, { kind: 'unrestricted', needsSandbox: false, network: 'enabled', fullDiskWrite: true });
+    const options = { cacheDir: null, tmpDir: work, env: { PATH: '/nonexistent' } };
+    const run = (command: string[]) => runSandboxed(request(policy, command, { stdio: 'ignore' }), options);
+    expect((await planSandboxedRun(request(policy, ['sh', '-c', 'exit 4']), options)).mode).toBe('direct');
+    expect((await run(['sh', '-c', 'exit 4'])).exitCode).toBe(4);
+    expect((await run(['sh', '-c', 'kill -TERM $$'])).exitCode).toBe(143);
+    expect((await run([path.join(work, 'no-such-command')])).exitCode).toBe(127);
   });
 });
 

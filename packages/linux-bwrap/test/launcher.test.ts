@@ -42,10 +42,10 @@ describe('parseHelpOptions / capabilitiesFromOptions', () => {
     expect(options).toContain('--json-status-fd');
   });
 
-  it('reads the options of codex-bwrap 0.12.0 (has --argv0)', () => {
-    const caps = capabilitiesFromOptions(runHelpProbe({ file: codexBwrapTestBinary().path, argv0: 'bwrap' }));
-    expect(caps.usable).toBe(true);
-    expect(caps.supportsArgv0).toBe(true);
+  it('reads the options of codex-bwrap 0.12.0', () => {
+    const options = runHelpProbe({ file: codexBwrapTestBinary().path, argv0: 'bwrap' });
+    expect(capabilitiesFromOptions(options).usable).toBe(true);
+    expect(options).toContain('--argv0');
   });
 
   it.each([
@@ -109,7 +109,7 @@ describe('chooseLauncher', () => {
     const first = chooseLauncher({ ...options, cache: new ProbeCache(cacheDir) });
     expect(first.choice.kind).toBe('system');
     expect(first.warnings).toEqual([]);
-    expect(first.choice.capabilities.supportsArgv0).toBe(false);
+    expect(first.choice.capabilities.usable).toBe(true);
     expect(fs.statSync(cacheDir).mode & 0o777).toBe(0o700);
     // A new process (new ProbeCache) reuses the cached capabilities.
     chooseLauncher({ ...options, cache: new ProbeCache(cacheDir) });
@@ -118,7 +118,7 @@ describe('chooseLauncher', () => {
     fakeBwrap(path.join(work, 'sys'), [...required, '--argv0'], log);
     fs.utimesSync(path.join(work, 'sys', 'bwrap'), new Date(), new Date(Date.now() + 5000));
     const third = chooseLauncher({ ...options, cache: new ProbeCache(cacheDir) });
-    expect(third.choice.capabilities.supportsArgv0).toBe(true);
+    expect(third.choice.capabilities.usable).toBe(true);
     expect(fs.readFileSync(log, 'utf8').trim().split('\n')).toEqual(['--help', '--help']);
   });
 
@@ -169,7 +169,7 @@ describe('chooseLauncher', () => {
     try {
       expect(selection.choice.kind).toBe('bundled');
       expect(selection.warnings).toEqual([NO_SYSTEM_BWRAP_WARNING]);
-      expect(NO_SYSTEM_BWRAP_WARNING).toMatch(/^codex sandbox could not find bubblewrap on PATH\. Install bubblewrap/);
+      expect(NO_SYSTEM_BWRAP_WARNING).toMatch(/^codex sandbox could not find bubblewrap on PATH\. Install a system bubblewrap with your OS package manager: `apt install bubblewrap`/);
     } finally {
       selection.choice.release();
     }

@@ -109,8 +109,11 @@ describe('status parsing', () => {
   it.each([
     [0, null, 0],
     [3, null, 3],
+    [255, null, 255],
     [null, 'SIGTERM', 143],
     [null, 'SIGKILL', 137],
+    [null, 'SIGPIPE', 141],
+    [null, 'SIGINT', 130],
     [null, null, 1],
   ] as const)('exit %p / signal %p -> status %p', (code, signal, status) => {
     expect(exitStatusOf(code, signal)).toBe(status);

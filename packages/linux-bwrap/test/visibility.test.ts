@@ -1,18 +1,18 @@
 // The "hidden by the policy" decision for the command's program: pure rule verdicts (tables) and,
 // end to end, what a run reports for a program the policy hides (real bwrap, real files).
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { runSandboxed } from '../src/runner.js';
+import { lookUpCommand } from '@codex-sandbox/policy';
+
+import { createLinuxSandbox } from '../src/runner.js';
 import {
+  commandVisibility,
   hidingRule,
   isVisibleInSandbox,
-  lookUpProgram,
-  pickVisibleProgram,
   policyVisibilityRules,
-  programCandidates,
   ruleVerdict,
+  visibilityRules,
   type VisibilityRule,
 } from '../src/visibility.js';
 
@@ -98,10 +98,8 @@ describe('a program the policy hides', () => {
     const errFile = path.join(work, `stderr-${Math.random().toString(16).slice(2)}`);
     const fd = fs.openSync(errFile, 'w');
     try {
-      const result = await runSandboxed(
-        { policy, command, commandCwd: policy.cwd, env: { PATH }, stdio: ['ignore', 'ignore', fd] },
-        { cacheDir: null, tmpDir: work, env: { PATH: '/usr/bin:/bin' } },
-      );
+      const sandbox = createLinuxSandbox({ cacheDir: null, tmpDir: work, env: { PATH: '/usr/bin:/bin' } });
+      const result = await sandbox.run({ policy, command, commandCwd: policy.cwd, env: { PATH }, stdio: ['ignore', 'ignore', fd] }).finally(() => sandbox.dispose());
       return { exitCode: result.exitCode, stderr: fs.readFileSync(errFile, 'utf8') };
     } finally {
       fs.closeSync(fd);
@@ -135,51 +133,36 @@ describe('a program the policy hides', () => {
     expect(open.exitCode).toBe(0);
   });
 
-  it('lookUpProgram reports the first hidden candidate and finds a visible later one', () => {
+  it('a visible program that cannot be executed exits 126 with the lookup\'s message, before bwrap runs', async () => {
+    const ws = path.join(work, 'ws');
+    const bin = path.join(work, 'bin');
+    for (const dir of [ws, bin]) fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(bin, 'plain'), 'not a program\n', { mode: 0o644 });
+    for (const policy of [workspacePolicy(ws), readOnlyPolicy(ws, { kind: 'unrestricted', needsSandbox: false, network: 'enabled', fullDiskWrite: true })]) {
+      expect(await runCapturingStderr(policy, ['plain'], `${bin}:/usr/bin:/bin`)).toEqual({
+        exitCode: 126,
+        stderr: `codex sandbox: cannot execute plain: ${path.join(bin, 'plain')} is not executable (permission denied)\n`,
+      });
+    }
+  });
+
+  it('the command lookup with these rules skips a hidden candidate for a visible later one, and names the rule', () => {
     const a = path.join(work, 'a');
     const b = path.join(work, 'b');
     for (const dir of [a, b]) {
       fs.mkdirSync(dir);
       fs.writeFileSync(path.join(dir, 'tool'), '', { mode: 0o755 });
     }
-    const notA = (lexical: string): boolean => !lexical.startsWith(`${a}/`);
-    expect(lookUpProgram('tool', `${a}:${b}`, work, notA)).toEqual({ kind: 'found', path: path.join(b, 'tool') });
-    expect(lookUpProgram('tool', a, work, notA)).toEqual({ kind: 'hidden', path: path.join(a, 'tool'), canonical: path.join(fs.realpathSync(a), 'tool') });
-    expect(lookUpProgram('nothing', `${a}:${b}`, work, notA)).toEqual({ kind: 'missing' });
-  });
-});
-
-describe('programCandidates / pickVisibleProgram', () => {
-  let root: string;
-  beforeAll(() => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'program-candidates-'));
-    for (const dir of ['a', 'b', 'c']) fs.mkdirSync(path.join(root, dir));
-    fs.writeFileSync(path.join(root, 'a', 'tool'), '');
-    fs.mkdirSync(path.join(root, 'b', 'tool'));
-    fs.writeFileSync(path.join(root, 'c', 'tool-real'), '');
-    fs.symlinkSync(path.join(root, 'c', 'tool-real'), path.join(root, 'c', 'tool'));
-  });
-  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
-
-  it('lists the regular files execvp would try, in PATH order, with their canonical paths', () => {
-    const dirs = ['a', 'b', 'missing', 'c'].map((d) => path.join(root, d)).join(':');
-    const real = fs.realpathSync(root);
-    expect(programCandidates('tool', dirs, root)).toEqual([
-      { lexical: path.join(root, 'a', 'tool'), canonical: path.join(real, 'a', 'tool') },
-      { lexical: path.join(root, 'c', 'tool'), canonical: path.join(real, 'c', 'tool-real') },
-    ]);
-    expect(programCandidates('./a/tool', undefined, root)).toEqual([{ lexical: path.join(root, 'a', 'tool'), canonical: path.join(real, 'a', 'tool') }]);
-    expect(programCandidates('nothing', dirs, root)).toEqual([]);
-  });
-
-  it.each([
-    ['the first visible one is found', [true, true], { kind: 'found', path: '/p/1' }],
-    ['a hidden first one is skipped for a visible later one', [false, true], { kind: 'found', path: '/p/2' }],
-    ['all hidden: the first is reported hidden', [false, false], { kind: 'hidden', path: '/p/1', canonical: '/real/1' }],
-    ['no candidates: missing', [], { kind: 'missing' }],
-  ])('%s', (_name, visibility, expected) => {
-    const candidates = (visibility as boolean[]).map((_, i) => ({ lexical: `/p/${i + 1}`, canonical: `/real/${i + 1}` }));
-    const verdicts = new Map(candidates.map((c, i) => [c.lexical, (visibility as boolean[])[i]]));
-    expect(pickVisibleProgram(candidates, (lexical) => verdicts.get(lexical) === true)).toEqual(expected);
+    fs.symlinkSync(path.join(a, 'tool'), path.join(b, 'linked'));
+    const visibility = commandVisibility(visibilityRules(workspacePolicy(work, { unreadableRoots: [a] }), []));
+    const look = (name: string, searchPath: string) => lookUpCommand(name, { searchPath, cwd: work, visible: visibility.visible });
+    expect(look('tool', `${a}:${b}`)).toEqual({ kind: 'found', path: path.join(b, 'tool') });
+    expect(look('tool', a)).toEqual({ kind: 'hidden', path: path.join(a, 'tool') });
+    expect(visibility.rule(path.join(a, 'tool'))).toBe(`${a} is denied`);
+    // Through a link: visible as spelled, hidden where it really is.
+    expect(look('linked', b)).toEqual({ kind: 'hidden', path: path.join(b, 'linked') });
+    const realA = fs.realpathSync(a);
+    expect(visibility.rule(path.join(b, 'linked'))).toBe(`${path.join(b, 'linked')} resolves to ${path.join(realA, 'tool')}; ${realA} is denied`);
+    expect(look('nothing', `${a}:${b}`)).toEqual({ kind: 'not-found' });
   });
 });

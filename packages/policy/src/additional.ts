@@ -2,7 +2,7 @@
 // normalising a requested grant and merging it into a base profile. Granting approvals and the
 // grant/request intersection are not here. Pure apart from path spelling (spelling.ts); must NOT
 // decide whether a grant is acceptable (that is the caller's approval flow).
-import { sameTarget } from './builtins.js';
+import { sameTarget } from './targets.js';
 import { PolicyError } from './errors.js';
 import { joinUnresolved } from './paths.js';
 import { resolveSpelling, resolveTopLevelAlias } from './spelling.js';

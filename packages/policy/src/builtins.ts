@@ -13,6 +13,7 @@ import {
   type PermissionProfile,
 } from './types.js';
 import { tidyAbsolute } from './paths.js';
+import { sameTarget } from './targets.js';
 
 /** Removed spellings and the current one to use instead. They are errors, never aliases. */
 export const LEGACY_PROFILE_ID_DANGER_NO_SANDBOX = ':danger-no-sandbox';
@@ -35,28 +36,6 @@ export interface WorkspaceWriteOptions {
   network?: NetworkSandboxPolicy;
   excludeTmpdirEnvVar?: boolean;
   excludeSlashTmp?: boolean;
-}
-
-/** Same location test used when deciding whether an auto-added entry would duplicate one (P21). */
-export function sameTarget(a: FileSystemSandboxEntry['path'], b: FileSystemSandboxEntry['path']): boolean {
-  const canon = (p: FileSystemSandboxEntry['path']): string => {
-    if (p.type === 'path') return `path:${tidyAbsolute(p.path)}`;
-    if (p.type === 'glob_pattern') return `glob:${p.pattern}`;
-    const v = p.value;
-    switch (v.kind) {
-      case 'root':
-        return 'path:/';
-      case 'slash_tmp':
-        return 'path:/tmp';
-      case 'workspace_roots':
-        return `special:workspace_roots:${v.subpath ?? ''}`;
-      case 'unknown':
-        return `special:unknown:${v.path}:${v.subpath ?? ''}`;
-      default:
-        return `special:${v.kind}`;
-    }
-  };
-  return canon(a) === canon(b);
 }
 
 /** The workspace-write entry list in the upstream order (P0.2). */

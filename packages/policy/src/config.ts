@@ -52,7 +52,7 @@ export interface LoadedConfig {
   requirements?: Requirements;
 }
 
-export const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
+const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
 export type SandboxMode = (typeof SANDBOX_MODES)[number];
 
 const SANDBOX_WORKSPACE_WRITE_KEYS = ['writable_roots', 'network_access', 'exclude_tmpdir_env_var', 'exclude_slash_tmp'];
@@ -91,7 +91,7 @@ function parseTomlText(text: string, source: string): TomlTable {
 }
 
 /** Parses a dotted TOML key (`a.b."c.d".'e'`) into segments. */
-export function parseDottedKey(text: string, source: string): string[] {
+function parseDottedKey(text: string, source: string): string[] {
   const segs: string[] = [];
   let i = 0;
   const n = text.length;

@@ -1,58 +1,51 @@
-// Public surface of @codex-sandbox/policy: the permission model every backend consumes.
-export * from './types.js';
+// Public surface of @codex-sandbox/policy: the permission model every backend consumes, loading and
+// resolving it, the command's environment and the one command lookup (README). Parser and compiler
+// internals stay inside the package. test/public-api.test.ts pins this list: widen it on purpose only.
+export {
+  PROTECTED_METADATA_NAMES,
+  type FileSystemAccessMode,
+  type FileSystemPath,
+  type FileSystemSandboxEntry,
+  type FileSystemSpecialPath,
+  type ManagedFileSystemPermissions,
+  type NetworkSandboxPolicy,
+  type PermissionProfile,
+  type ProtectedMetadataName,
+  type ResolvedSandboxPolicy,
+  type WritableRoot,
+} from './types.js';
 export { PolicyError, ConfigError, ProfileError, WireError, type ConfigErrorDetails } from './errors.js';
-export { firstInvalidUtf8Offset, MAX_POLICY_FILE_BYTES, readPolicyTextFile, type ReadPolicyFileOptions } from './read-file.js';
+export { firstInvalidUtf8Offset } from './read-file.js';
 export {
   loadConfig,
   parseConfigText,
   parseOverride,
-  parseDottedKey,
   defaultCodexHome,
-  layerDefining,
-  SANDBOX_MODES,
   type ConfigLoadOptions,
   type ConfigLayer,
-  type ConfigLayerKind,
   type LoadedConfig,
   type ParseConfigExtras,
-  type ParsedOverride,
-  type SandboxMode,
 } from './config.js';
-export { compileProfileTable, resolveProfileChain, WORKSPACE_ROOTS_GLOB_PREFIX, type CompiledProfile, type CompileContext } from './compile.js';
 export {
   builtinProfile,
-  isBuiltinProfileId,
-  readOnlyProfile,
-  workspaceWriteProfile,
-  LEGACY_PROFILE_ID_DANGER_NO_SANDBOX,
-  LEGACY_SPECIAL_PROJECT_ROOTS,
-  type WorkspaceWriteOptions,
 } from './builtins.js';
 export { selectPermissionProfile, type ProfileSelection, type SelectedProfile, type SelectionOrigin } from './select.js';
+export { resolveSandboxPolicy, type ResolveContext } from './resolve.js';
 export {
-  resolveSandboxPolicy,
   accessForPath,
   canRead,
   canWrite,
   createAccessQuery,
   type AccessQuery,
   type AccessQueryOptions,
-  type ResolveContext,
-} from './resolve.js';
-export { resolveSpelling, resolveGlobSpelling, PathSpellingError, MAX_SYMLINK_FOLLOWS } from './spelling.js';
-export {
-  encodeSandboxRequest,
-  decodeSandboxRequest,
-  sandboxRequestToJson,
-  sandboxRequestFromJson,
-  permissionProfileToJson,
-  permissionProfileFromJson,
-  type SandboxRequest,
-  type JsonValue,
-} from './wire.js';
+} from './access-query.js';
+export { canonicalSpelling, realPathOrSelf, resolveSpelling, resolveGlobSpelling, PathSpellingError } from './spelling.js';
+export { depthOf, isWithin } from './paths.js';
+export { encodeSandboxRequest, decodeSandboxRequest } from './wire.js';
+export { sandboxRequestToJson, sandboxRequestFromJson, permissionProfileToJson, permissionProfileFromJson } from './wire-json.js';
+export type { SandboxRequest } from './wire-checks.js';
 export {
   toLegacySandboxPolicy,
-  legacyToPermissionProfile,
   needsDirectRuntimeEnforcement,
   choosePlatformSandbox,
   type LegacySandboxPolicy,
@@ -60,14 +53,20 @@ export {
   type PlatformSandbox,
   type PlatformSandboxOptions,
 } from './legacy.js';
+export {
+  commandLookupExitCode,
+  commandLookupMessage,
+  lookUpCommand,
+  type CommandLookup,
+  type CommandLookupFailure,
+  type CommandLookupOptions,
+} from './command-lookup.js';
 export { parseRequirementsText, loadRequirements, type Requirements } from './requirements.js';
 export { withRuntimeReadableRoots, runtimeRootForExecutable } from './runtime-roots.js';
 export { normalizeAdditionalPermissions, mergeAdditionalPermissions, type AdditionalPermissions } from './additional.js';
 export {
   parseShellEnvironmentPolicy,
   shellEnvironmentPolicies,
-  ENVIRONMENT_INHERIT_VALUES,
-  SHELL_ENVIRONMENT_POLICY_KEY,
   type EnvironmentInherit,
   type ParsedShellEnvironmentPolicy,
   type ShellEnvironmentPolicy,

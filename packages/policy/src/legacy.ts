@@ -58,7 +58,7 @@ export function toLegacySandboxPolicy(profile: PermissionProfile, ctx: ResolveCo
   return { type: 'read-only', networkAccess: profile.network === 'enabled' };
 }
 
-export function legacyToPermissionProfile(p: LegacySandboxPolicy): PermissionProfile {
+function legacyToPermissionProfile(p: LegacySandboxPolicy): PermissionProfile {
   switch (p.type) {
     case 'danger-full-access':
       return { type: 'disabled' };

@@ -28,11 +28,6 @@ export function joinUnresolved(base: string, p: string): string {
   return tidyAbsolute(p.startsWith('/') ? p : `${base}/${p}`);
 }
 
-/** True when the path has a `..` component. */
-export function hasDotDot(p: string): boolean {
-  return p.split('/').includes('..');
-}
-
 /** `~` and `~/x` expand against homeDir; everything else is returned unchanged. */
 export function expandHome(p: string, homeDir: string): string {
   if (p === '~') return homeDir;
@@ -45,15 +40,24 @@ export function absolutize(p: string, base: string): string {
   return normalizeAbsolute(path.posix.isAbsolute(p) ? p : path.posix.join(base, p));
 }
 
-/** Number of components of a normalised absolute path (`/` has 0). */
+/** Number of components of a normalised absolute path (`/` has 0): how specific a rule is. */
 export function depthOf(p: string): number {
   return p === '/' ? 0 : p.split('/').length - 1;
 }
 
+/**
+ * The one containment test: `p` equals `ancestor` or lies below it, component-wise (`/a/bc` is not
+ * within `/a/b`). Both absolute; a trailing slash on `ancestor` is allowed.
+ */
+export function isWithin(p: string, ancestor: string): boolean {
+  if (ancestor === '/') return p.startsWith('/');
+  const base = ancestor.endsWith('/') ? ancestor.slice(0, -1) : ancestor;
+  return p === base || p.startsWith(`${base}/`);
+}
+
 /** True when `prefix` equals `p` or is a component-wise ancestor of it (both normalised). */
 export function isPathPrefix(prefix: string, p: string): boolean {
-  if (prefix === '/') return p.startsWith('/');
-  return p === prefix || p.startsWith(prefix + '/');
+  return isWithin(p, prefix);
 }
 
 /** True when `p` lies strictly below `root`. */

@@ -1,16 +1,16 @@
 // Resolves a PermissionProfile against a working directory and workspace roots into the facts a
-// backend enforces (P18-P29, P32), and answers "what may this path do".
+// backend enforces (P18-P29, P32); access-query.ts answers "what may this path do".
 // Reads the filesystem only to test existence, resolve spellings (spelling.ts: `..` as the kernel
 // walks it, canonical and top-level-alias spellings), and read `.git` pointer files. Must NOT
 // spawn processes, expand globs on disk, or build sandbox arguments.
 import fs from 'node:fs';
 import path from 'node:path';
 import { WORKSPACE_ROOTS_GLOB_PREFIX } from './compile.js';
-import { compileDenyGlobs, concreteDenyMatcher, type DenyGlobMatcher } from './deny-glob-match.js';
 import { PolicyError } from './errors.js';
 import { depthOf, isPathPrefix, isStrictlyUnder, joinSubpath, joinUnresolved, tidyAbsolute } from './paths.js';
 import { readPolicyTextFile } from './read-file.js';
-import { canonicalSpelling, resolveGlobSpelling, resolveSpelling, resolveTopLevelAlias } from './spelling.js';
+import { resolveGlobSpelling, resolveSpelling, resolveTopLevelAlias } from './spelling.js';
+import { targetKey } from './targets.js';
 import {
   PROTECTED_METADATA_NAMES,
   type FileSystemAccessMode,
@@ -29,10 +29,9 @@ export interface ResolveContext {
   env: Record<string, string | undefined>;
 }
 
-export { resolveTopLevelAlias } from './spelling.js';
 
 /** A path as written, made absolute against `base` and resolved as the kernel walks its `..`. */
-function resolvePath(base: string, p: string): string {
+export function resolvePath(base: string, p: string): string {
   return resolveSpelling(joinUnresolved(base, p));
 }
 
@@ -43,7 +42,7 @@ export function policyCwd(ctx: ResolveContext): string {
 
 const ACCESS_RANK: Record<FileSystemAccessMode, number> = { read: 0, write: 1, deny: 2 };
 
-interface ResolvedEntry {
+export interface ResolvedEntry {
   path: string;
   access: FileSystemAccessMode;
   entry: FileSystemSandboxEntry;
@@ -95,7 +94,7 @@ function entryPaths(e: FileSystemSandboxEntry, ctx: ResolveContext, cwd: string)
   }
 }
 
-function resolveEntries(entries: FileSystemSandboxEntry[], ctx: ResolveContext, cwd: string): ResolvedEntry[] {
+export function resolveEntries(entries: FileSystemSandboxEntry[], ctx: ResolveContext, cwd: string): ResolvedEntry[] {
   const out: ResolvedEntry[] = [];
   for (const e of entries) {
     for (const p of entryPaths(e, ctx, cwd)) {
@@ -125,7 +124,7 @@ function resolveDenyGlobs(entries: FileSystemSandboxEntry[], ctx: ResolveContext
 }
 
 /** P19 over already-resolved entries: most specific wins, then deny > write > read; none = deny (depth -1). */
-function bestEntry(resolved: ResolvedEntry[], p: string): { access: FileSystemAccessMode; depth: number } {
+export function bestEntry(resolved: ResolvedEntry[], p: string): { access: FileSystemAccessMode; depth: number } {
   let best: { depth: number; rank: number } | undefined;
   let access: FileSystemAccessMode = 'deny';
   for (const r of resolved) {
@@ -140,21 +139,8 @@ function bestEntry(resolved: ResolvedEntry[], p: string): { access: FileSystemAc
   return { access, depth: best?.depth ?? -1 };
 }
 
-function rawAccess(resolved: ResolvedEntry[], p: string): FileSystemAccessMode {
+export function rawAccess(resolved: ResolvedEntry[], p: string): FileSystemAccessMode {
   return bestEntry(resolved, p).access;
-}
-
-/** "Same target" of P21: paths exactly, specials by kind+subpath, `:root` = `/`, `:slash_tmp` = `/tmp`. */
-function targetKey(e: FileSystemSandboxEntry): string | undefined {
-  const p = e.path;
-  if (p.type === 'path') return `p:${p.path.startsWith('/') ? resolveSpelling(p.path) : tidyAbsolute(p.path)}`;
-  if (p.type === 'glob_pattern') return undefined;
-  const v = p.value;
-  if (v.kind === 'root') return 'p:/';
-  if (v.kind === 'slash_tmp') return 'p:/tmp';
-  if (v.kind === 'workspace_roots') return `s:workspace_roots:${v.subpath ?? ''}`;
-  if (v.kind === 'unknown') return `s:unknown:${v.path}:${v.subpath ?? ''}`;
-  return `s:${v.kind}`;
 }
 
 function isSpecial(e: FileSystemSandboxEntry, kind: string): boolean {
@@ -167,13 +153,14 @@ function hasFullDiskRead(entries: FileSystemSandboxEntry[]): boolean {
 
 function hasFullDiskWrite(entries: FileSystemSandboxEntry[]): boolean {
   if (!entries.some((e) => isSpecial(e, 'root') && e.access === 'write')) return false;
-  const writeTargets = new Set(entries.filter((e) => e.access === 'write').map(targetKey).filter((k) => k !== undefined));
+  const key = (e: FileSystemSandboxEntry): string => targetKey(e.path, resolveSpelling);
+  const writeTargets = new Set(entries.filter((e) => e.access === 'write').map(key));
   const narrows = (e: FileSystemSandboxEntry): boolean => {
     if (e.access === 'write') return false;
     if (e.path.type === 'glob_pattern') return true;
     if (isSpecial(e, 'minimal') || isSpecial(e, 'unknown')) return false;
     if (isSpecial(e, 'root') && e.access === 'deny') return true;
-    return !writeTargets.has(targetKey(e) as string);
+    return !writeTargets.has(key(e));
   };
   return !entries.some(narrows);
 }
@@ -304,117 +291,4 @@ export function resolveSandboxPolicy(profile: PermissionProfile, ctx: ResolveCon
   };
   if (fsPerms.globScanMaxDepth !== undefined) out.globScanMaxDepth = fsPerms.globScanMaxDepth;
   return out;
-}
-
-/** Answers access questions for one profile + context; resolves once. */
-export interface AccessQuery {
-  /** P19 only: entries, most specific wins; ignores metadata protection and globs. */
-  entryAccess(p: string): FileSystemAccessMode;
-  /** What a sandboxed process may do: P19, then protected metadata (P26/P27), then deny globs. */
-  access(p: string): FileSystemAccessMode;
-  canRead(p: string): boolean;
-  canWrite(p: string): boolean;
-  /**
-   * The deny-glob pattern that matches `p` or one of its ancestors (spelled or canonical), whether
-   * or not the sandbox masks it (see AccessQueryOptions.denyGlobMatches). Undefined when none does.
-   */
-  denyGlobFor(p: string): string | undefined;
-}
-
-export interface AccessQueryOptions {
-  /**
-   * The concrete paths a backend masks for the deny globs (its scan at start, canonical). Given,
-   * a deny glob denies exactly these and their subtrees, so the answer is what the run enforces;
-   * absent, every path a pattern matches is denied (what the policy says).
-   */
-  denyGlobMatches?: readonly string[];
-}
-
-export function createAccessQuery(
-  profile: PermissionProfile,
-  ctx: ResolveContext,
-  /** The result of `resolveSandboxPolicy(profile, ctx)` when the caller has it already. */
-  resolvedPolicy?: ResolvedSandboxPolicy,
-  options: AccessQueryOptions = {},
-): AccessQuery {
-  const cwd = policyCwd(ctx);
-  const policy = resolvedPolicy ?? resolveSandboxPolicy(profile, ctx);
-  if (policy.kind !== 'restricted' || profile.type !== 'managed' || profile.fileSystem.type !== 'restricted') {
-    const all = (): FileSystemAccessMode => 'write';
-    return { entryAccess: all, access: all, canRead: () => true, canWrite: () => true, denyGlobFor: () => undefined };
-  }
-  const resolved = resolveEntries(profile.fileSystem.entries, ctx, cwd);
-  const patterns = compileDenyGlobs(policy.unreadableGlobs);
-  const globs: DenyGlobMatcher | 'invalid' =
-    patterns === 'invalid' || options.denyGlobMatches === undefined ? patterns : concreteDenyMatcher(options.denyGlobMatches);
-  const entryAccess = (p: string): FileSystemAccessMode => rawAccess(resolved, resolvePath(cwd, p));
-  // P24: a path is checked in its lexical spelling against the entries as written, and in its
-  // canonical spelling against canonicalised entries and roots (what the mounts will really
-  // cover). A deny in either spelling wins; otherwise the canonical answer is the truth.
-  let canon: { entries: ResolvedEntry[]; roots: WritableRoot[] } | undefined;
-  const canonical = (): { entries: ResolvedEntry[]; roots: WritableRoot[] } =>
-    (canon ??= {
-      entries: resolved.map((r) => ({ ...r, path: canonicalSpelling(r.path) })),
-      roots: policy.writableRoots.map((w) => ({
-        root: canonicalSpelling(w.root),
-        readOnlySubpaths: w.readOnlySubpaths.map(canonicalSpelling),
-        protectedMetadataNames: w.protectedMetadataNames,
-      })),
-    });
-  const access = (input: string): FileSystemAccessMode => {
-    const p = resolvePath(cwd, input);
-    const lexical = accessIn(p, resolved, policy.writableRoots);
-    if (lexical === 'deny') return 'deny';
-    const c = canonical();
-    return accessIn(canonicalSpelling(p), c.entries, c.roots);
-  };
-  const accessIn = (p: string, entries: ResolvedEntry[], roots: WritableRoot[]): FileSystemAccessMode => {
-    // P24: a malformed deny glob denies every read (fail closed).
-    if (globs === 'invalid') return 'deny';
-    const best = bestEntry(entries, p);
-    // A deny glob acts as a deny entry at the path it matches: only a deeper grant beats it.
-    const globDepth = globs.deniedDepth(p);
-    if (globDepth >= 0 && globDepth >= best.depth) return 'deny';
-    const base = best.access;
-    if (base !== 'write' || policy.fullDiskWrite) return base;
-    // Writable roots carry their top-level alias resolved; compare in the same spelling.
-    const pn = resolveTopLevelAlias(p);
-    let root: WritableRoot | undefined;
-    for (const w of roots) {
-      if ((isPathPrefix(w.root, pn) || isPathPrefix(w.root, p)) && (root === undefined || depthOf(w.root) > depthOf(root.root))) root = w;
-    }
-    if (root === undefined) return base;
-    const rootDepth = depthOf(root.root);
-    const allReadOnly = roots.flatMap((w) => w.readOnlySubpaths);
-    if (allReadOnly.some((s) => (isPathPrefix(s, p) || isPathPrefix(s, pn)) && depthOf(s) > rootDepth)) return 'read';
-    const q = isPathPrefix(root.root, p) ? p : pn;
-    const first = q === root.root ? undefined : q.slice(root.root === '/' ? 1 : root.root.length + 1).split('/')[0];
-    if (first !== undefined && (root.protectedMetadataNames as readonly string[]).includes(first)) return 'read';
-    return base;
-  };
-  const denyGlobFor = (input: string): string | undefined => {
-    if (patterns === 'invalid') return policy.unreadableGlobs[0];
-    const p = resolvePath(cwd, input);
-    return patterns.denying(p) ?? patterns.denying(canonicalSpelling(p));
-  };
-  return {
-    entryAccess,
-    access,
-    canRead: (p) => access(p) !== 'deny',
-    canWrite: (p) => access(p) === 'write',
-    denyGlobFor,
-  };
-}
-
-/** Effective access for one path (see AccessQuery.access). Relative paths join onto ctx.cwd. */
-export function accessForPath(profile: PermissionProfile, ctx: ResolveContext, p: string): FileSystemAccessMode {
-  return createAccessQuery(profile, ctx).access(p);
-}
-
-export function canRead(profile: PermissionProfile, ctx: ResolveContext, p: string): boolean {
-  return createAccessQuery(profile, ctx).canRead(p);
-}
-
-export function canWrite(profile: PermissionProfile, ctx: ResolveContext, p: string): boolean {
-  return createAccessQuery(profile, ctx).canWrite(p);
 }

@@ -4,7 +4,8 @@
 // resolution it delegates to resolve.ts; must NOT discover those paths itself.
 import path from 'node:path';
 import { isPathPrefix, tidyAbsolute } from './paths.js';
-import { createAccessQuery, resolveSandboxPolicy, type ResolveContext } from './resolve.js';
+import { createAccessQuery } from './access-query.js';
+import { resolveSandboxPolicy, type ResolveContext } from './resolve.js';
 import { resolveSpelling } from './spelling.js';
 import type { PermissionProfile } from './types.js';
 

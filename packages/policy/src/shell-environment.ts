@@ -10,7 +10,7 @@ import { describeType, dottedKey, getOwn, isTable, type TomlTable } from './toml
 
 export const SHELL_ENVIRONMENT_POLICY_KEY = 'shell_environment_policy';
 
-export const ENVIRONMENT_INHERIT_VALUES = ['all', 'core', 'none'] as const;
+const ENVIRONMENT_INHERIT_VALUES = ['all', 'core', 'none'] as const;
 export type EnvironmentInherit = (typeof ENVIRONMENT_INHERIT_VALUES)[number];
 
 /** The table as written in TOML; also what the library API (`createSandbox`) accepts. */

@@ -138,6 +138,15 @@ export function canonicalSpelling(p: string): string {
   }
 }
 
+/** The real location of `p` (realpath), or `p` itself when it cannot be resolved (missing, dangling). */
+export function realPathOrSelf(p: string): string {
+  try {
+    return fs.realpathSync.native(p);
+  } catch {
+    return p;
+  }
+}
+
 /** Resolves a symlinked top-level component (`/var -> /private/var`); deeper symlinks stay logical. */
 export function resolveTopLevelAlias(p: string): string {
   const parts = p.split('/');

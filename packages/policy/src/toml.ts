@@ -21,7 +21,7 @@ export function setOwn(t: TomlTable, key: string, value: unknown): void {
 }
 
 /** Deep copy of plain tables/arrays (dates and primitives are shared). */
-export function cloneValue(v: unknown): unknown {
+function cloneValue(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(cloneValue);
   if (isTable(v)) {
     const out: TomlTable = {};

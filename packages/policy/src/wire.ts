@@ -1,70 +1,12 @@
-// Serialises a SandboxRequest / PermissionProfile for a sandbox helper process: protobuf binary
-// (messages generated from proto/permission_profile.proto into src/gen/ at build time) and the
-// snake_case JSON form used by `--permission-profile`. Decoding validates strictly and throws
-// WireError. Must NOT make policy decisions or touch the filesystem.
+// The protobuf binary form of a SandboxRequest for a sandbox helper process (messages generated
+// from proto/permission_profile.proto into src/gen/ at build time). Decoding validates strictly
+// and throws WireError. Must NOT make policy decisions or touch the filesystem.
 import { WireError } from './errors.js';
-import { isDescendantSubpath } from './paths.js';
 import * as pb from './gen/permission_profile.js';
-import type {
-  FileSystemAccessMode,
-  FileSystemPath,
-  FileSystemSandboxEntry,
-  FileSystemSpecialPath,
-  NetworkSandboxPolicy,
-  PermissionProfile,
-} from './types.js';
+import type { FileSystemAccessMode, FileSystemPath, FileSystemSandboxEntry, FileSystemSpecialPath, NetworkSandboxPolicy, PermissionProfile } from './types.js';
+import { checkAbsolute, checkDepth, checkNonEmpty, checkSubpath, MAX_UINT32, SPECIAL_KINDS, type SandboxRequest } from './wire-checks.js';
+import { validateRequest } from './wire-json.js';
 
-export interface SandboxRequest {
-  profile: PermissionProfile;
-  /** Absolute directory the policy is resolved against. */
-  cwd: string;
-  /** Absolute logical working directory of the command. */
-  commandCwd: string;
-  /** Absolute workspace roots. */
-  workspaceRoots: string[];
-}
-
-const SPECIAL_KINDS = ['root', 'minimal', 'workspace_roots', 'tmpdir', 'slash_tmp', 'unknown'] as const;
-const MAX_UINT32 = 0xffffffff;
-
-// ---------------------------------------------------------------------------------------------
-// Shared validation
-
-/** Strings must survive UTF-8 (protobuf, argv): no NUL, no lone surrogates. */
-function isTransportable(s: string): boolean {
-  return !s.includes('\0') && !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
-}
-
-function checkAbsolute(p: unknown, what: string): string {
-  if (typeof p !== 'string' || !p.startsWith('/') || !isTransportable(p)) {
-    throw new WireError(`${what} must be an absolute path string (valid UTF-8, no NUL bytes), got ${JSON.stringify(p) ?? String(p)}`);
-  }
-  return p;
-}
-
-function checkSubpath(s: unknown, what: string): string {
-  if (typeof s !== 'string' || !isDescendantSubpath(s) || !isTransportable(s)) {
-    throw new WireError(`${what} must be a descendant path without \`.\` or \`..\` components, got ${JSON.stringify(s) ?? String(s)}`);
-  }
-  return s;
-}
-
-function checkDepth(d: unknown, what: string): number {
-  if (typeof d !== 'number' || !Number.isInteger(d) || d < 1 || d > MAX_UINT32) {
-    throw new WireError(`${what} must be an integer from 1 to ${MAX_UINT32}, got ${JSON.stringify(d) ?? String(d)}`);
-  }
-  return d;
-}
-
-function checkNonEmpty(s: unknown, what: string): string {
-  if (typeof s !== 'string' || s.length === 0 || !isTransportable(s)) {
-    throw new WireError(`${what} must be a non-empty string (valid UTF-8, no NUL bytes)`);
-  }
-  return s;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Protobuf
 
 function networkToPb(n: NetworkSandboxPolicy): pb.NetworkSandboxPolicy {
   return n === 'enabled' ? pb.NetworkSandboxPolicy.NETWORK_SANDBOX_POLICY_ENABLED : pb.NetworkSandboxPolicy.NETWORK_SANDBOX_POLICY_RESTRICTED;
@@ -109,7 +51,7 @@ function entryToPb(e: FileSystemSandboxEntry): pb.FileSystemSandboxEntry {
   };
 }
 
-export function permissionProfileToPb(p: PermissionProfile): pb.PermissionProfile {
+function permissionProfileToPb(p: PermissionProfile): pb.PermissionProfile {
   if (p.type === 'disabled') return { disabled: {} };
   if (p.type === 'external') return { external: { network: networkToPb(p.network) } };
   const fileSystem: pb.ManagedFileSystem =
@@ -160,7 +102,7 @@ function entryFromPb(e: pb.FileSystemSandboxEntry, what: string): FileSystemSand
   return out;
 }
 
-export function permissionProfileFromPb(m: pb.PermissionProfile): PermissionProfile {
+function permissionProfileFromPb(m: pb.PermissionProfile): PermissionProfile {
   const which = exactlyOne('profile', { managed: m.managed, disabled: m.disabled, external: m.external });
   if (which === 'disabled') return { type: 'disabled' };
   if (which === 'external') return { type: 'external', network: networkFromPb((m.external as pb.ExternalProfile).network, 'profile.external') };
@@ -203,215 +145,5 @@ export function decodeSandboxRequest(bytes: Uint8Array): SandboxRequest {
     workspaceRoots: m.workspaceRoots,
   };
   validateRequest(req);
-  return req;
-}
-
-function validateRequest(req: SandboxRequest): void {
-  // Whatever we encode must decode: run the profile through the same checks as input.
-  permissionProfileFromJson(permissionProfileToJson(req.profile));
-  checkAbsolute(req.cwd, 'sandbox request cwd');
-  checkAbsolute(req.commandCwd, 'sandbox request command_cwd');
-  req.workspaceRoots.forEach((r, i) => checkAbsolute(r, `sandbox request workspace_roots[${i}]`));
-}
-
-// ---------------------------------------------------------------------------------------------
-// JSON (snake_case, tagged on `type`; `none` accepted as `deny` on input)
-
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
-
-function specialToJson(v: FileSystemSpecialPath): JsonValue {
-  if (v.kind === 'workspace_roots') return v.subpath === undefined ? { kind: v.kind } : { kind: v.kind, subpath: v.subpath };
-  if (v.kind === 'unknown') return v.subpath === undefined ? { kind: v.kind, path: v.path } : { kind: v.kind, path: v.path, subpath: v.subpath };
-  return { kind: v.kind };
-}
-
-function pathToJson(p: FileSystemPath): JsonValue {
-  if (p.type === 'path') return { type: 'path', path: p.path };
-  if (p.type === 'glob_pattern') return { type: 'glob_pattern', pattern: p.pattern };
-  return { type: 'special', value: specialToJson(p.value) };
-}
-
-function entryToJson(e: FileSystemSandboxEntry): JsonValue {
-  const out: { [k: string]: JsonValue } = { path: pathToJson(e.path), access: e.access };
-  if (e.missingPathBehavior === 'skip') out['missing_path_behavior'] = 'skip';
-  return out;
-}
-
-/** The `--permission-profile` JSON form. Does not validate; use permissionProfileFromJson to check. */
-export function permissionProfileToJson(p: PermissionProfile): JsonValue {
-  if (p.type === 'disabled') return { type: 'disabled' };
-  if (p.type === 'external') return { type: 'external', network: p.network };
-  const fsJson: { [k: string]: JsonValue } =
-    p.fileSystem.type === 'unrestricted' ? { type: 'unrestricted' } : { type: 'restricted', entries: p.fileSystem.entries.map(entryToJson) };
-  if (p.fileSystem.type === 'restricted' && p.fileSystem.globScanMaxDepth !== undefined) fsJson['glob_scan_max_depth'] = p.fileSystem.globScanMaxDepth;
-  return { type: 'managed', file_system: fsJson, network: p.network };
-}
-
-type JsonObject = { [k: string]: unknown };
-
-function obj(v: unknown, what: string, allowed: readonly string[]): JsonObject {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new WireError(`${what} must be a JSON object`);
-  for (const k of Object.keys(v)) {
-    if (!allowed.includes(k)) throw new WireError(`${what}: unknown field \`${k}\`; allowed: ${allowed.join(', ')}`);
-  }
-  return v as JsonObject;
-}
-
-function field(o: JsonObject, k: string): unknown {
-  return Object.hasOwn(o, k) ? o[k] : undefined;
-}
-
-function networkFromJson(v: unknown, what: string): NetworkSandboxPolicy {
-  if (v === 'restricted' || v === 'enabled') return v;
-  throw new WireError(`${what} must be "restricted" or "enabled", got ${JSON.stringify(v) ?? String(v)}`);
-}
-
-function accessFromJson(v: unknown, what: string): FileSystemAccessMode {
-  if (v === 'read' || v === 'write' || v === 'deny') return v;
-  if (v === 'none') return 'deny';
-  throw new WireError(`${what} must be "read", "write", "deny" or "none", got ${JSON.stringify(v) ?? String(v)}`);
-}
-
-function specialFromJson(v: unknown, what: string): FileSystemSpecialPath {
-  const o = obj(v, what, ['kind', 'subpath', 'path']);
-  const kind = field(o, 'kind');
-  if (kind === 'project_roots') throw new WireError(`${what}: special path kind \`project_roots\` is not supported; use \`workspace_roots\``);
-  if (typeof kind !== 'string' || !(SPECIAL_KINDS as readonly string[]).includes(kind)) {
-    throw new WireError(`${what}.kind must be one of ${SPECIAL_KINDS.join(', ')}, got ${JSON.stringify(kind) ?? String(kind)}`);
-  }
-  const sub = field(o, 'subpath');
-  const tok = field(o, 'path');
-  if (kind !== 'workspace_roots' && kind !== 'unknown' && sub !== undefined) throw new WireError(`${what}: \`${kind}\` does not take a subpath`);
-  if (kind !== 'unknown' && tok !== undefined) throw new WireError(`${what}: only \`unknown\` carries a path`);
-  if (kind === 'workspace_roots') return sub === undefined ? { kind } : { kind, subpath: checkSubpath(sub, `${what}.subpath`) };
-  if (kind === 'unknown') {
-    const path = checkNonEmpty(tok, `${what}.path`);
-    return sub === undefined ? { kind, path } : { kind, path, subpath: checkSubpath(sub, `${what}.subpath`) };
-  }
-  return { kind: kind as 'root' | 'minimal' | 'tmpdir' | 'slash_tmp' };
-}
-
-function pathFromJson(v: unknown, what: string): FileSystemPath {
-  const o = obj(v, what, ['type', 'path', 'pattern', 'value']);
-  const type = field(o, 'type');
-  const only = (k: string): void => {
-    for (const other of ['path', 'pattern', 'value']) {
-      if (other !== k && field(o, other) !== undefined) throw new WireError(`${what}: \`${other}\` is not allowed with type \`${String(type)}\``);
-    }
-  };
-  if (type === 'path') {
-    only('path');
-    return { type, path: checkAbsolute(field(o, 'path'), `${what}.path`) };
-  }
-  if (type === 'glob_pattern') {
-    only('pattern');
-    return { type, pattern: checkNonEmpty(field(o, 'pattern'), `${what}.pattern`) };
-  }
-  if (type === 'special') {
-    only('value');
-    return { type, value: specialFromJson(field(o, 'value'), `${what}.value`) };
-  }
-  throw new WireError(`${what}.type must be "path", "glob_pattern" or "special", got ${JSON.stringify(type) ?? String(type)}`);
-}
-
-function entryFromJson(v: unknown, what: string): FileSystemSandboxEntry {
-  const o = obj(v, what, ['path', 'access', 'missing_path_behavior']);
-  const out: FileSystemSandboxEntry = { path: pathFromJson(field(o, 'path'), `${what}.path`), access: accessFromJson(field(o, 'access'), `${what}.access`) };
-  const mpb = field(o, 'missing_path_behavior');
-  if (mpb === 'skip') out.missingPathBehavior = 'skip';
-  else if (mpb !== undefined) throw new WireError(`${what}.missing_path_behavior must be "skip" when present`);
-  return out;
-}
-
-function entriesFromJson(v: unknown, what: string): FileSystemSandboxEntry[] {
-  if (!Array.isArray(v)) throw new WireError(`${what} must be an array`);
-  return v.map((e, i) => entryFromJson(e, `${what}[${i}]`));
-}
-
-function restrictedFromJson(o: JsonObject, what: string): PermissionProfile & { type: 'managed' } {
-  const entries = entriesFromJson(field(o, 'entries') ?? [], `${what}.entries`);
-  const depth = field(o, 'glob_scan_max_depth');
-  const fileSystem =
-    depth === undefined
-      ? { type: 'restricted' as const, entries }
-      : { type: 'restricted' as const, entries, globScanMaxDepth: checkDepth(depth, `${what}.glob_scan_max_depth`) };
-  return { type: 'managed', fileSystem, network: 'restricted' };
-}
-
-/** Parses the `--permission-profile` JSON form (also the legacy untagged shape); throws WireError. */
-export function permissionProfileFromJson(v: unknown): PermissionProfile {
-  if (typeof v === 'string') {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(v);
-    } catch (e) {
-      throw new WireError(`invalid permission profile JSON: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    return permissionProfileFromJson(parsed);
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new WireError('permission profile must be a JSON object');
-  const type = field(v as JsonObject, 'type');
-  if (type === undefined) {
-    // Legacy untagged shape: {network?: {enabled?: bool}, file_system?: {entries, glob_scan_max_depth?}}.
-    const o = obj(v, 'permission profile', ['network', 'file_system']);
-    const net = field(o, 'network');
-    let enabled = false;
-    if (net !== undefined) {
-      const n = obj(net, 'permission profile.network', ['enabled']);
-      const e = field(n, 'enabled');
-      if (e !== undefined && typeof e !== 'boolean') throw new WireError('permission profile.network.enabled must be a boolean');
-      enabled = e === true;
-    }
-    const fsv = field(o, 'file_system');
-    const base = restrictedFromJson(fsv === undefined ? {} : obj(fsv, 'permission profile.file_system', ['entries', 'glob_scan_max_depth']), 'permission profile.file_system');
-    return { ...base, network: enabled ? 'enabled' : 'restricted' };
-  }
-  if (type === 'disabled') {
-    obj(v, 'permission profile', ['type']);
-    return { type };
-  }
-  if (type === 'external') {
-    const o = obj(v, 'permission profile', ['type', 'network']);
-    return { type, network: networkFromJson(field(o, 'network') ?? 'restricted', 'permission profile.network') };
-  }
-  if (type === 'managed') {
-    const o = obj(v, 'permission profile', ['type', 'file_system', 'network']);
-    const network = networkFromJson(field(o, 'network') ?? 'restricted', 'permission profile.network');
-    const fsv = obj(field(o, 'file_system'), 'permission profile.file_system', ['type', 'entries', 'glob_scan_max_depth']);
-    const fsType = field(fsv, 'type');
-    if (fsType === 'unrestricted') {
-      obj(fsv, 'permission profile.file_system', ['type']);
-      return { type, fileSystem: { type: 'unrestricted' }, network };
-    }
-    if (fsType !== 'restricted') throw new WireError('permission profile.file_system.type must be "restricted" or "unrestricted"');
-    return { ...restrictedFromJson(fsv, 'permission profile.file_system'), network };
-  }
-  throw new WireError(`permission profile type must be "managed", "disabled" or "external", got ${JSON.stringify(type) ?? String(type)}`);
-}
-
-export function sandboxRequestToJson(req: SandboxRequest): JsonValue {
-  validateRequest(req);
-  return { profile: permissionProfileToJson(req.profile), cwd: req.cwd, command_cwd: req.commandCwd, workspace_roots: [...req.workspaceRoots] };
-}
-
-export function sandboxRequestFromJson(v: unknown): SandboxRequest {
-  if (typeof v === 'string') {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(v);
-    } catch (e) {
-      throw new WireError(`invalid sandbox request JSON: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    return sandboxRequestFromJson(parsed);
-  }
-  const o = obj(v, 'sandbox request', ['profile', 'cwd', 'command_cwd', 'workspace_roots']);
-  const roots = field(o, 'workspace_roots') ?? [];
-  if (!Array.isArray(roots)) throw new WireError('sandbox request workspace_roots must be an array of absolute paths');
-  const req: SandboxRequest = {
-    profile: permissionProfileFromJson(field(o, 'profile') ?? null),
-    cwd: checkAbsolute(field(o, 'cwd'), 'sandbox request cwd'),
-    commandCwd: checkAbsolute(field(o, 'command_cwd'), 'sandbox request command_cwd'),
-    workspaceRoots: roots.map((r, i) => checkAbsolute(r, `sandbox request workspace_roots[${i}]`)),
-  };
   return req;
 }

@@ -2,20 +2,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  PolicyError,
-  builtinProfile,
-  choosePlatformSandbox,
-  needsDirectRuntimeEnforcement,
-  readOnlyProfile,
-  resolveSandboxPolicy,
-  toLegacySandboxPolicy,
-  workspaceWriteProfile,
-  type FileSystemAccessMode,
-  type FileSystemSandboxEntry,
-  type PermissionProfile,
-  type ResolveContext,
-} from '@codex-sandbox/policy';
+import { PolicyError, builtinProfile, choosePlatformSandbox, needsDirectRuntimeEnforcement, resolveSandboxPolicy, toLegacySandboxPolicy, type FileSystemAccessMode, type FileSystemSandboxEntry, type PermissionProfile, type ResolveContext } from '@codex-sandbox/policy';
+import { readOnlyProfile, workspaceWriteProfile } from '../src/builtins.js';
 
 const root = (access: FileSystemAccessMode): FileSystemSandboxEntry => ({ path: { type: 'special', value: { kind: 'root' } }, access });
 const p = (path: string, access: FileSystemAccessMode): FileSystemSandboxEntry => ({ path: { type: 'path', path }, access });

@@ -4,15 +4,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  ConfigError,
-  firstInvalidUtf8Offset,
-  loadConfig,
-  MAX_POLICY_FILE_BYTES,
-  readPolicyTextFile,
-  resolveSandboxPolicy,
-  workspaceWriteProfile,
-} from '@codex-sandbox/policy';
+import { ConfigError, firstInvalidUtf8Offset, loadConfig, resolveSandboxPolicy } from '@codex-sandbox/policy';
+import { MAX_POLICY_FILE_BYTES, readPolicyTextFile } from '../src/read-file.js';
+import { workspaceWriteProfile } from '../src/builtins.js';
 
 let dir: string;
 beforeEach(() => {

@@ -3,24 +3,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  BUILTIN_DANGER_FULL_ACCESS,
-  BUILTIN_READ_ONLY,
-  BUILTIN_WORKSPACE,
-  ConfigError,
-  PolicyError,
-  ProfileError,
-  builtinProfile,
-  loadConfig,
-  parseConfigText,
-  parseOverride,
-  readOnlyProfile,
-  selectPermissionProfile,
-  workspaceWriteProfile,
-  type FileSystemSandboxEntry,
-  type PermissionProfile,
-  type ProfileSelection,
-} from '@codex-sandbox/policy';
+import { ConfigError, PolicyError, ProfileError, builtinProfile, loadConfig, parseConfigText, parseOverride, selectPermissionProfile, type FileSystemSandboxEntry, type PermissionProfile, type ProfileSelection } from '@codex-sandbox/policy';
+import { BUILTIN_DANGER_FULL_ACCESS, BUILTIN_READ_ONLY, BUILTIN_WORKSPACE } from '../src/types.js';
+import { readOnlyProfile, workspaceWriteProfile } from '../src/builtins.js';
 
 const HOME = '/home/u';
 

@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { MAX_SYMLINK_FOLLOWS, PathSpellingError, PolicyError, resolveGlobSpelling, resolveSpelling } from '@codex-sandbox/policy';
+import { PathSpellingError, PolicyError, resolveGlobSpelling, resolveSpelling } from '@codex-sandbox/policy';
+import { MAX_SYMLINK_FOLLOWS } from '../src/spelling.js';
 
 let tmp: string;
 beforeAll(() => {

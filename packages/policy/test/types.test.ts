@@ -4,7 +4,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BUILTIN_PROFILE_IDS, PROTECTED_METADATA_NAMES, builtinProfile, canWrite, parseConfigText, selectPermissionProfile } from '@codex-sandbox/policy';
+import { PROTECTED_METADATA_NAMES, builtinProfile, canWrite, parseConfigText, selectPermissionProfile } from '@codex-sandbox/policy';
+import { BUILTIN_PROFILE_IDS } from '../src/types.js';
 
 test('each built-in id selects the built-in of that id, and an unknown one is refused listing them all', () => {
   const config = parseConfigText('', 'config.toml', { homeDir: '/home/u' });

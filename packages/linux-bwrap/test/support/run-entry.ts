@@ -8,7 +8,7 @@ import { openVerifiedBwrap } from '@codex-sandbox/bundled-bwrap';
 import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
 
 import { bundledLauncher, systemLauncher, type LauncherChoice } from '../../src/launcher.js';
-import type { BwrapNetworkMode } from '../../src/preflight.js';
+import type { BwrapNetworkMode } from '../../src/bwrap-args.js';
 import { ProbeCache } from '../../src/probe-cache.js';
 import { createLinuxSandbox } from '../../src/runner.js';
 
