@@ -1,13 +1,55 @@
-// Proxy-only network egress for Linux: host TCP proxy endpoint -> Unix socket -> loopback TCP
-// listener inside the sandbox's network namespace (reference section 7.4).
-// Not implemented yet: the Linux backend already has the `proxy-routed` seccomp mode and the
-// isolated network namespace this bridge plugs into. This package must never open a route to a
-// non-loopback endpoint.
-
-/** Proxy variables the bridge will route (reference N1), matched case-insensitively. */
-export const PROXY_ENV_KEYS = [
-  'HTTP_PROXY', 'HTTPS_PROXY', 'WS_PROXY', 'WSS_PROXY', 'ALL_PROXY', 'FTP_PROXY',
-  'YARN_HTTP_PROXY', 'YARN_HTTPS_PROXY', 'NPM_CONFIG_HTTP_PROXY', 'NPM_CONFIG_HTTPS_PROXY',
-  'NPM_CONFIG_PROXY', 'BUNDLE_HTTP_PROXY', 'BUNDLE_HTTPS_PROXY', 'PIP_PROXY',
-  'DOCKER_HTTP_PROXY', 'DOCKER_HTTPS_PROXY',
-] as const;
+// Public surface of @codex-sandbox/proxy-bridge: the host-side building blocks of domain-filtered
+// network (issue 11). The policy compiled from a profile's `[network]` table, the managed proxy
+// that enforces it for one run (HTTP + SOCKS5 on a private Unix socket and/or credential-guarded
+// loopback ports), and the proxy-variable routing of the command's environment. This package must
+// never open a route to a non-loopback endpoint on the command's behalf except through the policy.
+export { ProxyBridgeError, NetworkPolicyError, ProxyRouteError, ProxyStartError } from './errors.js';
+export {
+  compileNetworkPolicy,
+  decideName,
+  decideAddress,
+  decideMethod,
+  blockedHeaderValue,
+  type NetworkPolicy,
+  type NetworkMode,
+  type UnixSocketPolicy,
+  type CompileNetworkPolicyOptions,
+  type BlockReason,
+  type ProxyProtocol,
+  type Decision,
+  type NameDecision,
+} from './policy.js';
+export { parseHostPattern, parseTargetHost, type HostPattern, type HostPatternKind, type TargetHost } from './patterns.js';
+export { parseIp, formatIp, classifyIp, isNonPublicIp, type IpAddress, type AddressClass } from './ip.js';
+export {
+  startManagedProxy,
+  sweepStaleSocketDirs,
+  type ManagedProxy,
+  type ManagedProxyOptions,
+  type ProxyEndpoint,
+  type ProxyTransport,
+} from './server.js';
+export { systemResolver, type Resolver } from './dial.js';
+export type { ProxyCredential } from './credential.js';
+export type { BlockedRequestEvent, BlockedListener, ProxyEvents } from './events.js';
+export {
+  PROXY_ENV_KEYS,
+  NO_PROXY_ENV_KEYS,
+  LOCAL_NO_PROXY,
+  MANAGED_ENV_KEYS,
+  isProxyEnvKey,
+  parseLoopbackProxyUrl,
+  planProxyRoutes,
+  rewriteProxyUrl,
+  managedProxyEnv,
+  applyManagedProxyEnv,
+  endpointAuthority,
+  type Env,
+  type ProxyEnvKey,
+  type LoopbackEndpoint,
+  type EndpointParse,
+  type ProxyRoute,
+  type ProxyRoutePlan,
+  type SkippedProxyVariable,
+  type ManagedProxyEnvOptions,
+} from './routes.js';

@@ -1,0 +1,19 @@
+// A managed proxy in its own process, for tests that kill the process that owns it: starts a
+// proxy with the JSON options in argv[2] ({ table, socketParentDir }), prints its endpoints as one
+// JSON line, then waits until it is killed.
+import { compileNetworkPolicy, startManagedProxy } from '../../src/index.js';
+
+async function main(): Promise<void> {
+  const opts = JSON.parse(process.argv[2] ?? '{}') as { table?: Record<string, unknown>; socketParentDir?: string };
+  const proxy = await startManagedProxy(compileNetworkPolicy(opts.table ?? {}), {
+    transport: 'both',
+    ...(opts.socketParentDir !== undefined ? { socketParentDir: opts.socketParentDir } : {}),
+  });
+  process.stdout.write(`${JSON.stringify({ socketDir: proxy.socketDir, http: proxy.httpEndpoint, socks: proxy.socksEndpoint })}\n`);
+  setInterval(() => undefined, 1 << 30);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${String(err)}\n`);
+  process.exit(1);
+});
