@@ -19,3 +19,5 @@ export * from './signals.js';
 export * from './visibility.js';
 export * from './warnings.js';
 export * from './wsl.js';
+export * from './proxy-only-args.js';
+export { loadNetnsHelper, netnsHelperCandidates, NetnsHelperError, NETNS_HELPER_RESOURCE, NETNS_HELPER_TEST_BINARY_ENV, type NetnsHelper, type LoadNetnsHelperOptions } from './netns-helper.js';
