@@ -4,8 +4,8 @@
 // per-run credential on a credential-guarded listener: 407. Must NOT listen or clean up (server.ts
 // owns the lifecycle) nor decide policy (policy.ts).
 import { Agent, createServer, request as httpRequest, type ClientRequestArgs, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { proxyAuthorizationMatches, type ProxyCredential } from './credential.js';
 import { connectAny, connectUpstream, openTunnel, resolveAndCheck, type Blocked, type DialContext } from './dial.js';
 import type { EventLog } from './events.js';
@@ -176,7 +176,15 @@ export function createHttpProxyServer(ctx: HttpFrontContext, credential: ProxyCr
         sendText(res, 502, `the upstream proxy (${upstream.envKey}) refused the request with 407: check the credential in ${upstream.envKey}`);
         return;
       }
-      res.writeHead(up.statusCode ?? 502, up.statusMessage, endToEndHeaders(up.rawHeaders));
+      try {
+        res.writeHead(up.statusCode ?? 502, up.statusMessage, endToEndHeaders(up.rawHeaders));
+      } catch (err) {
+        // Node refuses to send some headers it parsed (invalid characters): the origin's answer
+        // cannot be relayed faithfully, and a throw here would take the whole proxy down.
+        up.destroy();
+        sendText(res, 502, `the response of ${targetText(target)}:${port} cannot be relayed: ${err instanceof Error ? err.message : String(err)}`);
+        return;
+      }
       up.pipe(res);
       up.on('error', () => res.destroy());
       up.on('aborted', () => res.destroy());

@@ -6,9 +6,6 @@
 export { ProxyBridgeError, NetworkPolicyError, ProxyRouteError, ProxyStartError } from './errors.js';
 export {
   compileNetworkPolicy,
-  decideName,
-  decideAddress,
-  decideMethod,
   blockedHeaderValue,
   type NetworkPolicy,
   type NetworkMode,
@@ -16,11 +13,9 @@ export {
   type CompileNetworkPolicyOptions,
   type BlockReason,
   type ProxyProtocol,
-  type Decision,
-  type NameDecision,
 } from './policy.js';
-export { parseHostPattern, parseTargetHost, type HostPattern, type HostPatternKind, type TargetHost } from './patterns.js';
-export { parseIp, formatIp, classifyIp, isNonPublicIp, type IpAddress, type AddressClass } from './ip.js';
+export type { HostPattern, HostPatternKind } from './patterns.js';
+export { describeNetworkPolicy, type PolicyRow } from './describe.js';
 export {
   startManagedProxy,
   sweepStaleSocketDirs,

@@ -3,9 +3,8 @@
 // per-run credential, the connection tracking that lets close() destroy every open connection,
 // and the removal of everything it created. Also sweeps socket directories that a killed earlier
 // process left behind. Must NOT decide policy or speak a proxy protocol (the front ends do).
-import { lstatSync, mkdtempSync, readdirSync, rmdirSync, rmSync, chmodSync } from 'node:fs';
-import type { Server } from 'node:net';
-import type { Socket } from 'node:net';
+import { chmodSync, lstatSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import type { Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateCredential, type ProxyCredential } from './credential.js';

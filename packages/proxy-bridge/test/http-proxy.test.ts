@@ -1,5 +1,6 @@
 // The HTTP front end against real loopback servers, with Node's http client, raw CONNECT and curl.
 import { Agent } from 'node:http';
+import { createServer } from 'node:net';
 import { Fixture } from './support/fixture.js';
 import {
   basic,
@@ -177,6 +178,24 @@ describe('absolute-URI requests over the private Unix socket', () => {
     } finally {
       agent.destroy();
     }
+  });
+
+  test('an origin answering garbage or a forbidden header byte is a 502, and the proxy keeps serving', async () => {
+    const o = await origin();
+    const bad = createServer((s) => {
+      s.on('error', () => s.destroy());
+      s.once('data', (d: Buffer) => {
+        if (d.toString('latin1').startsWith('GET /garbage')) s.end('NOT HTTP AT ALL\r\n\r\n');
+        else s.end('HTTP/1.1 200 OK\r\nx-bad: a\u0001b\r\ncontent-length: 2\r\n\r\nok');
+      });
+    });
+    await new Promise<void>((r) => bad.listen(0, '127.0.0.1', r));
+    fx.add({ close: () => new Promise<void>((r) => bad.close(() => r())) });
+    const badPort = (bad.address() as { port: number }).port;
+    const p = await fx.proxy({ allow_local_binding: true, domains: { 'allowed.example': 'allow' } }, { resolve: toLoopback() });
+    expect((await proxyGet(viaUnix(p.httpEndpoint), `http://allowed.example:${badPort}/garbage`)).status).toBe(502);
+    expect((await proxyGet(viaUnix(p.httpEndpoint), `http://allowed.example:${badPort}/header`)).status).toBe(502);
+    expect((await proxyGet(viaUnix(p.httpEndpoint), `http://allowed.example:${o.port}/still-here`)).status).toBe(200);
   });
 
   test('requests that are not absolute http:// URIs get 400', async () => {

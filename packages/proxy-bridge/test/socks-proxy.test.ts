@@ -1,5 +1,6 @@
 // The SOCKS5 front end against real loopback servers, with a raw SOCKS5 client and curl
 // (--socks5-hostname, i.e. socks5h: the proxy resolves names with the injected resolver).
+import { connect } from 'node:net';
 import { SOCKS_REPLY } from '../src/socks-proxy.js';
 import { Fixture } from './support/fixture.js';
 import { closedPort, curl, echoThrough, mapResolver, socksConnect, startEcho, startOrigin, viaTcp, viaUnix } from './support/net.js';
@@ -127,6 +128,27 @@ describe('SOCKS5 CONNECT over the private Unix socket (no auth)', () => {
     expect(c.code).toBe(SOCKS_REPLY.notAllowedByRuleset);
     expect(e.connections).toBe(0);
     expect(p.events.blocked).toEqual([expect.objectContaining({ protocol: 'socks5', reason: 'method-policy' })]);
+  });
+
+  test('a client that is not SOCKS5, or that stalls in the handshake, is dropped; the proxy keeps serving', async () => {
+    const e = fx.add(await startEcho());
+    const p = await fx.proxy({ allow_local_binding: true, domains: { 'allowed.example': 'allow' } }, { resolve: resolver(), handshakeTimeoutMs: 200 });
+    const path = p.socksEndpoint?.unixSocketPath ?? '';
+    const talk = (bytes: Buffer): Promise<Buffer> =>
+      new Promise((resolve, reject) => {
+        const s = connect({ path });
+        const chunks: Buffer[] = [];
+        s.on('data', (c: Buffer) => chunks.push(c));
+        s.once('close', () => resolve(Buffer.concat(chunks)));
+        s.once('error', reject);
+        s.write(bytes);
+      });
+    expect(await talk(Buffer.from('GET / HTTP/1.1\r\n\r\n'))).toEqual(Buffer.alloc(0));
+    // Greets, then never sends its request: closed by the handshake timeout after the method reply.
+    expect(await talk(Buffer.from([0x05, 0x01, 0x00]))).toEqual(Buffer.from([0x05, 0x00]));
+    const ok = await socksConnect(viaUnix(p.socksEndpoint), { domain: 'allowed.example' }, e.port);
+    ok.socket.destroy();
+    expect(ok.code).toBe(SOCKS_REPLY.succeeded);
   });
 
   test('enable_socks5 = false: no SOCKS5 listener at all', async () => {
