@@ -43,8 +43,11 @@ import { checkNetworkEnforceable } from './network-enforcement.js';
 import { openLinuxBackend, type LinuxBackend } from './linux-backend.js';
 import { requireWellFormed } from './raw-input.js';
 import { registerUserFacingErrors } from './report-error.js';
+import { ProxyBridgeError, type BlockedRequestEvent, type Resolver } from '@codex-sandbox/proxy-bridge';
+import { applyProxyEnv, describeManagedNetwork, planManagedNetwork, proxyEnvAdditions, routesFor } from './managed-network.js';
+import { managedProxyRuntime, type ManagedProxyRuntime } from './managed-proxy-runtime.js';
 
-registerUserFacingErrors(PolicyError);
+registerUserFacingErrors(PolicyError, ProxyBridgeError);
 
 export type Env = Record<string, string | undefined>;
 /** `pipe`: stdin is empty and closed; stdout and stderr are collected into the result. */
@@ -78,6 +81,10 @@ export interface CreateSandboxOptions {
   onWarning?: (message: string) => void;
   /** Path of the front-end executable (locates the bundled bwrap). Default: process.argv[1]. */
   frontEndPath?: string;
+  /** Called for every request the managed network proxy blocks (profiles with `domains` etc.). */
+  onBlockedRequest?: (event: BlockedRequestEvent) => void;
+  /** Name resolution of the managed network proxy (default: the system's); for hosts with their own naming, and tests. */
+  resolveHost?: Resolver;
 }
 
 export interface RunOptions {
@@ -97,6 +104,8 @@ export interface RunResult {
   /** Collected output, with stdio 'pipe' only. */
   stdout?: Buffer;
   stderr?: Buffer;
+  /** With the managed network proxy: the requests it blocked during this run (host, port, reason). */
+  blockedRequests?: BlockedRequestEvent[];
 }
 
 export interface SandboxPlan {
@@ -144,6 +153,8 @@ export interface Sandbox {
   run(command: readonly string[], options?: RunOptions): Promise<RunResult>;
   /** Releases what the backend holds (a bundled-bwrap descriptor). The sandbox stays usable. */
   dispose(): void;
+  /** dispose(), and stops the managed network proxy (if one was started), waiting until it is gone. Later runs refuse. */
+  close(): Promise<void>;
 }
 
 /** Variable set for sandboxed commands when network is restricted (reference C5). */
@@ -211,6 +222,14 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     network: policy.network,
     features: config.merged['features'],
   }).forEach(warn);
+  // Issue 11: a profile with domains (etc.) runs behind the managed proxy, in proxy-only mode.
+  const managed = planManagedNetwork(selected.id, selected.networkTable, policy.network);
+  managed?.policy.warnings.forEach(warn);
+  let proxyRuntime: ManagedProxyRuntime | undefined;
+  const proxy = (): ManagedProxyRuntime | undefined =>
+    managed === undefined
+      ? undefined
+      : (proxyRuntime ??= managedProxyRuntime(managed, { upstreamEnv: env, onBlocked: options.onBlockedRequest, resolve: options.resolveHost }));
   let access: AccessQuery | undefined;
   const accessQuery = (): AccessQuery => (access ??= createAccessQuery(selected.profile, context, policy));
   let backend: LinuxBackend | undefined;
@@ -248,9 +267,10 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     }
     const additions: EnvironmentAddition[] =
       policy.needsSandbox && policy.network === 'restricted' ? [{ name: NETWORK_DISABLED_VARIABLE, value: '1', reason: 'the network is restricted' }] : [];
+    if (managed !== undefined) additions.push(...proxyEnvAdditions(managed));
     const environment = computeCommandEnvironment(baseEnv, environmentPolicies, additions);
     const envAdditions = Object.fromEntries(additions.map((a) => [a.name, a.value]));
-    const commandEnv: Env = environment.env;
+    const commandEnv: Env = managed === undefined ? environment.env : applyProxyEnv(managed, environment.env);
     let commandPath: string | undefined;
     let commandProblem: CommandNotFoundError | CommandNotExecutableError | undefined;
     try {
@@ -268,7 +288,14 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
 
   /** The backend's plan for a prepared command, and what the dry run needs to explain it. */
   const planPrepared = async (prepared: ReturnType<typeof prepare>) => {
-    const launch = await linux().plan({ policy, command: prepared.command, cwd: prepared.commandCwd, env: prepared.commandEnv });
+    const launch = await linux().plan({
+      policy,
+      command: prepared.command,
+      cwd: prepared.commandCwd,
+      env: prepared.commandEnv,
+      // The proxy's sockets exist only once a run starts it; the plan shows where they will be.
+      ...(managed === undefined ? {} : { network: 'proxy-only' as const, proxyRoutes: routesFor(managed, prepared.commandEnv, plannedSockets()) }),
+    });
     const planned: SandboxPlan = {
       commandPath: prepared.commandPath as string,
       argv: launch.argv,
@@ -307,8 +334,9 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
       launchArgv: launch?.planned.argv,
       backendDescription: launch?.planned.backend ?? 'Linux bubblewrap',
       notes,
-      ...(prepared !== undefined ? { extraSections: environmentSections(prepared.environment) } : {}),
+      extraSections: [...managedNetworkTables(), ...(prepared !== undefined ? environmentSections(prepared.environment) : [])],
       ...(launch !== undefined ? { denyGlobMatches: launch.planned.denyGlobMatches } : {}),
+      ...managedNetworkSections(),
     });
     return { text, exitCode: prepared?.commandProblem?.exitCode ?? 0 };
   };
@@ -327,8 +355,53 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     dryRun,
     async run(command, runOptions = {}) {
       const prepared = prepare(command, runOptions);
+      const managedProxy = proxy();
+      if (managed !== undefined && managedProxy !== undefined) {
+        const routes = routesFor(managed, prepared.commandEnv, await managedProxy.sockets());
+        const { value, blocked } = await managedProxy.track(() => runPrepared(prepared, runOptions, { network: 'proxy-only', proxyRoutes: routes }));
+        return { ...value, blockedRequests: blocked };
+      }
+      return runPrepared(prepared, runOptions, {});
+    },
+    dispose() {
+      backend?.dispose();
+      backend = undefined;
+      void proxyRuntime?.close();
+    },
+    async close() {
+      backend?.dispose();
+      backend = undefined;
+      await proxyRuntime?.close();
+    },
+  };
+
+  function plannedSockets(): { http: string; socks: string | undefined } {
+    const dir = path.join(os.tmpdir(), `codex-proxy-${process.pid}-XXXXXX`);
+    return { http: path.join(dir, 'http.sock'), socks: managed?.socksPort === undefined ? undefined : path.join(dir, 'socks.sock') };
+  }
+
+  function managedNetworkSections(): { networkRows?: string[] } {
+    if (managed === undefined) return {};
+    return { networkRows: describeManagedNetwork(managed).network };
+  }
+
+  function managedNetworkTables(): Array<{ title: string; rows: string[] }> {
+    if (managed === undefined) return [];
+    const described = describeManagedNetwork(managed);
+    return [
+      { title: 'proxy', rows: described.proxy },
+      { title: 'routes', rows: described.routes },
+    ];
+  }
+
+  async function runPrepared(
+    prepared: ReturnType<typeof prepare>,
+    runOptions: RunOptions,
+    network: { network?: 'proxy-only'; proxyRoutes?: ReadonlyArray<{ listenPort: number; socketPath: string }> },
+  ): Promise<RunResult> {
+    {
       const stdio = runOptions.stdio ?? 'inherit';
-      const request = { policy, command: prepared.command, cwd: prepared.commandCwd, env: prepared.commandEnv, stdio };
+      const request = { policy, command: prepared.command, cwd: prepared.commandCwd, env: prepared.commandEnv, stdio, ...network };
       if (stdio !== 'pipe') return linux().run(request);
       let collected: Promise<[Buffer, Buffer]> = Promise.resolve([Buffer.alloc(0), Buffer.alloc(0)]);
       const result = await linux().run({
@@ -340,12 +413,8 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
       });
       const [stdout, stderr] = await collected;
       return { exitCode: result.exitCode, stdout, stderr };
-    },
-    dispose() {
-      backend?.dispose();
-      backend = undefined;
-    },
-  };
+    }
+  }
 }
 
 /** Reads a stream to its end; output streams close when the sandboxed process tree exits. */
