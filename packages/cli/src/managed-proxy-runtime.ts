@@ -59,14 +59,3 @@ export function managedProxyRuntime(plan: ManagedNetworkPlan, options: ManagedPr
     },
   };
 }
-
-/** Lines for stderr after a CLI run: one per blocked request (host, port, reason). */
-export function formatBlockedRequests(events: readonly BlockedRequestEvent[]): string {
-  if (events.length === 0) return '';
-  const lines = [`codex sandbox: the network proxy blocked ${events.length} request${events.length === 1 ? '' : 's'}:`];
-  for (const e of events) {
-    const via = e.protocol === 'socks5' ? 'SOCKS5' : e.protocol === 'connect' ? 'CONNECT' : `HTTP ${e.method ?? ''}`.trim();
-    lines.push(`  ${e.host}:${e.port}  ${e.reason}  (${via}): ${e.message}`);
-  }
-  return lines.join('\n') + '\n';
-}

@@ -2,7 +2,7 @@
 // the command, and map every outcome to an exit status. Must NOT contain policy or backend logic.
 import { parseCommandLine } from './cli-args.js';
 import { createDiagnosticSink } from './diagnostics.js';
-import { formatBlockedRequests } from './managed-proxy-runtime.js';
+import { formatBlockedRequests } from './blocked-report.js';
 import { reportError } from './report-error.js';
 
 export interface CliIo {

@@ -43,11 +43,12 @@ import { checkNetworkEnforceable } from './network-enforcement.js';
 import { openLinuxBackend, type LinuxBackend } from './linux-backend.js';
 import { requireWellFormed } from './raw-input.js';
 import { registerUserFacingErrors } from './report-error.js';
-import { ProxyBridgeError, type BlockedRequestEvent, type Resolver } from '@codex-sandbox/proxy-bridge';
-import { applyProxyEnv, describeManagedNetwork, planManagedNetwork, proxyEnvAdditions, routesFor } from './managed-network.js';
-import { managedProxyRuntime, type ManagedProxyRuntime } from './managed-proxy-runtime.js';
+// Types only: the proxy code loads (with net and http) only for a profile that asks for it.
+import type { BlockedRequestEvent, Resolver } from '@codex-sandbox/proxy-bridge';
+import { asksForManagedNetwork } from './managed-network-gate.js';
+import type { ManagedNetworkSession } from './managed-network-session.js';
 
-registerUserFacingErrors(PolicyError, ProxyBridgeError);
+registerUserFacingErrors(PolicyError);
 
 export type Env = Record<string, string | undefined>;
 /** `pipe`: stdin is empty and closed; stdout and stderr are collected into the result. */
@@ -151,7 +152,10 @@ export interface Sandbox {
    */
   dryRun(command: readonly string[], options?: RunOptions): Promise<DryRunResult>;
   run(command: readonly string[], options?: RunOptions): Promise<RunResult>;
-  /** Releases what the backend holds (a bundled-bwrap descriptor). The sandbox stays usable. */
+  /**
+   * Releases what the backend holds (a bundled-bwrap descriptor) and stops the managed network
+   * proxy, if one runs (without waiting; a later run starts a new one). The sandbox stays usable.
+   */
   dispose(): void;
   /** dispose(), and stops the managed network proxy (if one was started), waiting until it is gone. Later runs refuse. */
   close(): Promise<void>;
@@ -222,14 +226,25 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     network: policy.network,
     features: config.merged['features'],
   }).forEach(warn);
-  // Issue 11: a profile with domains (etc.) runs behind the managed proxy, in proxy-only mode.
-  const managed = planManagedNetwork(selected.id, selected.networkTable, policy.network);
-  managed?.policy.warnings.forEach(warn);
-  let proxyRuntime: ManagedProxyRuntime | undefined;
-  const proxy = (): ManagedProxyRuntime | undefined =>
-    managed === undefined
-      ? undefined
-      : (proxyRuntime ??= managedProxyRuntime(managed, { upstreamEnv: env, onBlocked: options.onBlockedRequest, resolve: options.resolveHost }));
+  // Issue 11: a profile with domains (etc.) runs behind the managed proxy, in proxy-only mode. Its
+  // table is compiled (and a mistake in it refused) when the first plan, dry run or run loads it.
+  let managed: ManagedNetworkSession | undefined;
+  let managedLoading: Promise<void> | undefined;
+  const loadManaged = (): Promise<void> => {
+    if (!asksForManagedNetwork(selected.networkTable, policy.network)) return Promise.resolve();
+    managedLoading ??= import('./managed-network-session.js').then((m) => {
+      managed = m.openManagedNetworkSession({
+        profileId: selected.id,
+        networkTable: selected.networkTable,
+        network: policy.network,
+        upstreamEnv: env,
+        onBlocked: options.onBlockedRequest,
+        resolve: options.resolveHost,
+        warn,
+      });
+    });
+    return managedLoading;
+  };
   let access: AccessQuery | undefined;
   const accessQuery = (): AccessQuery => (access ??= createAccessQuery(selected.profile, context, policy));
   let backend: LinuxBackend | undefined;
@@ -267,10 +282,10 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     }
     const additions: EnvironmentAddition[] =
       policy.needsSandbox && policy.network === 'restricted' ? [{ name: NETWORK_DISABLED_VARIABLE, value: '1', reason: 'the network is restricted' }] : [];
-    if (managed !== undefined) additions.push(...proxyEnvAdditions(managed));
+    if (managed !== undefined) additions.push(...managed.additions());
     const environment = computeCommandEnvironment(baseEnv, environmentPolicies, additions);
     const envAdditions = Object.fromEntries(additions.map((a) => [a.name, a.value]));
-    const commandEnv: Env = managed === undefined ? environment.env : applyProxyEnv(managed, environment.env);
+    const commandEnv: Env = managed === undefined ? environment.env : managed.applyEnv(environment.env);
     let commandPath: string | undefined;
     let commandProblem: CommandNotFoundError | CommandNotExecutableError | undefined;
     try {
@@ -294,7 +309,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
       cwd: prepared.commandCwd,
       env: prepared.commandEnv,
       // The proxy's sockets exist only once a run starts it; the plan shows where they will be.
-      ...(managed === undefined ? {} : { network: 'proxy-only' as const, proxyRoutes: routesFor(managed, prepared.commandEnv, plannedSockets()) }),
+      ...(managed === undefined ? {} : { network: 'proxy-only' as const, proxyRoutes: managed.plannedRoutes(prepared.commandEnv) }),
     });
     const planned: SandboxPlan = {
       commandPath: prepared.commandPath as string,
@@ -306,10 +321,13 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     };
     return { planned, placeholders: launch.placeholders };
   };
-  const plan = async (command: readonly string[], runOptions: RunOptions = {}): Promise<SandboxPlan> =>
-    (await planPrepared(prepare(command, runOptions))).planned;
+  const plan = async (command: readonly string[], runOptions: RunOptions = {}): Promise<SandboxPlan> => {
+    await loadManaged();
+    return (await planPrepared(prepare(command, runOptions))).planned;
+  };
 
   const dryRun = async (command: readonly string[], runOptions: RunOptions = {}): Promise<DryRunResult> => {
+    await loadManaged();
     const prepared = command.length > 0 ? prepare(command, runOptions, true) : undefined;
     const launch = prepared === undefined ? undefined : await planPrepared(prepared);
     const notes: string[] = [];
@@ -354,11 +372,12 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     },
     dryRun,
     async run(command, runOptions = {}) {
+      await loadManaged();
       const prepared = prepare(command, runOptions);
-      const managedProxy = proxy();
-      if (managed !== undefined && managedProxy !== undefined) {
-        const routes = routesFor(managed, prepared.commandEnv, await managedProxy.sockets());
-        const { value, blocked } = await managedProxy.track(() => runPrepared(prepared, runOptions, { network: 'proxy-only', proxyRoutes: routes }));
+      const session = managed;
+      if (session !== undefined) {
+        const routes = await session.runRoutes(prepared.commandEnv);
+        const { value, blocked } = await session.track(() => runPrepared(prepared, runOptions, { network: 'proxy-only', proxyRoutes: routes }));
         return { ...value, blockedRequests: blocked };
       }
       return runPrepared(prepared, runOptions, {});
@@ -366,28 +385,23 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     dispose() {
       backend?.dispose();
       backend = undefined;
-      void proxyRuntime?.close();
+      void managed?.stop();
     },
     async close() {
       backend?.dispose();
       backend = undefined;
-      await proxyRuntime?.close();
+      await managed?.close();
     },
   };
 
-  function plannedSockets(): { http: string; socks: string | undefined } {
-    const dir = path.join(os.tmpdir(), `codex-proxy-${process.pid}-XXXXXX`);
-    return { http: path.join(dir, 'http.sock'), socks: managed?.socksPort === undefined ? undefined : path.join(dir, 'socks.sock') };
-  }
-
   function managedNetworkSections(): { networkRows?: string[] } {
     if (managed === undefined) return {};
-    return { networkRows: describeManagedNetwork(managed).network };
+    return { networkRows: managed.describe().network };
   }
 
   function managedNetworkTables(): Array<{ title: string; rows: string[] }> {
     if (managed === undefined) return [];
-    const described = describeManagedNetwork(managed);
+    const described = managed.describe();
     return [
       { title: 'proxy', rows: described.proxy },
       { title: 'routes', rows: described.routes },

@@ -108,7 +108,7 @@ test('one proxy per sandbox object, reused across runs, gone after close(); even
     await sandbox.close();
   }
   expect(proxyDirs().filter((d) => !before.includes(d))).toEqual([]);
-  await expect(sandbox.run(['true'])).rejects.toThrow(/closed/);
+  await expect(sandbox.run(['true'])).rejects.toThrow(/this sandbox was closed/);
 });
 
 test('local binding off: a name that resolves to 127.0.0.1 is blocked by its address', async () => {
