@@ -25,6 +25,9 @@ await esbuild.build({
   format: 'cjs',
   tsconfig: join(args.repo, 'tsconfig.base.json'),
   outfile: bundle,
+  // koffi is a native module (loaded only when the host holds inheritable descriptors): it must be
+  // required from the repository's node_modules, not bundled (run.sh sets NODE_PATH for that).
+  external: ['koffi'],
   logLevel: 'warning',
 });
 const { createSandbox } = require(bundle);

@@ -1,8 +1,13 @@
 """ts_package(): the standard targets of one TypeScript package under packages/.
 
   :srcs       the package's sources (and generated sources), for dependants
+  :types      (build_typecheck = True) build-time tsc over src/ and everything it imports:
+              `types.ok` exists only when it passes, so an output that depends on it
+              (//packages/cli:codex) cannot be built from code with a type error
   :typecheck  tsc over src/ and test/ (strict); a type error fails
   :test       jest over test/**/*.test.ts
+  :repo_files the package's hand-written files (manifest, BUILD, README, src/, test/), for the
+              repository checks in //tools/ci
 """
 
 load("//tools/bazel:js.bzl", "jest_test", "tsc_test")
@@ -22,6 +27,7 @@ def ts_package(
         test_tags = [],
         test_size = "medium",
         has_tests = True,
+        build_typecheck = False,
         target_compatible_with = None):
     """Declares :srcs, :typecheck and :test for the package this BUILD file belongs to.
 
@@ -34,6 +40,9 @@ def ts_package(
       test_tags: e.g. ["no-sandbox"] for tests that switch to an unprivileged user.
       test_size: Bazel test size.
       has_tests: False for a package without test/ (no :test target).
+      build_typecheck: True for a package whose sources ship in a built output: adds :types, the
+        build-time type check that output must depend on (one tsc run covers the package and the
+        packages it imports, so only the shipping package needs it; `./dev test` stays fast).
       target_compatible_with: constraint values for :test (e.g. ["@platforms//os:macos"]); on
         other hosts `bazel test //...` reports it as skipped. :typecheck runs everywhere.
     """
@@ -51,6 +60,33 @@ def ts_package(
         visibility = ["//visibility:public"],
     )
     test_srcs = native.glob(["test/**"], allow_empty = True)
+
+    # A build action, not a test: `bazel build` fails on a type error in what ships.
+    if build_typecheck:
+        native.genrule(
+            name = "types",
+            srcs = [":srcs", "//:tsconfig.base.json", "//:package.json", "//:pnpm-lock.yaml", "@npm//:node_modules"],
+            outs = ["types.ok"],
+            cmd = " ".join([
+                "$(execpath //tools/bazel:typecheck.sh) $@",
+                pkg,
+                "$(GENDIR)",
+                "$(execpath @node//:bin/node)",
+                "$(execpath @npm//:node_modules)",
+                "$(execpaths :srcs) $(execpath //:tsconfig.base.json) $(execpath //:package.json)",
+            ]),
+            tools = [
+                "//tools/bazel:materialize.sh",
+                "//tools/bazel:typecheck.sh",
+                "@node//:bin/node",
+            ],
+            visibility = ["//visibility:public"],
+        )
+    native.filegroup(
+        name = "repo_files",
+        srcs = native.glob(["BUILD.bazel", "package.json", "README.md", "src/**", "test/**"], allow_empty = True),
+        visibility = ["//visibility:public"],
+    )
     compat = {}
     if target_compatible_with != None:
         compat["target_compatible_with"] = target_compatible_with

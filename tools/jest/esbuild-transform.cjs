@@ -1,5 +1,6 @@
 // Jest transform: strips TypeScript with esbuild and emits CommonJS for jest's module system.
-// Type checking is a separate build step (tools/bazel/ts.bzl); this must stay a pure syntax pass.
+// Type checking is not its job: each package's :typecheck test and :types build step run tsc
+// (tools/bazel/ts_package.bzl); this must stay a pure syntax pass.
 'use strict';
 const { createHash } = require('node:crypto');
 const { transformSync } = require('esbuild');

@@ -1,7 +1,7 @@
 // Owns arg0 dispatch: which entry point a start of the executable runs, decided before any normal
 // CLI parsing. Pure. Must NOT parse options (each entry point does its own) or touch the OS.
 
-/** Basename under which the executable acts as the Linux sandbox helper (reference 8.2). */
+/** Basename under which the executable acts as the Linux sandbox helper (C8). */
 export const LINUX_HELPER_ARG0 = 'codex-linux-sandbox';
 
 export type EntryPoint = 'linux-sandbox-helper' | 'cli';

@@ -1,4 +1,4 @@
-// Owns parsing of the `codex-linux-sandbox` helper command line (reference 2.2):
+// Owns parsing of the `codex-linux-sandbox` helper command line (L6):
 //   codex-linux-sandbox --sandbox-policy-cwd P [--command-cwd C] --permission-profile JSON [--no-proc] -- COMMAND...
 // Pure. Flags of the upstream helper that this architecture does not need (its inner stage, legacy
 // Landlock, proxy routing) are rejected by name rather than ignored. Must NOT parse the profile JSON

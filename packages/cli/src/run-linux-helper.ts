@@ -1,4 +1,4 @@
-// Owns the `codex-linux-sandbox` entry point (arg0 dispatch, reference 2.2): parse the helper flags,
+// Owns the `codex-linux-sandbox` entry point (arg0 dispatch C8, L6): parse the helper flags,
 // parse the profile JSON with the policy package, and run the command through the Linux backend with
 // the caller's environment and cwd passed through unchanged. CODEX_HOME (from the environment) is
 // kept read-only like in every sandbox. Must NOT read config files.

@@ -161,7 +161,7 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-/** Variable set for sandboxed commands when network is restricted (reference C5). */
+/** Variable set for sandboxed commands when network is restricted (C5.3). */
 export const NETWORK_DISABLED_VARIABLE = 'CODEX_SANDBOX_NETWORK_DISABLED';
 
 function requireDirectory(dir: string): string {
@@ -211,7 +211,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     cwd,
   });
   selected.warnings.forEach(warn);
-  // Reference C5: the command's environment comes from these tables, in this order.
+  // C5, C5.1: the command's environment comes from these tables, in this order.
   const environmentPolicies = shellEnvironmentPolicies(config.merged, selected.id);
   if (options.shellEnvironmentPolicy !== undefined) {
     const own = parseShellEnvironmentPolicy(options.shellEnvironmentPolicy, ['shellEnvironmentPolicy']);

@@ -1,4 +1,4 @@
-// The complete bwrap argv for one sandboxed command (reference 2.4): which top-level shape applies,
+// The complete bwrap argv for one sandboxed command (L11, L13): which top-level shape applies,
 // namespaces, /proc, working directory, capability drop, which seccomp filter, then the command.
 // bwrap runs the command directly (no helper stage inside): bwrap's own PID 1 reaps, and the filter
 // is handed over with `--seccomp FD`. Owns these decisions only; the filesystem part is

@@ -1,4 +1,4 @@
-// The filesystem part of the bwrap argv (reference 2.5): the base view, writable roots, read-only
+// The filesystem part of the bwrap argv (L15-L23): the base view, writable roots, read-only
 // carve-outs (the policy's, protected metadata, and the front end's own state such as CODEX_HOME),
 // deny masks, the self-binds that pin their writable ancestors, and the placeholders bwrap will
 // create on the host. Owns the ordering rules and the symlink / placeholder decisions; it only
@@ -585,7 +585,7 @@ export function buildFilesystemArgs(input: FilesystemArgsInput): FilesystemArgs 
   for (const p of unrelatedMasks) builder.deny(p);
   for (const p of looseProtected) builder.readOnly(p);
 
-  // WSL2 (reference L23): hide the interop sockets and the duplicate view of `/` unless the policy
+  // WSL2 (L23): hide the interop sockets and the duplicate view of `/` unless the policy
   // lets the command write everything anyway.
   if (!input.fullDiskWrite) {
     const wsl = input.wslPaths ?? WSL_PATHS;

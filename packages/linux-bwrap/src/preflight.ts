@@ -1,5 +1,5 @@
 // Owns the host checks that decide how (and whether) bwrap can run here: the user-namespace probe
-// (B7.3: warn on the known "cannot create user namespaces" failures) and the /proc preflight (2.6:
+// (B7.3: warn on the known "cannot create user namespaces" failures) and the /proc preflight (L24:
 // does the host let bwrap mount a fresh /proc in a new pid namespace?). Results that hold for a
 // boot are cached per bwrap identity + boot id + uid (ProbeCache), so the common path runs bwrap
 // once. Must NOT choose the launcher or run the user's command.
@@ -99,7 +99,7 @@ export async function checkUserNamespaces(launcher: LauncherChoice, cache: Probe
 }
 
 /**
- * Pure (2.6): does this preflight stderr say the host refuses to mount a fresh /proc? bubblewrap
+ * Pure (L24): does this preflight stderr say the host refuses to mount a fresh /proc? bubblewrap
  * 0.8 names the target `/newroot/proc`, 0.12 names it `/proc`.
  */
 export function isProcMountRefusal(stderr: string): boolean {
@@ -161,7 +161,7 @@ export interface ProcDecision {
 }
 
 /**
- * 2.6: mount a fresh /proc unless a preflight shows the host refuses it. The outcome is cached per
+ * L24: mount a fresh /proc unless a preflight shows the host refuses it. The outcome is cached per
  * bwrap identity, boot, uid and network mode; inconclusive preflights (other failures) are not
  * cached and keep /proc on, so the real run reports the real problem.
  */

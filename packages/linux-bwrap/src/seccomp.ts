@@ -138,7 +138,7 @@ const ALWAYS_DENIED: readonly FilteredSyscall[] = [
 
 /**
  * Syscalls that open network reachability: addressing a peer, accepting one, or sending to an
- * address. The reference also denies getsockname, getpeername, getsockopt, setsockopt and
+ * address. Upstream Codex also denies getsockname, getpeername, getsockopt, setsockopt and
  * shutdown; we allow those because they only inspect or close sockets the command already holds,
  * and denying them breaks every program whose stdio is a socketpair (libuv, so Node and anything
  * driven from Node with piped stdio: Node inside then fails to start or loses its output).

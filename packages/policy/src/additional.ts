@@ -1,4 +1,4 @@
-// Per-command additional permissions (reference P34, the parts `codex sandbox` can use):
+// Per-command additional permissions (P34, the parts `codex sandbox` can use):
 // normalising a requested grant and merging it into a base profile. Granting approvals and the
 // grant/request intersection are not here. Pure apart from path spelling (spelling.ts); must NOT
 // decide whether a grant is acceptable (that is the caller's approval flow).

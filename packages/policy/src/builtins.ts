@@ -37,7 +37,7 @@ export interface WorkspaceWriteOptions {
   excludeSlashTmp?: boolean;
 }
 
-/** Same location test used when deciding whether an auto-added entry would duplicate one (1.6). */
+/** Same location test used when deciding whether an auto-added entry would duplicate one (P21). */
 export function sameTarget(a: FileSystemSandboxEntry['path'], b: FileSystemSandboxEntry['path']): boolean {
   const canon = (p: FileSystemSandboxEntry['path']): string => {
     if (p.type === 'path') return `path:${tidyAbsolute(p.path)}`;
@@ -59,7 +59,7 @@ export function sameTarget(a: FileSystemSandboxEntry['path'], b: FileSystemSandb
   return canon(a) === canon(b);
 }
 
-/** The workspace-write entry list in the reference's exact order (1.2). */
+/** The workspace-write entry list in the upstream order (P0.2). */
 export function workspaceWriteProfile(opts: WorkspaceWriteOptions = {}): PermissionProfile {
   const entries: FileSystemSandboxEntry[] = [
     { path: { type: 'special', value: { kind: 'root' } }, access: 'read' },

@@ -1,5 +1,5 @@
 // Owns the decision "environment + shell_environment_policy tables -> the sandboxed command's
-// environment", with the rule that dropped each variable (reference C5). Pure: no process.env, no
+// environment", with the rule that dropped each variable (C5). Pure: no process.env, no
 // I/O. The CLI run, its --dry-run and the library API all call computeCommandEnvironment; must NOT
 // parse config (shell-environment.ts validates the tables) or decide sandbox additions itself
 // (the caller passes them).

@@ -1,5 +1,5 @@
 // Compiles one `[permissions.<name>]` TOML table into filesystem entries, a network bit and
-// workspace-root keys (reference 1.3-1.4, P1-P9). Validates every key the user wrote: unknown
+// workspace-root keys (P1-P9). Validates every key the user wrote: unknown
 // keys and wrong types are ConfigErrors. Pure: must NOT read files or resolve paths against the
 // filesystem, and must NOT choose which profile applies (that is select.ts).
 import { ConfigError } from './errors.js';

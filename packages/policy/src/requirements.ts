@@ -1,4 +1,4 @@
-// Managed requirements (`requirements.toml`, reference P15): which permission profiles an
+// Managed requirements (`requirements.toml`, P15): which permission profiles an
 // administrator allows, the fallback when a selection is disallowed, and deny-read patterns that
 // are appended to every selected profile. Parsing is pure; `loadRequirements` reads one file.
 // Must NOT decide where the file lives (the caller passes its path) or pick the profile itself.

@@ -1,5 +1,5 @@
 // Resolves a PermissionProfile against a working directory and workspace roots into the facts a
-// backend enforces (reference 1.6-1.8, P18-P29, P32), and answers "what may this path do".
+// backend enforces (P18-P29, P32), and answers "what may this path do".
 // Reads the filesystem only to test existence, resolve spellings (spelling.ts: `..` as the kernel
 // walks it, canonical and top-level-alias spellings), and read `.git` pointer files. Must NOT
 // spawn processes, expand globs on disk, or build sandbox arguments.

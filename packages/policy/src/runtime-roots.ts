@@ -1,4 +1,4 @@
-// Readable roots the runtime itself needs inside a restricted sandbox (reference P17): the shell,
+// Readable roots the runtime itself needs inside a restricted sandbox (P17): the shell,
 // the exec wrapper (or its arg0 directory), a proxy CA bundle, a bridge socket directory. The
 // caller says which paths; this module only decides how they are added. Pure except for the
 // resolution it delegates to resolve.ts; must NOT discover those paths itself.

@@ -1,4 +1,4 @@
-// Chooses the permission profile for a run (reference 1.5, P9-P14, P16 with the seed's
+// Chooses the permission profile for a run (P9-P14, P16 with the seed's
 // overrides): `-P`, `default_permissions`, or a legacy `sandbox_mode` (honoured wherever it is
 // written), else `:read-only`; then computes the workspace roots. Pure over a LoadedConfig: must
 // NOT read files or resolve entries against the filesystem (resolve.ts does that).

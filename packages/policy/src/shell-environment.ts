@@ -1,5 +1,5 @@
 // Owns the `shell_environment_policy` tables of config: the top-level `[shell_environment_policy]`
-// (Codex's, reference C5) and this project's per-profile `[permissions.NAME.shell_environment_policy]`.
+// (Codex's, C5) and this project's per-profile `[permissions.NAME.shell_environment_policy]`.
 // Validates every key (unknown keys, wrong types and patterns that would not do what they look
 // like are ConfigErrors naming the key) and lists, for one selected profile, the tables that apply
 // in the order they apply. Pure over parsed TOML: must NOT read files or the process environment,

@@ -1,4 +1,4 @@
-// The command's environment from `shell_environment_policy` (reference C5). The expected results
+// The command's environment from `shell_environment_policy` (C5). The expected results
 // of the tables are what the Codex CLI 0.171 printed for `codex sandbox -- env` with the same
 // config and the same input environment (see the top comment of src/command-environment.ts).
 import {

@@ -1,4 +1,4 @@
-// Compilation of `[permissions.*]` TOML into entries: reference 1.3-1.4 (P1-P8) and Appendix A1.
+// Compilation of `[permissions.*]` TOML into entries: P1-P8 and Appendix A1.
 import {
   ConfigError,
   PolicyError,

@@ -5,6 +5,9 @@ import { stringify } from 'smol-toml';
 import {
   PolicyError,
   createAccessQuery,
+  type AccessQuery,
+  type FileSystemAccessMode,
+  type ResolvedSandboxPolicy,
   parseConfigText,
   parseRequirementsText,
   permissionProfileFromJson,
@@ -172,6 +175,69 @@ const requirementsText = fc
   )
   .map((o) => toToml(o));
 
+/** Paths every resolved policy is asked about, besides its own roots. */
+const PROBES = ['/w', '/w/a', '/w/.git/x', '/w/build/out', '/etc/passwd', '/home/u/.ssh/id', '/tmp/x/y', '/opt/tools/bin', '/'];
+
+/** One path the deny glob matches (`**` one directory deep, `*` and `?` one letter), if simple. */
+function sampleMatch(glob: string): string | undefined {
+  if (/[[\]{}]/.test(glob)) return undefined;
+  return glob.replace(/\*\*\//g, 'd/').replace(/\/\*\*$/, '/d').replace(/[*?]/g, 'x');
+}
+
+/**
+ * What must hold for any policy the resolver returns, whatever the config: the roots it reports
+ * are what the access query answers (the backends mount the former, the dry run and the command
+ * lookup ask the latter), and the protections never give way.
+ */
+function checkResolvedPolicy(policy: ResolvedSandboxPolicy, q: AccessQuery): void {
+  const answers = (path: string): [string, FileSystemAccessMode] => [path, q.access(path)];
+  if (policy.kind !== 'restricted') {
+    // Nothing restricted: every path may be written.
+    expect(PROBES.map(answers)).toEqual(PROBES.map((p) => [p, 'write']));
+    return;
+  }
+  const all = (...lists: readonly string[][]): string[] => lists.flat();
+  for (const p of all(policy.readableRoots, policy.writableRoots.map((w) => w.root), policy.unreadableRoots)) {
+    expect(p.startsWith('/')).toBe(true);
+  }
+  for (const g of policy.unreadableGlobs) {
+    expect(g.startsWith('/')).toBe(true);
+    // A path the glob matches is denied, whatever the entries grant there (a glob acts as a deny
+    // entry at the path it matches; a deny wins a tie).
+    const sample = sampleMatch(g);
+    if (sample !== undefined) expect([g, sample, q.access(sample)]).toEqual([g, sample, 'deny']);
+  }
+  // A denied root is unreadable, and so is what lies below it unless a deeper entry grants it.
+  for (const u of policy.unreadableRoots) expect(answers(u)).toEqual([u, 'deny']);
+  // A root the entries grant is readable, unless a deny glob matches it (a glob only denies).
+  const granted = (r: string): boolean => q.canRead(r) || q.denyGlobFor(r) !== undefined;
+  for (const r of policy.readableRoots) expect([r, granted(r)]).toEqual([r, true]);
+  for (const w of policy.writableRoots) {
+    expect([w.root, granted(w.root)]).toEqual([w.root, true]);
+    // Protected metadata and read-only subpaths stay read-only inside a writable root (P25, P26).
+    if (!policy.fullDiskWrite) {
+      for (const name of w.protectedMetadataNames) {
+        const inside = `${w.root === '/' ? '' : w.root}/${name}/config`;
+        expect([inside, q.canWrite(inside)]).toEqual([inside, false]);
+      }
+      // (A subpath that also has a write entry of the same depth is listed read-only although the
+      // query, P19, says write: the mounts are then stricter than the query. Known; skipped here.)
+      for (const s of w.readOnlySubpaths) if (q.entryAccess(s) !== 'write') expect([s, q.canWrite(s)]).toEqual([s, false]);
+    }
+  }
+  const roots = policy.writableRoots.map((w) => w.root);
+  expect(new Set(roots).size).toBe(roots.length);
+  // Full-disk write: writable everywhere, no protection (P20); full-disk read: readable everywhere.
+  if (policy.fullDiskWrite) expect(PROBES.filter((p) => !q.canWrite(p))).toEqual([]);
+  if (policy.fullDiskRead) expect(PROBES.filter((p) => !q.canRead(p))).toEqual([]);
+  // Writes are never granted where reads are not, and never outside every writable root (P27).
+  for (const p of PROBES) {
+    if (!q.canWrite(p)) continue;
+    expect([p, q.canRead(p)]).toEqual([p, true]);
+    if (!policy.fullDiskWrite) expect([p, roots.some((r) => r === '/' || p === r || p.startsWith(`${r}/`))]).toEqual([p, true]);
+  }
+}
+
 test(`${RUNS.toLocaleString('en-US')} generated configs and -c overrides either resolve or fail with a PolicyError`, () => {
   let resolved = 0;
   let rejected = 0;
@@ -190,9 +256,8 @@ test(`${RUNS.toLocaleString('en-US')} generated configs and -c overrides either 
           const ctx = { cwd: '/w', workspaceRoots: sel.workspaceRoots, env };
           const policy = resolveSandboxPolicy(sel.profile, ctx);
           const q = createAccessQuery(sel.profile, ctx);
-          for (const p of ['/w/a', '/w/.git/x', '/etc/passwd', '/home/u/.ssh/id', 'rel/x']) q.access(p);
           expect(permissionProfileFromJson(JSON.parse(JSON.stringify(permissionProfileToJson(sel.profile))))).toEqual(sel.profile);
-          expect(Array.isArray(policy.writableRoots)).toBe(true);
+          checkResolvedPolicy(policy, q);
           resolved++;
         } catch (e) {
           if (!(e instanceof PolicyError)) throw e;

@@ -1,4 +1,4 @@
-// Resolution semantics: reference 1.6-1.8 (P18-P29, P32) against real files in temp dirs, plus
+// Resolution semantics: P18-P29, P32, against real files in temp dirs, plus
 // the depth x access precedence table.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -496,6 +496,22 @@ describe('P24: lexical and canonical spellings', () => {
     expect(accessForPath(prof, c, path.join(alias, 'f'))).toBe('write');
     expect(accessForPath(prof, c, path.join(real, 'f'))).toBe('write');
     expect(accessForPath(prof, c, path.join(alias, '.git/config'))).toBe('read');
+  });
+
+  test('a deny in either spelling wins: a link inside a denied directory to a writable place is denied', () => {
+    // The mounts hide the denied directory, link and all: the link's target being writable must not
+    // make the path as spelled look reachable (its canonical answer alone would be `write`).
+    const work = path.join(tmp, 'work');
+    const secret = path.join(work, 'secret');
+    fs.mkdirSync(secret, { recursive: true });
+    fs.symlinkSync(work, path.join(secret, 'back'));
+    const q = createAccessQuery(managed([root('read'), p(work, 'write'), p(secret, 'deny')]), ctx);
+    expect(q.access(path.join(work, 'f'))).toBe('write');
+    expect(q.access(path.join(secret, 'back/f'))).toBe('deny');
+    expect(q.canRead(path.join(secret, 'back/f'))).toBe(false);
+    // The same for a deny glob matching the spelled path.
+    const g = createAccessQuery(managed([root('read'), p(work, 'write'), glob(path.join(work, 'sec*'))]), ctx);
+    expect(g.access(path.join(secret, 'back/f'))).toBe('deny');
   });
 });
 

@@ -1,4 +1,4 @@
-// Profile selection and config layering: reference 1.5 (P9-P14, P16) with the seed's overrides,
+// Profile selection and config layering: P9-P14, P16, with the seed's overrides,
 // `-c` overrides, `-p` layers and loadConfig against real files in temp dirs.
 import fs from 'node:fs';
 import os from 'node:os';

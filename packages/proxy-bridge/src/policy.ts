@@ -1,4 +1,4 @@
-// The managed proxy's policy (reference 1.3 network keys, N3-N6): compiles a profile's
+// The managed proxy's policy (the network keys of P8, N3-N6): compiles a profile's
 // `[permissions.NAME.network]` table into a NetworkPolicy, refusing with a NetworkPolicyError that
 // names the key anything malformed or anything the proxy cannot enforce, and decides requests on
 // it: first on the name (deny wins, allowlist-first, port scoping, IP literals, local-binding for
@@ -262,14 +262,14 @@ export function decideAddress(
   if (policy.allowLocalBinding || !isNonPublicIp(address)) return { allowed: true };
   const cls = classifyIp(address);
   // An allow entry naming the literal address, or `localhost` resolving to loopback, is the user
-  // asking for exactly this local target (reference N5).
+  // asking for exactly this local target (N5).
   if (name.localExempt && (target.kind === 'ip' || cls === 'loopback')) return { allowed: true };
   return blocked('local-address', localDetail(policy, target.kind === 'ip' ? shown : `${shown} resolves to an address that`, cls));
 }
 
 const LIMITED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** The method/protocol rule of `mode` (reference N5). */
+/** The method/protocol rule of `mode` (N5). */
 export function decideMethod(policy: NetworkPolicy, protocol: ProxyProtocol, method: string): Decision {
   if (policy.mode === 'full') return { allowed: true };
   if (protocol === 'http' && LIMITED_METHODS.has(method)) return { allowed: true };
@@ -285,7 +285,7 @@ export function needsAddressCheck(policy: NetworkPolicy): boolean {
   return !policy.allowLocalBinding || policy.deny.some((p) => p.kind === 'ip');
 }
 
-/** The `x-proxy-error` header of a blocked HTTP request (reference N4). */
+/** The `x-proxy-error` header of a blocked HTTP request (N4). */
 export function blockedHeaderValue(reason: BlockReason): 'blocked-by-allowlist' | 'blocked-by-denylist' | 'blocked-by-method-policy' {
   switch (reason) {
     case 'denylist':

@@ -1,4 +1,4 @@
-// Proxy routing of the environment (reference 7.1, 7.3, N1, N2, N7, N8, N12): which proxy
+// Proxy routing of the environment (N1, N2, N7, N8, N12): which proxy
 // variables name a loopback endpoint, the routes a network-namespace bridge must carry, the URL
 // rewrite for the in-namespace listener, and the environment a command gets while the managed
 // proxy runs. Pure: must NOT open sockets, read the process environment, or route anything to a
@@ -6,7 +6,7 @@
 import { ProxyRouteError } from './errors.js';
 import { parsePort } from './patterns.js';
 
-/** Proxy variables the bridge routes (reference N1); matched case-insensitively. */
+/** Proxy variables the bridge routes (N1); matched case-insensitively. */
 export const PROXY_ENV_KEYS = [
   'HTTP_PROXY', 'HTTPS_PROXY', 'WS_PROXY', 'WSS_PROXY', 'ALL_PROXY', 'FTP_PROXY',
   'YARN_HTTP_PROXY', 'YARN_HTTPS_PROXY', 'NPM_CONFIG_HTTP_PROXY', 'NPM_CONFIG_HTTPS_PROXY',
@@ -16,13 +16,13 @@ export const PROXY_ENV_KEYS = [
 
 export type ProxyEnvKey = (typeof PROXY_ENV_KEYS)[number];
 
-/** `NO_PROXY` family (reference N2). */
+/** `NO_PROXY` family (N2). */
 export const NO_PROXY_ENV_KEYS = ['NO_PROXY', 'no_proxy', 'npm_config_noproxy', 'NPM_CONFIG_NOPROXY', 'YARN_NO_PROXY', 'BUNDLE_NO_PROXY'] as const;
 
-/** Variables that carry SOCKS when SOCKS5 is enabled, else the HTTP proxy (reference N2). */
+/** Variables that carry SOCKS when SOCKS5 is enabled, else the HTTP proxy (N2). */
 const SOCKS_CAPABLE_KEYS: ReadonlySet<string> = new Set(['ALL_PROXY', 'FTP_PROXY']);
 
-/** The local-binding `NO_PROXY` value (reference N2). */
+/** The local-binding `NO_PROXY` value (N2). */
 export const LOCAL_NO_PROXY = 'localhost,127.0.0.1,::1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16';
 
 /** Extra variables the managed proxy owns; an inherited value never reaches the command. */
@@ -51,7 +51,7 @@ function defaultPort(scheme: string): number {
   return 80;
 }
 
-/** Reference N7: a proxy URL value as a loopback endpoint, or why it is not one. */
+/** N7: a proxy URL value as a loopback endpoint, or why it is not one. */
 export function parseLoopbackProxyUrl(value: string): EndpointParse {
   const trimmed = value.trim();
   if (trimmed === '') return { ok: 'empty' };
@@ -115,7 +115,7 @@ export function isProxyEnvKey(key: string): boolean {
   return PROXY_KEY_SET.has(key.toUpperCase());
 }
 
-/** Reference N8: the routes for every proxy variable that names a loopback endpoint; refuses when none does. */
+/** N8: the routes for every proxy variable that names a loopback endpoint; refuses when none does. */
 export function planProxyRoutes(env: Env): ProxyRoutePlan {
   const keys = Object.keys(env)
     .filter((k) => isProxyEnvKey(k))
@@ -150,7 +150,7 @@ export function planProxyRoutes(env: Env): ProxyRoutePlan {
 }
 
 /**
- * Reference N12: `original` pointed at the in-namespace listener on 127.0.0.1:`port`, keeping
+ * N12: `original` pointed at the in-namespace listener on 127.0.0.1:`port`, keeping
  * scheme, userinfo and path; a value written without a scheme stays without one, and no `/` is
  * added that the original did not have.
  */
@@ -194,7 +194,7 @@ export const MANAGED_ENV_KEYS: ReadonlySet<string> = new Set(
   [...PROXY_ENV_KEYS, ...NO_PROXY_ENV_KEYS, ...OTHER_MANAGED_KEYS].map((k) => k.toUpperCase()),
 );
 
-/** Reference N2: the variables a command gets while the managed proxy is active. */
+/** N2: the variables a command gets while the managed proxy is active. */
 export function managedProxyEnv(opts: ManagedProxyEnvOptions): Record<string, string> {
   requireLoopback('the HTTP proxy URL', opts.httpProxyUrl, ['http']);
   if (opts.socksProxyUrl !== undefined) requireLoopback('the SOCKS5 proxy URL', opts.socksProxyUrl, ['socks5h', 'socks5']);

@@ -117,7 +117,7 @@ describe('absolute-URI requests over the private Unix socket', () => {
     ]);
   });
 
-  test('an allow entry naming the literal address lets that local target through (reference N5)', async () => {
+  test('an allow entry naming the literal address lets that local target through (N5)', async () => {
     const o = await origin();
     const p = await fx.proxy({ domains: { [`127.0.0.1:${o.port}`]: 'allow' } });
     expect((await proxyGet(viaUnix(p.httpEndpoint), `http://127.0.0.1:${o.port}/`)).status).toBe(200);
