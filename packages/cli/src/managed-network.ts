@@ -6,6 +6,7 @@
 import {
   applyManagedProxyEnv,
   compileNetworkPolicy,
+  describeNetworkPolicy,
   managedProxyEnv,
   planProxyRoutes,
   ProxyRouteError,
@@ -102,21 +103,10 @@ export function routesFor(plan: ManagedNetworkPlan, commandEnv: Readonly<Record<
   });
 }
 
-function patternList(patterns: ReadonlyArray<{ text: string }>): string {
-  return patterns.length === 0 ? '(none)' : patterns.map((p) => p.text).join(', ');
-}
-
 /** Dry-run rows: the network mode line, the policy table and the routes. */
 export function describeManagedNetwork(plan: ManagedNetworkPlan): { network: string[]; proxy: string[]; routes: string[] } {
-  const p = plan.policy;
-  const rows: Array<[string, string]> = [
-    ['allowed', p.allow.length === 0 ? '(none: every request is blocked)' : patternList(p.allow)],
-    ['denied', patternList(p.deny)],
-    ['local binding', p.allowLocalBinding ? 'allowed (loopback, private and link-local targets reachable)' : 'blocked (loopback, private and link-local targets, also by resolved address)'],
-    ['mode', p.mode === 'limited' ? 'limited (GET, HEAD, OPTIONS over plain HTTP only; CONNECT and SOCKS5 refused)' : 'full (all methods, HTTPS CONNECT, SOCKS5)'],
-    ['SOCKS5', p.enableSocks5 ? 'on' : 'off'],
-    ['upstream', p.allowUpstreamProxy ? 'through the host proxy variables (allow_upstream_proxy)' : 'direct'],
-  ];
+  // The policy's own rows (proxy-bridge's describeNetworkPolicy), as a two-column table.
+  const rows = describeNetworkPolicy(plan.policy).map((row) => [row.setting, row.value] as const);
   const width = Math.max(...rows.map(([k]) => k.length));
   const routes = [`127.0.0.1:${plan.httpPort} -> managed HTTP proxy (private Unix socket, made at run time)`];
   if (plan.socksPort !== undefined) routes.push(`127.0.0.1:${plan.socksPort} -> managed SOCKS5 proxy (private Unix socket, made at run time)`);

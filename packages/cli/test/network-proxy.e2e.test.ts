@@ -237,12 +237,13 @@ describe('dry run, refusals and bad input', () => {
     };
     expect(section('network')).toEqual(['proxy-only (managed proxy: private network namespace, the routes below are the only way out)']);
     expect(section('proxy')).toEqual([
-      'allowed        localhost',
-      `denied         localhost:${deniedPort}`,
-      'local binding  blocked (loopback, private and link-local targets, also by resolved address)',
-      'mode           full (all methods, HTTPS CONNECT, SOCKS5)',
-      'SOCKS5         on',
-      'upstream       direct',
+      'mode            full',
+      'allowed         localhost',
+      `denied          localhost:${deniedPort}`,
+      'local binding   blocked (loopback, private and link-local targets, by name or by resolved address)',
+      'SOCKS5          on',
+      'upstream proxy  not used',
+      'unix sockets    allowed: (none); denied: (none)',
     ]);
     expect(section('routes')).toEqual([
       '127.0.0.1:3128 -> managed HTTP proxy (private Unix socket, made at run time)',
