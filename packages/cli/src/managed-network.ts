@@ -84,7 +84,7 @@ export function applyProxyEnv(plan: ManagedNetworkPlan, env: Readonly<Record<str
 }
 
 /**
- * Reference N8: the routes for the proxy variables of `commandEnv` (every one must name one of our
+ * N8: the routes for the proxy variables of `commandEnv` (every one must name one of our
  * in-namespace listeners; anything else refuses the run rather than leave a variable pointing
  * nowhere, or somewhere the namespace cannot reach).
  */

@@ -110,8 +110,8 @@ function writeConfig(text: string): void {
 describe.each([
   ['root', false],
   ['nobody', true],
-] as const)('as %s', (who, unprivileged) => {
-  it(`allowed and denied over HTTP, CONNECT (HTTPS) and SOCKS5h; deny beats allow; blocked requests reported (${who})`, async () => {
+] as const)('as %s', (_who, unprivileged) => {
+  it('allowed and denied over HTTP, CONNECT (HTTPS) and SOCKS5h; deny beats allow; blocked requests reported', async () => {
     writeConfig(profile());
     const tmp = tmpFor(unprivileged);
     const script = [
@@ -149,7 +149,7 @@ describe.each([
     expect(leftovers(tmp)).toEqual([]);
   });
 
-  it(`the command's proxy variables point at the in-namespace listeners; nothing else gets out (${who})`, async () => {
+  it('the command\'s proxy variables point at the in-namespace listeners; nothing else gets out', async () => {
     writeConfig(profile());
     const tmp = tmpFor(unprivileged);
     const probe = `
@@ -183,7 +183,7 @@ t('socketpair', lambda: [s.close() for s in socket.socketpair()])
     expect(result.status).toBe(0);
   });
 
-  it(`SIGTERM ends the run and the proxy; after SIGKILL nothing runs and the next run sweeps the sockets (${who})`, async () => {
+  it('SIGTERM ends the run and the proxy; after SIGKILL nothing runs and the next run sweeps the sockets', async () => {
     writeConfig(profile());
     const tmp = tmpFor(unprivileged);
     const waitReady = (): { started: Promise<void>; run: ReturnType<typeof start> } => {

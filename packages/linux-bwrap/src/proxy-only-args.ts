@@ -1,4 +1,4 @@
-// The proxy-only part of a bwrap argv (reference 7.4): where the inner helper (codex-netns-helper)
+// The proxy-only part of a bwrap argv (N8, N12-N14): where the inner helper (codex-netns-helper)
 // and the proxy's Unix sockets appear inside the sandbox, and the command line that puts the
 // helper in front of the command. The helper, not bwrap, installs the `proxy-routed` seccomp
 // program, on the command only (the bridge it runs needs AF_UNIX sockets). Pure: must NOT open
