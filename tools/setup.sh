@@ -18,7 +18,10 @@ APT_PACKAGES=(
   libcap-dev        # codex-bwrap links libcap
   bubblewrap        # the system bwrap the Linux backend prefers
   ripgrep           # deny-read glob expansion
+  openssl           # throwaway TLS certificates in end-to-end tests
   protobuf-compiler # protoc for the policy wire schema
+  protobuf-c-compiler # protoc-c: C code of the netns helper spec (codex-netns-helper)
+  libprotobuf-c-dev   # libprotobuf-c.a, linked statically into codex-netns-helper
   python3           # socket probes in end-to-end tests
   util-linux        # setpriv, script
   procps            # ps/pgrep in process-lifecycle tests

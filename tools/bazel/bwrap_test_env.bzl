@@ -3,10 +3,13 @@
 CODEX_BWRAP_TEST_DATA = [
     "//third_party/bubblewrap:codex-bwrap",
     "//third_party/bubblewrap:codex-bwrap-sha256",
+    # The inner stage of proxy-only sandboxes.
+    "//packages/linux-bwrap/native/netns-helper:codex-netns-helper",
 ]
 
 CODEX_BWRAP_TEST_ENV = {
     "CODEX_BWRAP_TEST_BINARY": "$ws/$(rootpath //third_party/bubblewrap:codex-bwrap)",
+    "CODEX_NETNS_HELPER_TEST_BINARY": "$ws/$(rootpath //packages/linux-bwrap/native/netns-helper:codex-netns-helper)",
 }
 
 CODEX_BWRAP_TEST_ENV_FROM_FILES = {

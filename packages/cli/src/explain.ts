@@ -22,6 +22,8 @@ export interface ExplainInput {
   extraSections?: ReadonlyArray<{ title: string; rows: readonly string[] }>;
   /** What the run's deny-glob scan found (masked); absent when nothing was planned. */
   denyGlobMatches?: readonly string[];
+  /** Replaces the network line (the managed proxy's mode). */
+  networkRows?: readonly string[];
 }
 
 /** How many masked paths the dry run lists before it only counts the rest. */
@@ -99,7 +101,7 @@ export function formatExplanation(input: ExplainInput): string {
     ...section('profile', [input.profileId]),
     ...section('mode', [kindLine(policy)]),
     ...section('cwd', [policy.cwd]),
-    ...section('network', [networkLine(policy)]),
+    ...section('network', input.networkRows ?? [networkLine(policy)]),
     ...section('readable', readableRows(policy)),
     ...section('writable', writableRows(policy)),
     ...section('denied', deniedRows(policy, input.denyGlobMatches)),

@@ -20,6 +20,9 @@ export interface BackendRequest {
   onSpawn?: (child: ChildProcess) => void;
   /** `false`: never mount a fresh /proc (the helper's `--no-proc`). */
   mountProc?: boolean;
+  /** `proxy-only` (with `proxyRoutes`): the managed network proxy is the only way out. */
+  network?: 'proxy-only';
+  proxyRoutes?: ReadonlyArray<{ listenPort: number; socketPath: string }>;
 }
 
 export interface PlannedLaunch {
@@ -69,6 +72,8 @@ export function openLinuxBackend(options: OpenLinuxBackendOptions): LinuxBackend
     stdio: request.stdio ?? 'inherit',
     ...(request.onSpawn !== undefined ? { onSpawn: request.onSpawn } : {}),
     ...(request.mountProc !== undefined ? { mountProc: request.mountProc } : {}),
+    ...(request.network !== undefined ? { network: request.network } : {}),
+    ...(request.proxyRoutes !== undefined ? { proxyRoutes: request.proxyRoutes.map((r) => ({ listenPort: r.listenPort, socketPath: r.socketPath })) } : {}),
   });
   return {
     async plan(request) {

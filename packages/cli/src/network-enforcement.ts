@@ -1,8 +1,9 @@
 // Owns the refusal of network settings this build cannot enforce (#11, fail closed). A profile's
-// `[network]` table may carry managed-proxy settings (domains, mode, unix sockets, proxy URLs);
-// without a managed proxy they would be ignored and the command would get the whole host network,
-// which is the one failure a user cannot see. So: with network enabled, any such key refuses the
-// run, naming the key; with network off they only warn (the command reaches nothing anyway).
+// `[network]` table may carry managed-proxy settings (domains, mode, unix sockets, proxy URLs).
+// The managed proxy (managed-network.ts) enforces the keys in PROXY_ENFORCED_NETWORK_KEYS; any
+// other would be ignored, which is the one failure a user cannot see. So: with network enabled,
+// any other key refuses the run, naming the key; with network off they only warn (the command
+// reaches nothing anyway).
 // Must NOT read files or decide anything about the filesystem policy.
 import type { NetworkSandboxPolicy } from '@codex-sandbox/policy';
 import { CliError } from './errors.js';
@@ -10,14 +11,25 @@ import { CliError } from './errors.js';
 /** The only `[network]` key that this build enforces (the on/off network bit). */
 const ENFORCED_NETWORK_KEYS: ReadonlySet<string> = new Set(['enabled']);
 
+/**
+ * Enforced by the managed proxy when the network is on (compileNetworkPolicy refuses the values it
+ * cannot honour: `mitm`, `enable_socks5_udp = true`, `dangerously_allow_non_loopback_proxy = true`).
+ * Not here, so still refused: `unix_sockets`, `dangerously_allow_all_unix_sockets` (no Unix-socket
+ * routing yet) and `features.network_proxy`.
+ */
+export const PROXY_ENFORCED_NETWORK_KEYS: ReadonlySet<string> = new Set([
+  'domains', 'mode', 'allow_local_binding', 'enable_socks5', 'proxy_url', 'socks_url', 'allow_upstream_proxy',
+  'enable_socks5_udp', 'dangerously_allow_non_loopback_proxy', 'mitm',
+]);
+
 /** A profile's network settings cannot be enforced here: exit 1, nothing runs. */
 export class UnenforceableNetworkPolicyError extends CliError {
   constructor(readonly keys: readonly string[], profileId: string) {
     super(
       `permission profile \`${profileId}\` sets ${keys.map((k) => `\`${k}\``).join(', ')}, which this codex sandbox cannot enforce yet ` +
-        '(it has no managed network proxy: domain, mode, unix-socket and proxy settings would be ignored and the command would ' +
-        'get the whole host network); refusing to run. Remove the setting to choose between no network and full network ' +
-        'with `enabled`, or set `enabled = false`',
+        '(its managed network proxy enforces domains, mode, allow_local_binding, enable_socks5, proxy_url, socks_url and ' +
+        'allow_upstream_proxy, not Unix-socket or feature settings: they would be ignored); refusing to run. Remove the setting, ' +
+        'or set `enabled = false`',
       1,
     );
   }
@@ -33,12 +45,22 @@ export interface NetworkSettings {
   features?: unknown;
 }
 
+/** With the network on, `unix_sockets = {}` and `dangerously_allow_all_unix_sockets = false` ask for nothing. */
+function harmlessOff(table: Readonly<Record<string, unknown>>, key: string, network: NetworkSettings['network']): boolean {
+  if (network !== 'enabled') return false;
+  const value = table[key];
+  if (key === 'dangerously_allow_all_unix_sockets') return value === false;
+  if (key === 'unix_sockets') return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
+  return false;
+}
+
 /** Pure: throws when the settings ask for network control this build lacks; returns warnings. */
 export function checkNetworkEnforceable(settings: NetworkSettings): string[] {
   const table = settings.networkTable ?? {};
   const prefix = settings.profileId.startsWith(':') ? undefined : `permissions.${settings.profileId}.network`;
+  const enforcedWhenOn = (key: string): boolean => settings.network === 'enabled' && PROXY_ENFORCED_NETWORK_KEYS.has(key);
   const unenforced = Object.keys(table)
-    .filter((key) => !ENFORCED_NETWORK_KEYS.has(key))
+    .filter((key) => !ENFORCED_NETWORK_KEYS.has(key) && !enforcedWhenOn(key) && !harmlessOff(table, key, settings.network))
     .map((key) => (prefix === undefined ? key : `${prefix}.${key}`));
   const features = settings.features;
   const proxyFeature =

@@ -2,6 +2,7 @@
 // the command, and map every outcome to an exit status. Must NOT contain policy or backend logic.
 import { parseCommandLine } from './cli-args.js';
 import { createDiagnosticSink } from './diagnostics.js';
+import { formatBlockedRequests } from './blocked-report.js';
 import { reportError } from './report-error.js';
 
 export interface CliIo {
@@ -43,8 +44,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.writeOut(dry.text);
       return dry.exitCode;
     }
-    const result = await sandbox.run(args.command);
-    return result.exitCode;
+    try {
+      const result = await sandbox.run(args.command);
+      const blocked = formatBlockedRequests(result.blockedRequests ?? []);
+      if (blocked !== '') io.writeErr(blocked);
+      return result.exitCode;
+    } finally {
+      // The managed proxy (if any) goes with the run: its sockets and their directory are removed.
+      await sandbox.close();
+    }
   } catch (error) {
     return reportError(error, { sink, env: io.env, usageHint: USAGE_HINT, writeErr: io.writeErr });
   }

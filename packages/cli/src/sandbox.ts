@@ -43,6 +43,10 @@ import { checkNetworkEnforceable } from './network-enforcement.js';
 import { openLinuxBackend, type LinuxBackend } from './linux-backend.js';
 import { requireWellFormed } from './raw-input.js';
 import { registerUserFacingErrors } from './report-error.js';
+// Types only: the proxy code loads (with net and http) only for a profile that asks for it.
+import type { BlockedRequestEvent, Resolver } from '@codex-sandbox/proxy-bridge';
+import { asksForManagedNetwork } from './managed-network-gate.js';
+import type { ManagedNetworkSession } from './managed-network-session.js';
 
 registerUserFacingErrors(PolicyError);
 
@@ -78,6 +82,10 @@ export interface CreateSandboxOptions {
   onWarning?: (message: string) => void;
   /** Path of the front-end executable (locates the bundled bwrap). Default: process.argv[1]. */
   frontEndPath?: string;
+  /** Called for every request the managed network proxy blocks (profiles with `domains` etc.). */
+  onBlockedRequest?: (event: BlockedRequestEvent) => void;
+  /** Name resolution of the managed network proxy (default: the system's); for hosts with their own naming, and tests. */
+  resolveHost?: Resolver;
 }
 
 export interface RunOptions {
@@ -97,6 +105,8 @@ export interface RunResult {
   /** Collected output, with stdio 'pipe' only. */
   stdout?: Buffer;
   stderr?: Buffer;
+  /** With the managed network proxy: the requests it blocked during this run (host, port, reason). */
+  blockedRequests?: BlockedRequestEvent[];
 }
 
 export interface SandboxPlan {
@@ -142,8 +152,13 @@ export interface Sandbox {
    */
   dryRun(command: readonly string[], options?: RunOptions): Promise<DryRunResult>;
   run(command: readonly string[], options?: RunOptions): Promise<RunResult>;
-  /** Releases what the backend holds (a bundled-bwrap descriptor). The sandbox stays usable. */
+  /**
+   * Releases what the backend holds (a bundled-bwrap descriptor) and stops the managed network
+   * proxy, if one runs (without waiting; a later run starts a new one). The sandbox stays usable.
+   */
   dispose(): void;
+  /** dispose(), and stops the managed network proxy (if one was started), waiting until it is gone. Later runs refuse. */
+  close(): Promise<void>;
 }
 
 /** Variable set for sandboxed commands when network is restricted (C5.3). */
@@ -211,6 +226,25 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     network: policy.network,
     features: config.merged['features'],
   }).forEach(warn);
+  // Issue 11: a profile with domains (etc.) runs behind the managed proxy, in proxy-only mode. Its
+  // table is compiled (and a mistake in it refused) when the first plan, dry run or run loads it.
+  let managed: ManagedNetworkSession | undefined;
+  let managedLoading: Promise<void> | undefined;
+  const loadManaged = (): Promise<void> => {
+    if (!asksForManagedNetwork(selected.networkTable, policy.network)) return Promise.resolve();
+    managedLoading ??= import('./managed-network-session.js').then((m) => {
+      managed = m.openManagedNetworkSession({
+        profileId: selected.id,
+        networkTable: selected.networkTable,
+        network: policy.network,
+        upstreamEnv: env,
+        onBlocked: options.onBlockedRequest,
+        resolve: options.resolveHost,
+        warn,
+      });
+    });
+    return managedLoading;
+  };
   let access: AccessQuery | undefined;
   const accessQuery = (): AccessQuery => (access ??= createAccessQuery(selected.profile, context, policy));
   let backend: LinuxBackend | undefined;
@@ -248,9 +282,10 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     }
     const additions: EnvironmentAddition[] =
       policy.needsSandbox && policy.network === 'restricted' ? [{ name: NETWORK_DISABLED_VARIABLE, value: '1', reason: 'the network is restricted' }] : [];
+    if (managed !== undefined) additions.push(...managed.additions());
     const environment = computeCommandEnvironment(baseEnv, environmentPolicies, additions);
     const envAdditions = Object.fromEntries(additions.map((a) => [a.name, a.value]));
-    const commandEnv: Env = environment.env;
+    const commandEnv: Env = managed === undefined ? environment.env : managed.applyEnv(environment.env);
     let commandPath: string | undefined;
     let commandProblem: CommandNotFoundError | CommandNotExecutableError | undefined;
     try {
@@ -268,7 +303,14 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
 
   /** The backend's plan for a prepared command, and what the dry run needs to explain it. */
   const planPrepared = async (prepared: ReturnType<typeof prepare>) => {
-    const launch = await linux().plan({ policy, command: prepared.command, cwd: prepared.commandCwd, env: prepared.commandEnv });
+    const launch = await linux().plan({
+      policy,
+      command: prepared.command,
+      cwd: prepared.commandCwd,
+      env: prepared.commandEnv,
+      // The proxy's sockets exist only once a run starts it; the plan shows where they will be.
+      ...(managed === undefined ? {} : { network: 'proxy-only' as const, proxyRoutes: managed.plannedRoutes(prepared.commandEnv) }),
+    });
     const planned: SandboxPlan = {
       commandPath: prepared.commandPath as string,
       argv: launch.argv,
@@ -279,10 +321,13 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     };
     return { planned, placeholders: launch.placeholders };
   };
-  const plan = async (command: readonly string[], runOptions: RunOptions = {}): Promise<SandboxPlan> =>
-    (await planPrepared(prepare(command, runOptions))).planned;
+  const plan = async (command: readonly string[], runOptions: RunOptions = {}): Promise<SandboxPlan> => {
+    await loadManaged();
+    return (await planPrepared(prepare(command, runOptions))).planned;
+  };
 
   const dryRun = async (command: readonly string[], runOptions: RunOptions = {}): Promise<DryRunResult> => {
+    await loadManaged();
     const prepared = command.length > 0 ? prepare(command, runOptions, true) : undefined;
     const launch = prepared === undefined ? undefined : await planPrepared(prepared);
     const notes: string[] = [];
@@ -307,8 +352,9 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
       launchArgv: launch?.planned.argv,
       backendDescription: launch?.planned.backend ?? 'Linux bubblewrap',
       notes,
-      ...(prepared !== undefined ? { extraSections: environmentSections(prepared.environment) } : {}),
+      extraSections: [...managedNetworkTables(), ...(prepared !== undefined ? environmentSections(prepared.environment) : [])],
       ...(launch !== undefined ? { denyGlobMatches: launch.planned.denyGlobMatches } : {}),
+      ...managedNetworkSections(),
     });
     return { text, exitCode: prepared?.commandProblem?.exitCode ?? 0 };
   };
@@ -326,9 +372,50 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     },
     dryRun,
     async run(command, runOptions = {}) {
+      await loadManaged();
       const prepared = prepare(command, runOptions);
+      const session = managed;
+      if (session !== undefined) {
+        const routes = await session.runRoutes(prepared.commandEnv);
+        const { value, blocked } = await session.track(() => runPrepared(prepared, runOptions, { network: 'proxy-only', proxyRoutes: routes }));
+        return { ...value, blockedRequests: blocked };
+      }
+      return runPrepared(prepared, runOptions, {});
+    },
+    dispose() {
+      backend?.dispose();
+      backend = undefined;
+      void managed?.stop();
+    },
+    async close() {
+      backend?.dispose();
+      backend = undefined;
+      await managed?.close();
+    },
+  };
+
+  function managedNetworkSections(): { networkRows?: string[] } {
+    if (managed === undefined) return {};
+    return { networkRows: managed.describe().network };
+  }
+
+  function managedNetworkTables(): Array<{ title: string; rows: string[] }> {
+    if (managed === undefined) return [];
+    const described = managed.describe();
+    return [
+      { title: 'proxy', rows: described.proxy },
+      { title: 'routes', rows: described.routes },
+    ];
+  }
+
+  async function runPrepared(
+    prepared: ReturnType<typeof prepare>,
+    runOptions: RunOptions,
+    network: { network?: 'proxy-only'; proxyRoutes?: ReadonlyArray<{ listenPort: number; socketPath: string }> },
+  ): Promise<RunResult> {
+    {
       const stdio = runOptions.stdio ?? 'inherit';
-      const request = { policy, command: prepared.command, cwd: prepared.commandCwd, env: prepared.commandEnv, stdio };
+      const request = { policy, command: prepared.command, cwd: prepared.commandCwd, env: prepared.commandEnv, stdio, ...network };
       if (stdio !== 'pipe') return linux().run(request);
       let collected: Promise<[Buffer, Buffer]> = Promise.resolve([Buffer.alloc(0), Buffer.alloc(0)]);
       const result = await linux().run({
@@ -340,12 +427,8 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
       });
       const [stdout, stderr] = await collected;
       return { exitCode: result.exitCode, stdout, stderr };
-    },
-    dispose() {
-      backend?.dispose();
-      backend = undefined;
-    },
-  };
+    }
+  }
 }
 
 /** Reads a stream to its end; output streams close when the sandboxed process tree exits. */

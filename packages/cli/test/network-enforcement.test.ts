@@ -9,11 +9,9 @@ import { makeWorkspace, prepareExecutable, run, type PreparedExecutable } from '
 
 describe('checkNetworkEnforceable', () => {
   const refused: Array<[string, NetworkSettings, RegExp]> = [
-    ['domains', { profileId: 'dev', network: 'enabled', networkTable: { enabled: true, domains: { '*.example.com': 'allow' } } }, /`permissions\.dev\.network\.domains`/],
-    ['mode', { profileId: 'dev', network: 'enabled', networkTable: { enabled: true, mode: 'limited' } }, /`permissions\.dev\.network\.mode`/],
-    ['unix sockets', { profileId: 'dev', network: 'enabled', networkTable: { enabled: true, unix_sockets: { '/tmp/x.sock': 'allow' } } }, /unix_sockets/],
-    ['a proxy URL', { profileId: 'dev', network: 'enabled', networkTable: { enabled: true, proxy_url: 'http://127.0.0.1:3128' } }, /proxy_url/],
-    ['local binding', { profileId: 'dev', network: 'enabled', networkTable: { enabled: true, allow_local_binding: false } }, /allow_local_binding/],
+    ['unix sockets', { profileId: 'dev', network: 'enabled', networkTable: { enabled: true, unix_sockets: { '/tmp/x.sock': 'allow' } } }, /`permissions\.dev\.network\.unix_sockets`/],
+    ['all unix sockets', { profileId: 'dev', network: 'enabled', networkTable: { enabled: true, dangerously_allow_all_unix_sockets: true } }, /dangerously_allow_all_unix_sockets/],
+    ['an unknown key', { profileId: 'dev', network: 'enabled', networkTable: { enabled: true, domain: {} } }, /`permissions\.dev\.network\.domain`/],
     ['the proxy feature', { profileId: ':workspace', network: 'enabled', features: { network_proxy: true } }, /`features\.network_proxy`/],
     ['the proxy feature as a table', { profileId: 'dev', network: 'enabled', networkTable: { enabled: true }, features: { network_proxy: { enabled: true } } }, /features\.network_proxy/],
   ];
@@ -24,8 +22,25 @@ describe('checkNetworkEnforceable', () => {
   });
 
   it('lists every key it cannot enforce', () => {
-    const settings: NetworkSettings = { profileId: 'dev', network: 'enabled', networkTable: { enabled: true, mode: 'full', domains: {} } };
-    expect(() => checkNetworkEnforceable(settings)).toThrow(/`permissions\.dev\.network\.mode`, `permissions\.dev\.network\.domains`/);
+    const settings: NetworkSettings = {
+      profileId: 'dev',
+      network: 'enabled',
+      networkTable: { enabled: true, unix_sockets: { '/a': 'allow' }, domains: {}, dangerously_allow_all_unix_sockets: true },
+    };
+    expect(() => checkNetworkEnforceable(settings)).toThrow(/`permissions\.dev\.network\.unix_sockets`, `permissions\.dev\.network\.dangerously_allow_all_unix_sockets`/);
+  });
+
+  // Enforced by the managed proxy (tested end to end in network-proxy*.e2e.test.ts).
+  it.each([
+    ['domains', { domains: { '*.example.com': 'allow' } }],
+    ['mode', { mode: 'limited' }],
+    ['a proxy URL', { proxy_url: 'http://127.0.0.1:3128' }],
+    ['local binding', { allow_local_binding: false }],
+    ['SOCKS5 settings', { enable_socks5: false }],
+    ['the upstream proxy', { allow_upstream_proxy: true }],
+    ['no Unix socket at all', { unix_sockets: {}, dangerously_allow_all_unix_sockets: false }],
+  ] as Array<[string, Record<string, unknown>]>)('network enabled + %s: enforced by the managed proxy, not refused here', (_name, table) => {
+    expect(checkNetworkEnforceable({ profileId: 'dev', network: 'enabled', networkTable: { enabled: true, ...table } })).toEqual([]);
   });
 
   it.each([
@@ -56,13 +71,15 @@ describe('through the executable and the library', () => {
   });
   afterEach(() => ws.cleanup());
 
-  const DOMAINS_PROFILE = `
+  const UNIX_SOCKETS_PROFILE = `
 [permissions.dev]
 extends = ":workspace"
 [permissions.dev.network]
 enabled = true
 [permissions.dev.network.domains]
 "*.example.com" = "allow"
+[permissions.dev.network.unix_sockets]
+"/run/docker.sock" = "allow"
 `;
 
   function codex(args: string[], unprivileged = false) {
@@ -73,13 +90,13 @@ enabled = true
     });
   }
 
-  it.each([false, true])('a domain list with network enabled refuses to run or plan (unprivileged: %p)', (unprivileged) => {
-    fs.writeFileSync(path.join(ws.codexHome, 'config.toml'), DOMAINS_PROFILE, { mode: 0o644 });
+  it.each([false, true])('a Unix-socket allowlist with network enabled refuses to run or plan (unprivileged: %p)', (unprivileged) => {
+    fs.writeFileSync(path.join(ws.codexHome, 'config.toml'), UNIX_SOCKETS_PROFILE, { mode: 0o644 });
     const marker = path.join(ws.work, 'ran');
     for (const extra of [[], ['--dry-run']]) {
       const result = codex(['sandbox', ...extra, '-P', 'dev', '--', 'touch', marker], unprivileged);
       expect(result.status).toBe(1);
-      expect(result.stderr).toMatch(/`permissions\.dev\.network\.domains`.*refusing to run/);
+      expect(result.stderr).toMatch(/`permissions\.dev\.network\.unix_sockets`.*refusing to run/);
       expect(result.stderr).not.toMatch(/\n\s+at /);
       expect(fs.existsSync(marker)).toBe(false);
     }
@@ -98,7 +115,7 @@ enabled = true
   });
 
   it('the library API refuses when the sandbox is created', () => {
-    fs.writeFileSync(path.join(ws.codexHome, 'config.toml'), DOMAINS_PROFILE, { mode: 0o644 });
+    fs.writeFileSync(path.join(ws.codexHome, 'config.toml'), UNIX_SOCKETS_PROFILE, { mode: 0o644 });
     expect(() =>
       createSandbox({ permissionProfile: 'dev', cwd: ws.work, codexHome: ws.codexHome, env: { PATH: '/usr/bin:/bin', HOME: ws.root } }),
     ).toThrow(UnenforceableNetworkPolicyError);

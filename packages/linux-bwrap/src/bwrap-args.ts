@@ -11,6 +11,7 @@ import { BwrapArgsError } from './errors.js';
 import { buildFilesystemArgs } from './filesystem-args.js';
 import type { SyntheticTarget } from './mount-rules.js';
 import type { SeccompMode } from './seccomp.js';
+import { buildProxyOnlyArgs, type ProxyOnlyOptions, type ProxyRoute } from './proxy-only-args.js';
 
 /** `isolated`: no network; `proxy-only`: own namespace, reachable proxy bridge only; `full`: host network. */
 export type BwrapNetworkMode = 'isolated' | 'full' | 'proxy-only';
@@ -49,6 +50,12 @@ export interface BwrapOptions {
   protectedPaths?: readonly string[];
   /** Already-expanded deny-glob hits, masked like the policy's unreadable roots. */
   denyGlobMatches: readonly string[];
+  /**
+   * Required for `proxy-only` (refused otherwise): the routes and the descriptors of the inner
+   * helper and its spec. bwrap then runs the helper, which installs the seccomp program on the
+   * command itself, so `--seccomp` is not given to bwrap.
+   */
+  proxyOnly?: ProxyOnlyOptions;
 }
 
 export interface BwrapPlan {
@@ -57,6 +64,8 @@ export interface BwrapPlan {
   /** Mount targets bwrap will create on the host, or existing empty placeholders it reuses. */
   syntheticTargets: SyntheticTarget[];
   seccompMode: BwrapSeccompMode;
+  /** proxy-only: the routes as the helper sees them (socket paths inside the sandbox). */
+  proxyRoutes?: ProxyRoute[];
 }
 
 /** Which filter a sandboxed command gets for a network mode (every sandboxed command gets one). */
@@ -99,6 +108,19 @@ export function buildBwrapArgs(policy: ResolvedSandboxPolicy, opts: BwrapOptions
   if (opts.seccompFd === opts.emptyDataFd) {
     throw new BwrapArgsError('the seccomp descriptor and the empty data descriptor must differ');
   }
+  if (network === 'proxy-only' && opts.proxyOnly === undefined) {
+    throw new BwrapArgsError('proxy-only network needs proxyOnly (the routes and the inner helper); without them nothing would be reachable');
+  }
+  if (network !== 'proxy-only' && opts.proxyOnly !== undefined) {
+    throw new BwrapArgsError(`proxy routes were given for ${network} network; they are used only with proxy-only`);
+  }
+  if (opts.proxyOnly !== undefined) {
+    const fds = [opts.proxyOnly.helperFd, opts.proxyOnly.specFd];
+    fds.forEach((fd) => checkDescriptor(fd, 'proxy-only descriptor'));
+    if (new Set([...fds, opts.emptyDataFd, opts.seccompFd]).size !== 4) {
+      throw new BwrapArgsError('the helper, spec, seccomp and empty data descriptors must all differ');
+    }
+  }
 
   let commandCwd: string;
   try {
@@ -130,6 +152,12 @@ export function buildBwrapArgs(policy: ResolvedSandboxPolicy, opts: BwrapOptions
   if (opts.mountProc) args.push('--proc', '/proc');
   else args.push('--tmpfs', '/proc');
   args.push('--chdir', commandCwd, '--cap-drop', 'ALL');
+  if (opts.proxyOnly !== undefined) {
+    // The helper installs the filter on the command only; bwrap's own would also bind the bridge.
+    const proxy = buildProxyOnlyArgs(opts.command, opts.proxyOnly);
+    args.push(...proxy.mounts, '--', ...proxy.command);
+    return { args, syntheticTargets: filesystem.syntheticTargets, seccompMode: opts.seccompFd === null ? 'none' : seccompMode, proxyRoutes: proxy.sandboxRoutes };
+  }
   if (opts.seccompFd !== null) args.push('--seccomp', String(opts.seccompFd));
   args.push('--', ...opts.command);
   return { args, syntheticTargets: filesystem.syntheticTargets, seccompMode: opts.seccompFd === null ? 'none' : seccompMode };

@@ -29,3 +29,5 @@ export {
 export { hidingRule, visibilityRules } from './visibility.js';
 export { splitDenyGlob } from './deny-globs.js';
 export { closeInheritedDescriptors, inheritableDescriptors, loadCloseOnExecControl } from './inherited-descriptors.js';
+export { loadNetnsHelper, NetnsHelperError, type LoadNetnsHelperOptions, type NetnsHelper } from './netns-helper.js';
+export type { ProxyRoute } from './proxy-only-args.js';

@@ -141,7 +141,8 @@ export function procPreflightArgs(network: BwrapNetworkMode): string[] {
   const plan = buildBwrapArgs(preflightPolicy(network), {
     commandCwd: '/',
     command: [trueCommand()],
-    network,
+    // A proxy-only sandbox has the namespaces of an isolated one (its routes are mounts below /dev).
+    network: network === 'proxy-only' ? 'isolated' : network,
     mountProc: true,
     // A preflight policy has no placeholders, so no data descriptor is ever read.
     emptyDataFd: 5,

@@ -11,7 +11,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { openBundledBwrap, writeDebugLines } from '@codex-sandbox/bundled-bwrap';
-import { commandLookupExitCode, commandLookupMessage, lookUpCommand, type CommandLookupFailure, type ResolvedSandboxPolicy } from '@codex-sandbox/policy';
+import {
+  commandLookupExitCode,
+  commandLookupMessage,
+  encodeNetnsHelperSpec,
+  lookUpCommand,
+  type CommandLookupFailure,
+  type ResolvedSandboxPolicy,
+} from '@codex-sandbox/policy';
 
 import { buildBwrapArgs, type BwrapNetworkMode } from './bwrap-args.js';
 import { launchChild, type StdioSlot } from './child-launch.js';
@@ -39,6 +46,9 @@ import { exitStatusOf, initPidFromStatus, SandboxSignalTarget, signalForwarding 
 import { commandVisibility, visibilityRules } from './visibility.js';
 import { USER_NAMESPACE_WARNING } from './warnings.js';
 import { isWsl1 } from './wsl.js';
+import { checkProxyRoutes, type ProxyRoute } from './proxy-only-args.js';
+import { loadNetnsHelper, type NetnsHelper } from './netns-helper.js';
+import { checkRouteSockets, NETNS_HELPER_FD, NETNS_SPEC_FD, PROXY_ONLY_FIRST_DATA_FD } from './proxy-only-run.js';
 
 export type { BwrapNetworkMode } from './bwrap-args.js';
 export { assignDataDescriptors } from './descriptors.js';
@@ -67,6 +77,11 @@ export interface SandboxRunRequest {
    * preflight runs). Default: a fresh /proc unless the host refuses it.
    */
   mountProc?: boolean;
+  /**
+   * Required with `network: 'proxy-only'` (refused otherwise): the only ways out of the command's
+   * network namespace, each a 127.0.0.1 port bridged to a host Unix socket (the managed proxy's).
+   */
+  proxyRoutes?: readonly ProxyRoute[];
 }
 
 export interface SandboxRunResult {
@@ -94,6 +109,8 @@ export interface SandboxPlan {
    * reached only through a symlinked directory, another hard link) stays readable.
    */
   denyGlobMatches: string[];
+  /** proxy-only: the routes, host socket and in-sandbox socket of each. */
+  proxyRoutes?: Array<ProxyRoute & { socketInSandbox: string }>;
 }
 
 export interface LinuxSandboxOptions {
@@ -129,6 +146,8 @@ export interface LinuxSandboxOptions {
    * run the warning applies to (dedupe in the caller). Results still carry `warnings`.
    */
   onWarning?: (message: string) => void;
+  /** Supplies codex-netns-helper for proxy-only runs. Default: verified from codex-resources next to `frontEndPath`. */
+  netnsHelper?: () => NetnsHelper;
 }
 
 export interface LinuxSandbox {
@@ -215,6 +234,8 @@ interface PreparedRun {
   seccompProgram: Buffer | undefined;
   /** Concrete paths the deny globs matched (canonical). */
   denyGlobMatches: string[];
+  /** proxy-only: the encoded NetnsHelperSpec (routes + the command's seccomp program) and the host sockets. */
+  proxyOnly?: { spec: Uint8Array; hostSockets: string[] };
 }
 
 class LinuxSandboxImpl implements LinuxSandbox {
@@ -228,6 +249,7 @@ class LinuxSandboxImpl implements LinuxSandbox {
   private readonly memoProc = new Map<string, boolean>();
   private readonly memoUserNamespaces = new Map<string, boolean>();
   private wsl1: boolean | undefined;
+  private netnsHelper: NetnsHelper | undefined;
 
   constructor(private readonly options: LinuxSandboxOptions) {
     this.env = options.env ?? process.env;
@@ -335,21 +357,34 @@ class LinuxSandboxImpl implements LinuxSandbox {
     const checks = await this.hostChecks(launcher, req.policy, network, dryRun, req.mountProc ?? true);
     checks.warnings.forEach(this.emitWarning);
     const denyGlobMatches = req.policy.unreadableGlobs.length === 0 ? [] : await this.expandDenyGlobs(req);
+    const proxyRoutes = network === 'proxy-only' ? checkProxyRoutes(req.proxyRoutes) : undefined;
+    if (proxyRoutes === undefined && req.proxyRoutes !== undefined) {
+      throw new SandboxRequestError(`proxyRoutes were given for ${network} network; they are used only with network: 'proxy-only'`);
+    }
+    const firstDataFd = proxyRoutes === undefined ? FIRST_DATA_FD : PROXY_ONLY_FIRST_DATA_FD;
     const bwrapPlan = buildBwrapArgs(req.policy, {
       commandCwd: req.commandCwd,
       command: req.command,
       network,
       mountProc: checks.mountProc,
-      emptyDataFd: FIRST_DATA_FD,
+      emptyDataFd: firstDataFd,
       seccompFd: SECCOMP_FD,
+      ...(proxyRoutes === undefined ? {} : { proxyOnly: { routes: proxyRoutes, helperFd: NETNS_HELPER_FD, specFd: NETNS_SPEC_FD } }),
       extraReadOnlyBinds: [...(this.stateDir === undefined ? [this.registry.root] : [this.stateDir]), ...this.frontEndFiles()],
       protectedPaths: this.options.protectedPaths ?? [],
       denyGlobMatches,
     });
-    const withData = assignDataDescriptors(bwrapPlan.args, FIRST_DATA_FD, FIRST_DATA_FD);
+    const withData = assignDataDescriptors(bwrapPlan.args, firstDataFd, firstDataFd);
     const args = ['--json-status-fd', String(STATUS_FD), ...withData.args];
-    const seccompProgram =
+    const program =
       bwrapPlan.seccompMode === 'none' ? undefined : buildSeccompProgram(bwrapPlan.seccompMode, process.arch);
+    // proxy-only: the helper gets the program in its spec and installs it on the command only.
+    const seccompProgram = proxyRoutes === undefined ? program : undefined;
+    let proxyOnly: PreparedRun['proxyOnly'];
+    if (proxyRoutes !== undefined) {
+      if (program === undefined) throw new SandboxRequestError('proxy-only network always needs the proxy-routed seccomp program');
+      proxyOnly = { spec: encodeNetnsHelperSpec({ routes: bwrapPlan.proxyRoutes ?? [], seccompProgram: program }), hostSockets: proxyRoutes.map((r) => r.socketPath) };
+    }
     const plan: SandboxPlan = {
       mode: 'bwrap',
       // The binary's path, also for a bundled one (executed through /proc/self/fd/N at run time).
@@ -360,8 +395,11 @@ class LinuxSandboxImpl implements LinuxSandbox {
       syntheticTargets: bwrapPlan.syntheticTargets.map((t) => ({ path: t.path, kind: t.kind, preexisting: t.preexisting })),
       warnings: [...selection.warnings, ...checks.warnings],
       denyGlobMatches,
+      ...(proxyRoutes === undefined
+        ? {}
+        : { proxyRoutes: proxyRoutes.map((r, i) => ({ ...r, socketInSandbox: bwrapPlan.proxyRoutes?.[i]?.socketPath ?? '' })) }),
     };
-    return { plan, launcher, args, dataDescriptorCount: withData.count, seccompProgram, denyGlobMatches };
+    return { plan, launcher, args, dataDescriptorCount: withData.count, seccompProgram, denyGlobMatches, ...(proxyOnly === undefined ? {} : { proxyOnly }) };
   }
 
   /** Deny-glob matches on the host now, scanned with rg + find when trustworthy ones are on PATH. */
@@ -389,6 +427,12 @@ class LinuxSandboxImpl implements LinuxSandbox {
       }
     }
     return [...new Set(out)];
+  }
+
+  /** Read and verified once per sandbox object; the same bytes serve every later run. */
+  private loadHelper(): NetnsHelper {
+    this.netnsHelper ??= this.options.netnsHelper?.() ?? loadNetnsHelper({ frontEndPath: this.options.frontEndPath ?? process.argv[1], env: this.env });
+    return this.netnsHelper;
   }
 
   async plan(req: SandboxRunRequest): Promise<SandboxPlan> {
@@ -445,7 +489,18 @@ class LinuxSandboxImpl implements LinuxSandbox {
       }
       const statusFd = unnamedStatusFile(unnamedDirs);
       opened.push(statusFd);
-      const stdio: StdioSlot[] = [...stdioSlots(req.stdio), seccompFd ?? 'ignore', statusFd, ...dataFds];
+      const proxyFds: number[] = [];
+      if (prepared.proxyOnly !== undefined) {
+        // Checked now, right before bwrap binds them: a route to nothing refuses the run.
+        checkRouteSockets(prepared.proxyOnly.hostSockets);
+        const helper = this.loadHelper();
+        for (const bytes of [helper.bytes, prepared.proxyOnly.spec]) {
+          const fd = unnamedDataFile(Buffer.from(bytes), unnamedDirs);
+          opened.push(fd);
+          proxyFds.push(fd);
+        }
+      }
+      const stdio: StdioSlot[] = [...stdioSlots(req.stdio), seccompFd ?? 'ignore', statusFd, ...proxyFds, ...dataFds];
       let file = prepared.launcher.exec.file;
       if (prepared.launcher.heldFd !== undefined) {
         heldExec = descriptorAtOrAbove(prepared.launcher.heldFd, stdio.length);

@@ -49,9 +49,12 @@ function build(p: ResolvedSandboxPolicy, opts: Partial<BwrapOptions> = {}): Bwra
     emptyDataFd: 5,
     seccompFd: 3,
     denyGlobMatches: [],
+    ...(opts.network === 'proxy-only' ? { proxyOnly: PROXY_ONLY } : {}),
     ...opts,
   });
 }
+
+const PROXY_ONLY = { routes: [{ listenPort: 3128, socketPath: '/run/proxy/http.sock' }], helperFd: 6, specFd: 7 };
 
 /** The argv as one string per line-ish token, with the temp prefix as $T. */
 function shown(plan: BwrapPlan): string {
@@ -390,7 +393,54 @@ describe('namespaces, network, seccomp, cwd', () => {
     const plan = build(policy({ network: 'enabled' }), { network });
     expect(plan.seccompMode).toBe(mode);
     expect(plan.args.includes('--unshare-net')).toBe(unshareNet);
-    expect(plan.args.slice(-5)).toEqual(['--seccomp', '3', '--', 'cmd', 'arg']);
+    if (network === 'proxy-only') {
+      // The inner helper installs the filter on the command only (the bridge needs AF_UNIX).
+      expect(plan.args).not.toContain('--seccomp');
+      expect(plan.args.slice(-6)).toEqual(['/dev/.codex-netns/helper', '--spec-fd', '7', '--', 'cmd', 'arg']);
+    } else {
+      expect(plan.args.slice(-5)).toEqual(['--seccomp', '3', '--', 'cmd', 'arg']);
+    }
+  });
+
+  it('proxy-only: the helper from its descriptor (0555, read-only), each route socket bound read-only below /dev, after the filesystem', () => {
+    const plan = build(policy({ network: 'restricted' }), {
+      network: 'proxy-only',
+      proxyOnly: { routes: [{ listenPort: 3128, socketPath: '/run/p/http.sock' }, { listenPort: 8081, socketPath: '/run/p/socks.sock' }], helperFd: 6, specFd: 7 },
+    });
+    const tail = plan.args.slice(plan.args.indexOf('--cap-drop'));
+    expect(tail).toEqual([
+      '--cap-drop', 'ALL',
+      '--perms', '0555', '--ro-bind-data', '6', '/dev/.codex-netns/helper',
+      '--ro-bind', '/run/p/http.sock', '/dev/.codex-netns/route-0.sock',
+      '--ro-bind', '/run/p/socks.sock', '/dev/.codex-netns/route-1.sock',
+      '--', '/dev/.codex-netns/helper', '--spec-fd', '7', '--', 'cmd', 'arg',
+    ]);
+    expect(plan.args).toContain('--unshare-net');
+    expect(plan.proxyRoutes).toEqual([
+      { listenPort: 3128, socketPath: '/dev/.codex-netns/route-0.sock' },
+      { listenPort: 8081, socketPath: '/dev/.codex-netns/route-1.sock' },
+    ]);
+  });
+
+  it('proxy-only: unshares the network also for a full-disk-write policy', () => {
+    const plan = build(policy({ fullDiskWrite: true, network: 'enabled' }), { network: 'proxy-only' });
+    expect(plan.args).toContain('--unshare-net');
+  });
+
+  it.each([
+    ['no proxyOnly', { proxyOnly: undefined }, /needs proxyOnly/],
+    ['no route', { proxyOnly: { ...PROXY_ONLY, routes: [] } }, /at least one proxy route/],
+    ['port 0', { proxyOnly: { ...PROXY_ONLY, routes: [{ listenPort: 0, socketPath: '/s' }] } }, /port 0 is not usable; allowed: 1-65535/],
+    ['port 65536', { proxyOnly: { ...PROXY_ONLY, routes: [{ listenPort: 65536, socketPath: '/s' }] } }, /port 65536/],
+    ['a port twice', { proxyOnly: { ...PROXY_ONLY, routes: [{ listenPort: 1, socketPath: '/a' }, { listenPort: 1, socketPath: '/b' }] } }, /given twice/],
+    ['a relative socket', { proxyOnly: { ...PROXY_ONLY, routes: [{ listenPort: 1, socketPath: 'a.sock' }] } }, /absolute, normalised/],
+    ['a shared descriptor', { proxyOnly: { ...PROXY_ONLY, specFd: 5 } }, /must all differ/],
+  ] as const)('proxy-only refuses %s', (_what, overrides, message) => {
+    expect(() => build(policy({}), { network: 'proxy-only', ...overrides })).toThrow(message);
+  });
+
+  it('refuses proxy routes for other network modes', () => {
+    expect(() => build(policy({}), { network: 'isolated', proxyOnly: PROXY_ONLY })).toThrow(/used only with proxy-only/);
   });
 
   it.each(['deny-read path', 'read-only path', 'writable root'] as const)('refuses a %s with a .. component instead of collapsing it as text', (what) => {

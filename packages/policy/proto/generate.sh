@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Generates TypeScript for permission_profile.proto with ts-proto into OUT_DIR/permission_profile.ts.
+# Generates TypeScript for permission_profile.proto and netns_helper.proto with ts-proto into
+# OUT_DIR/permission_profile.ts and OUT_DIR/netns_helper.ts.
 # Usage: generate.sh OUT_DIR
 # The ts-proto plugin comes from the repository's node_modules: $CODEX_NODE_MODULES when set
 # (absolute path, as Bazel provides it), otherwise <repo>/node_modules relative to this script.
@@ -33,4 +34,5 @@ NODE_PATH="$node_modules${NODE_PATH:+:$NODE_PATH}" protoc \
   --ts_proto_out="$out_dir" \
   --ts_proto_opt=esModuleInterop=true,outputServices=false,useOptionals=messages,importSuffix=.js,forceLong=number,env=node,outputJsonMethods=false,outputPartialMethods=false,useExactTypes=false \
   --proto_path="$script_dir" \
-  "$script_dir/permission_profile.proto"
+  "$script_dir/permission_profile.proto" \
+  "$script_dir/netns_helper.proto"

@@ -83,3 +83,4 @@ export {
   type EnvironmentAddition,
   type VariableOrigin,
 } from './command-environment.js';
+export { encodeNetnsHelperSpec, decodeNetnsHelperSpec, type NetnsHelperSpec, type ProxyBridgeRouteSpec } from './netns-spec.js';

@@ -64,6 +64,10 @@ export function prepareExecutable(): PreparedExecutable {
   fs.mkdirSync(path.join(dir, 'codex-resources'), { mode: 0o755 });
   fs.copyFileSync(bwrap.binary, path.join(dir, 'codex-resources', 'bwrap'));
   fs.chmodSync(path.join(dir, 'codex-resources', 'bwrap'), 0o755);
+  const helper = process.env['CODEX_NETNS_HELPER_TEST_BINARY'];
+  if (helper === undefined || helper === '') throw new Error('CODEX_NETNS_HELPER_TEST_BINARY must be set (the Bazel test rule sets it)');
+  fs.copyFileSync(helper, path.join(dir, 'codex-resources', 'codex-netns-helper'));
+  fs.chmodSync(path.join(dir, 'codex-resources', 'codex-netns-helper'), 0o755);
   return { path: out, dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { PROTECTED_METADATA_NAMES, type ResolvedSandboxPolicy, type WritableRoot } from '@codex-sandbox/policy';
 
 import { bundleEntry } from './bundle.js';
-import { codexBwrapTestBinary, NOBODY_UID, publicTempDir, removeTree, systemBwrapPath } from './env.js';
+import { codexBwrapTestBinary, netnsHelperTestBinary, NOBODY_UID, publicTempDir, removeTree, systemBwrapPath } from './env.js';
 import type { RunSpec } from './run-entry.js';
 
 export interface Variant {
@@ -25,6 +25,8 @@ export interface Fixture {
   root: string;
   entry: string;
   variants: Variant[];
+  /** A 0755 copy of the Bazel-built codex-netns-helper (proxy-only runs). */
+  netnsHelper: string;
   dispose(): void;
 }
 
@@ -51,7 +53,10 @@ export function createFixture(): Fixture {
       variants.push({ name, uid, launcher, home });
     }
   }
-  return { root, entry, variants, dispose: () => removeTree(root) };
+  const netnsHelper = path.join(root, 'codex-netns-helper');
+  fs.copyFileSync(netnsHelperTestBinary(), netnsHelper);
+  fs.chmodSync(netnsHelper, 0o755);
+  return { root, entry, variants, netnsHelper, dispose: () => removeTree(root) };
 }
 
 let workspaceCounter = 0;

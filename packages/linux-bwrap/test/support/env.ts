@@ -60,3 +60,12 @@ export function removeTree(dir: string | undefined): void {
   }
   fs.rmSync(dir, { recursive: true, force: true });
 }
+
+/** CODEX_NETNS_HELPER_TEST_BINARY (the Bazel-built codex-netns-helper); missing is a test failure. */
+export function netnsHelperTestBinary(): string {
+  const binary = process.env['CODEX_NETNS_HELPER_TEST_BINARY'];
+  if (binary === undefined || binary === '' || !path.isAbsolute(binary)) {
+    throw new Error('CODEX_NETNS_HELPER_TEST_BINARY must be the absolute path of the Bazel-built codex-netns-helper');
+  }
+  return binary;
+}

@@ -11,6 +11,8 @@ import { bundledLauncher, systemLauncher, type LauncherChoice } from '../../src/
 import type { BwrapNetworkMode } from '../../src/bwrap-args.js';
 import { ProbeCache } from '../../src/probe-cache.js';
 import { createLinuxSandbox } from '../../src/runner.js';
+import { loadNetnsHelper } from '../../src/netns-helper.js';
+import type { ProxyRoute } from '../../src/proxy-only-args.js';
 
 export interface RunSpec {
   policy: ResolvedSandboxPolicy;
@@ -29,6 +31,10 @@ export interface RunSpec {
   lookupPath?: string;
   /** LinuxSandboxOptions.protectedPaths (front-end state kept read-only). */
   protectedPaths?: string[];
+  /** SandboxRunRequest.proxyRoutes (proxy-only runs). */
+  proxyRoutes?: ProxyRoute[];
+  /** codex-netns-helper to use (development mode: not verified). */
+  netnsHelperPath?: string;
 }
 
 function launcherFor(spec: RunSpec, cache: ProbeCache): LauncherChoice | undefined {
@@ -54,6 +60,9 @@ async function main(): Promise<number> {
     bwrap,
     ...(spec.protectedPaths === undefined ? {} : { protectedPaths: spec.protectedPaths }),
     ...(spec.lookupPath === undefined ? {} : { env: { ...process.env, PATH: spec.lookupPath } }),
+    ...(spec.netnsHelperPath === undefined
+      ? {}
+      : { netnsHelper: () => loadNetnsHelper({ frontEndPath: undefined, env: { CODEX_NETNS_HELPER_TEST_BINARY: spec.netnsHelperPath }, digest: undefined }) }),
   });
   const req = {
     policy: spec.policy,
@@ -61,6 +70,7 @@ async function main(): Promise<number> {
     commandCwd: spec.commandCwd,
     env: { ...process.env, ...spec.env },
     network: spec.network,
+    ...(spec.proxyRoutes === undefined ? {} : { proxyRoutes: spec.proxyRoutes }),
   };
   try {
     if (spec.planOnly === true) {

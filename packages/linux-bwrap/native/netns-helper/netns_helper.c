@@ -1,0 +1,405 @@
+/*
+ * codex-netns-helper: the first program bubblewrap runs in a proxy-only sandbox.
+ *
+ *   codex-netns-helper --spec-fd N -- COMMAND [ARG...]
+ *
+ * Reads a NetnsHelperSpec (packages/policy/proto/netns_helper.proto) from descriptor N, opens one
+ * 127.0.0.1 listener per route in the sandbox's own network namespace, and forks. The child is the
+ * command: killed if the bridge dies (PR_SET_PDEATHSIG), every descriptor above 2 closed,
+ * no_new_privs, the spec's seccomp program installed (it refuses new AF_UNIX sockets, so the
+ * command cannot reach the bound proxy sockets itself), then execvp. The parent is the bridge: it
+ * accepts on the listeners and pumps bytes both ways to the route's Unix socket (half-close on
+ * EOF), until the command exits, then exits the way the command did.
+ *
+ * Owns only this mechanism. It must never open a path out of the namespace other than the Unix
+ * sockets the spec names, never run the command without the seccomp program, and never start the
+ * command when a listener or a proxy socket is not usable (it exits 1 with a message instead).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "packages/linux-bwrap/native/netns-helper/netns_helper.pb-c.h"
+
+#define PREFIX "codex sandbox: network bridge: "
+#define MAX_SPEC_BYTES (1 << 20)
+#define MAX_ROUTES 64
+#define MAX_CONNECTIONS 1024
+#define BUF_SIZE (64 * 1024)
+#define MAX_BPF_INSNS 4096
+
+static void fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+static void fail(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs(PREFIX, stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  exit(1);
+}
+
+struct route {
+  int listen_fd;
+  uint16_t port;
+  struct sockaddr_un addr;
+  socklen_t addr_len;
+};
+
+/* One direction of a connection: bytes read from `from`, not yet written to `to`. */
+struct pipe_dir {
+  char *buf;
+  size_t off, len;
+  int eof;      /* `from` reached EOF (or shut down its write side) */
+  int shut;     /* `to` got shutdown(SHUT_WR) */
+};
+
+struct conn {
+  int tcp, uds;
+  struct pipe_dir up;   /* tcp -> uds */
+  struct pipe_dir down; /* uds -> tcp */
+};
+
+static struct route routes[MAX_ROUTES];
+static size_t route_count;
+static struct conn *conns[MAX_CONNECTIONS];
+static size_t conn_count;
+
+static void read_spec(int fd, uint8_t **out, size_t *out_len) {
+  size_t cap = 4096, len = 0;
+  uint8_t *buf = malloc(cap);
+  if (buf == NULL) fail("out of memory");
+  for (;;) {
+    if (len == cap) {
+      if (cap >= MAX_SPEC_BYTES) fail("the spec on descriptor %d is larger than %d bytes", fd, MAX_SPEC_BYTES);
+      cap *= 2;
+      buf = realloc(buf, cap);
+      if (buf == NULL) fail("out of memory");
+    }
+    ssize_t n = read(fd, buf + len, cap - len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail("cannot read the spec from descriptor %d: %s", fd, strerror(errno));
+    if (n == 0) break;
+    len += (size_t)n;
+  }
+  close(fd);
+  *out = buf;
+  *out_len = len;
+}
+
+static int connect_uds(const struct route *r) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  int rc;
+  do rc = connect(fd, (const struct sockaddr *)&r->addr, r->addr_len);
+  while (rc < 0 && errno == EINTR);
+  if (rc < 0) {
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+  }
+  if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+static void setup_routes(const Codex__Sandbox__V1__NetnsHelperSpec *spec) {
+  if (spec->n_routes == 0) fail("the spec has no routes (at least one is required)");
+  if (spec->n_routes > MAX_ROUTES) fail("the spec has %zu routes (at most %d)", spec->n_routes, MAX_ROUTES);
+  for (size_t i = 0; i < spec->n_routes; i++) {
+    const Codex__Sandbox__V1__ProxyBridgeRoute *in = spec->routes[i];
+    struct route *r = &routes[i];
+    if (in->listen_port == 0 || in->listen_port > 65535) fail("route %zu: port %u is not 1-65535", i, in->listen_port);
+    for (size_t j = 0; j < i; j++)
+      if (routes[j].port == in->listen_port) fail("route %zu: port %u is used twice", i, in->listen_port);
+    const char *path = in->socket_path;
+    size_t plen = path == NULL ? 0 : strlen(path);
+    if (plen == 0 || path[0] != '/') fail("route %zu: the socket path must be absolute", i);
+    if (plen >= sizeof(r->addr.sun_path)) fail("route %zu: the socket path %s is too long", i, path);
+    r->port = (uint16_t)in->listen_port;
+    memset(&r->addr, 0, sizeof r->addr);
+    r->addr.sun_family = AF_UNIX;
+    memcpy(r->addr.sun_path, path, plen + 1);
+    r->addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen + 1);
+    /* No endpoint, no run: refuse now rather than let the command meet a dead route. */
+    int probe = connect_uds(r);
+    if (probe < 0) fail("cannot reach the proxy socket %s: %s", path, strerror(errno));
+    close(probe);
+
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) fail("socket(AF_INET): %s", strerror(errno));
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in sin;
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(r->port);
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, (struct sockaddr *)&sin, sizeof sin) < 0) fail("cannot listen on 127.0.0.1:%u: %s", r->port, strerror(errno));
+    if (listen(fd, 512) < 0) fail("listen on 127.0.0.1:%u: %s", r->port, strerror(errno));
+    r->listen_fd = fd;
+  }
+  route_count = spec->n_routes;
+}
+
+static void close_from(int first) {
+#ifdef SYS_close_range
+  if (syscall(SYS_close_range, (unsigned)first, ~0U, 0) == 0) return;
+#endif
+  struct rlimit rl;
+  long max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY ? (long)rl.rlim_cur : 65536;
+  for (long fd = first; fd < max; fd++) close((int)fd);
+}
+
+/* In the forked child: becomes the command, under the seccomp program, or dies. */
+static void exec_command(char **argv, const ProtobufCBinaryData *program, pid_t bridge, const sigset_t *mask) __attribute__((noreturn));
+static void exec_command(char **argv, const ProtobufCBinaryData *program, pid_t bridge, const sigset_t *mask) {
+  /* Copy the program before closing descriptors (it lives in our heap; that is fine) and before
+   * anything can fail half-way. */
+  struct sock_fprog prog = { .len = (unsigned short)(program->len / sizeof(struct sock_filter)), .filter = (struct sock_filter *)program->data };
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) _exit(1);
+  if (getppid() != bridge) _exit(1); /* the bridge died before the line above */
+  close_from(3);
+  if (sigprocmask(SIG_SETMASK, mask, NULL) < 0) _exit(1);
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+    fprintf(stderr, PREFIX "prctl(PR_SET_NO_NEW_PRIVS): %s\n", strerror(errno));
+    _exit(1);
+  }
+  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0) {
+    fprintf(stderr, PREFIX "cannot install the seccomp program: %s\n", strerror(errno));
+    _exit(1);
+  }
+  execvp(argv[0], argv);
+  int err = errno;
+  fprintf(stderr, "codex sandbox: %s: %s\n", argv[0], strerror(err));
+  _exit(err == ENOENT ? 127 : 126);
+}
+
+static void conn_free(size_t index) {
+  struct conn *c = conns[index];
+  close(c->tcp);
+  close(c->uds);
+  free(c->up.buf);
+  free(c->down.buf);
+  free(c);
+  conns[index] = conns[--conn_count];
+}
+
+static void accept_on(const struct route *r) {
+  for (;;) {
+    if (conn_count == MAX_CONNECTIONS) return;
+    int tcp = accept4(r->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (tcp < 0) return; /* EAGAIN, or a client that gave up */
+    int uds = connect_uds(r);
+    if (uds < 0) {
+      /* Fail closed: the client sees its connection closed, nothing else is tried. */
+      fprintf(stderr, PREFIX "cannot reach the proxy socket %s: %s\n", r->addr.sun_path, strerror(errno));
+      close(tcp);
+      continue;
+    }
+    struct conn *c = calloc(1, sizeof *c);
+    if (c != NULL) {
+      c->up.buf = malloc(BUF_SIZE);
+      c->down.buf = malloc(BUF_SIZE);
+    }
+    if (c == NULL || c->up.buf == NULL || c->down.buf == NULL) {
+      if (c != NULL) {
+        free(c->up.buf);
+        free(c->down.buf);
+        free(c);
+      }
+      close(tcp);
+      close(uds);
+      continue;
+    }
+    c->tcp = tcp;
+    c->uds = uds;
+    conns[conn_count++] = c;
+  }
+}
+
+/* Moves what it can in one direction; returns -1 when the connection must be dropped. */
+static int pump(struct pipe_dir *d, int from, int to, short from_ev, short to_ev) {
+  if ((to_ev & POLLOUT) && d->len > d->off) {
+    ssize_t n = send(to, d->buf + d->off, d->len - d->off, MSG_NOSIGNAL);
+    if (n < 0 && errno != EAGAIN && errno != EINTR) return -1;
+    if (n > 0) d->off += (size_t)n;
+    if (d->off == d->len) d->off = d->len = 0;
+  }
+  if (!d->eof && d->len == 0 && (from_ev & (POLLIN | POLLHUP | POLLERR))) {
+    ssize_t n = recv(from, d->buf, BUF_SIZE, 0);
+    if (n < 0 && errno != EAGAIN && errno != EINTR) return -1;
+    if (n == 0) d->eof = 1;
+    if (n > 0) {
+      d->len = (size_t)n;
+      ssize_t w = send(to, d->buf, d->len, MSG_NOSIGNAL);
+      if (w < 0 && errno != EAGAIN && errno != EINTR) return -1;
+      if (w > 0) d->off = (size_t)w;
+      if (d->off == d->len) d->off = d->len = 0;
+    }
+  }
+  if (d->eof && d->len == 0 && !d->shut) {
+    shutdown(to, SHUT_WR);
+    d->shut = 1;
+  }
+  return 0;
+}
+
+static void exit_like(int status) __attribute__((noreturn));
+static void exit_like(int status) {
+  if (WIFEXITED(status)) exit(WEXITSTATUS(status));
+  int sig = WTERMSIG(status);
+  /* Die of the same signal, so bwrap reports what the command's death was; no core of ours. */
+  struct rlimit none = { 0, 0 };
+  setrlimit(RLIMIT_CORE, &none);
+  signal(sig, SIG_DFL);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  sigprocmask(SIG_UNBLOCK, &set, NULL);
+  kill(getpid(), sig);
+  exit(128 + sig);
+}
+
+static const int FORWARDED[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE };
+
+int main(int argc, char **argv) {
+  int spec_fd = -1;
+  int i = 1;
+  for (; i < argc; i++) {
+    if (strcmp(argv[i], "--") == 0) {
+      i++;
+      break;
+    }
+    if (strcmp(argv[i], "--spec-fd") == 0 && i + 1 < argc) {
+      char *end;
+      long v = strtol(argv[++i], &end, 10);
+      if (*end != '\0' || v < 3 || v > INT_MAX) fail("--spec-fd %s is not a descriptor number of 3 or more", argv[i]);
+      spec_fd = (int)v;
+      continue;
+    }
+    fail("unknown argument %s; usage: codex-netns-helper --spec-fd N -- COMMAND [ARG...]", argv[i]);
+  }
+  if (spec_fd < 0) fail("--spec-fd is required; usage: codex-netns-helper --spec-fd N -- COMMAND [ARG...]");
+  if (i >= argc) fail("no command after --");
+  char **command = &argv[i];
+
+  uint8_t *raw;
+  size_t raw_len;
+  read_spec(spec_fd, &raw, &raw_len);
+  Codex__Sandbox__V1__NetnsHelperSpec *spec = codex__sandbox__v1__netns_helper_spec__unpack(NULL, raw_len, raw);
+  if (spec == NULL) fail("the spec on descriptor %d is not a valid NetnsHelperSpec message", spec_fd);
+  const ProtobufCBinaryData *program = &spec->seccomp_program;
+  if (program->len == 0 || program->len % sizeof(struct sock_filter) != 0 || program->len / sizeof(struct sock_filter) > MAX_BPF_INSNS) {
+    fail("the spec's seccomp program has %zu bytes (required: 1-%d instructions of %zu bytes)", program->len, MAX_BPF_INSNS,
+         sizeof(struct sock_filter));
+  }
+  setup_routes(spec);
+
+  /* Signals for the command reach it directly (the front end signals the whole process group);
+   * the bridge must outlive the command, so it ignores them. Blocked across fork so that neither
+   * side sees one before its dispositions are set. */
+  sigset_t block, orig;
+  sigemptyset(&block);
+  sigaddset(&block, SIGCHLD);
+  for (size_t k = 0; k < sizeof FORWARDED / sizeof FORWARDED[0]; k++) sigaddset(&block, FORWARDED[k]);
+  if (sigprocmask(SIG_BLOCK, &block, &orig) < 0) fail("sigprocmask: %s", strerror(errno));
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0) fail("signalfd: %s", strerror(errno));
+
+  pid_t bridge = getpid();
+  fflush(stderr);
+  pid_t child = fork();
+  if (child < 0) fail("fork: %s", strerror(errno));
+  if (child == 0) exec_command(command, program, bridge, &orig);
+
+  for (size_t k = 0; k < sizeof FORWARDED / sizeof FORWARDED[0]; k++) signal(FORWARDED[k], SIG_IGN);
+  sigset_t unblock = block;
+  sigdelset(&unblock, SIGCHLD);
+  sigprocmask(SIG_UNBLOCK, &unblock, NULL);
+  /* The bridge reads no input and writes only diagnostics. */
+  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (devnull >= 0) {
+    dup2(devnull, 0);
+    dup2(devnull, 1);
+    if (devnull > 2) close(devnull);
+  }
+
+  static struct pollfd pfd[1 + MAX_ROUTES + 2 * MAX_CONNECTIONS];
+  for (;;) {
+    size_t n = 0;
+    pfd[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+    for (size_t r = 0; r < route_count; r++)
+      pfd[n++] = (struct pollfd){ .fd = routes[r].listen_fd, .events = conn_count < MAX_CONNECTIONS ? POLLIN : 0 };
+    size_t base = n;
+    for (size_t c = 0; c < conn_count; c++) {
+      struct conn *k = conns[c];
+      short tcp_ev = 0, uds_ev = 0;
+      if (!k->up.eof && k->up.len == 0) tcp_ev |= POLLIN;
+      if (k->down.len > 0) tcp_ev |= POLLOUT;
+      if (!k->down.eof && k->down.len == 0) uds_ev |= POLLIN;
+      if (k->up.len > 0) uds_ev |= POLLOUT;
+      pfd[n++] = (struct pollfd){ .fd = k->tcp, .events = tcp_ev };
+      pfd[n++] = (struct pollfd){ .fd = k->uds, .events = uds_ev };
+    }
+    int rc = poll(pfd, n, -1);
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc < 0) {
+      fprintf(stderr, PREFIX "poll: %s; stopping the command\n", strerror(errno));
+      kill(child, SIGKILL);
+      waitpid(child, NULL, 0);
+      return 1;
+    }
+    if (pfd[0].revents) {
+      struct signalfd_siginfo si;
+      while (read(sfd, &si, sizeof si) > 0) {
+      }
+      int status;
+      pid_t w = waitpid(child, &status, WNOHANG);
+      if (w == child) {
+        while (conn_count > 0) conn_free(conn_count - 1);
+        exit_like(status);
+      }
+    }
+    /* Connections first (their pollfd slots match conns[] before accept adds to it). */
+    for (size_t c = conn_count; c-- > 0;) {
+      struct conn *k = conns[c];
+      short tcp_rev = pfd[base + 2 * c].revents, uds_rev = pfd[base + 2 * c + 1].revents;
+      if ((tcp_rev | uds_rev) & POLLNVAL) {
+        conn_free(c);
+        continue;
+      }
+      if (pump(&k->up, k->tcp, k->uds, tcp_rev, uds_rev) < 0 || pump(&k->down, k->uds, k->tcp, uds_rev, tcp_rev) < 0 ||
+          (k->up.shut && k->down.shut) || ((tcp_rev | uds_rev) & POLLERR)) {
+        conn_free(c);
+      }
+    }
+    for (size_t r = 0; r < route_count; r++)
+      if (pfd[1 + r].revents & POLLIN) accept_on(&routes[r]);
+  }
+}
