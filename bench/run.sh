@@ -95,7 +95,7 @@ done
 echo "bench: in-process API" >&2
 # The library is bundled from the sources, which import the TypeScript Bazel generates from the
 # wire schema; make the same (git-ignored) copy when it is missing.
-if [ ! -f "$repo/packages/policy/src/gen/permission_profile.ts" ]; then
+if [ ! -f "$repo/packages/policy/src/gen/permission_profile.ts" ] || [ ! -f "$repo/packages/policy/src/gen/netns_helper.ts" ]; then
   "$repo/packages/policy/proto/generate.sh" "$repo/packages/policy/src/gen"
 fi
 NODE_PATH="$repo/node_modules" node "$repo/bench/inprocess.mjs" --repo "$repo" --cache "$cache" --bwrap "$bwrap" --work "$work" >"$results/inprocess.json"
