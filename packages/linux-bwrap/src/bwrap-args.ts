@@ -17,6 +17,10 @@ import { buildProxyOnlyArgs, type ProxyOnlyOptions, type ProxyRoute } from './pr
 export type BwrapNetworkMode = 'isolated' | 'full' | 'proxy-only';
 const BWRAP_NETWORKS: readonly BwrapNetworkMode[] = ['isolated', 'full', 'proxy-only'];
 
+export function isBwrapNetworkMode(value: string): value is BwrapNetworkMode {
+  return (BWRAP_NETWORKS as readonly string[]).includes(value);
+}
+
 /** `none` only when the caller explicitly asked for no filter (`seccompFd: null`, probes). */
 export type BwrapSeccompMode = 'none' | SeccompMode;
 
