@@ -33,8 +33,8 @@ export interface BwrapOptions {
   mountProc: boolean;
   /**
    * Descriptor number of an open /dev/null, written for every `--ro-bind-data` and `--file`.
-   * bubblewrap >= 0.9 closes such a descriptor after one use: the runner gives each occurrence its
-   * own descriptor before spawning.
+   * bubblewrap >= 0.9 closes such a descriptor after one use: the run's plan gives each occurrence
+   * its own descriptor number (run-plan.ts) and the launch opens one for each (run-launch.ts).
    */
   emptyDataFd: number;
   /**
