@@ -8,11 +8,11 @@ export {
   type Env,
   type RunOptions,
   type RunResult,
-  type DryRunResult,
   type Sandbox,
   type SandboxPlan,
   type StdioChoice,
 } from './sandbox.js';
+export type { DryRunResult } from './dry-run.js';
 export { selectBackend, type BackendId, type BackendSelection } from './backend.js';
 export {
   CliError,

@@ -16,8 +16,8 @@ import {
 import type { EnvironmentAddition } from '@codex-sandbox/policy';
 
 /** Where the command reaches the proxy inside its namespace unless the profile says (`proxy_url`, `socks_url`). */
-export const DEFAULT_HTTP_PORT = 3128;
-export const DEFAULT_SOCKS_PORT = 8081;
+const DEFAULT_HTTP_PORT = 3128;
+const DEFAULT_SOCKS_PORT = 8081;
 
 export interface ManagedNetworkPlan {
   policy: NetworkPolicy;
@@ -63,7 +63,7 @@ export function planManagedNetwork(
   return { policy, httpPort, socksPort };
 }
 
-export function envOptions(plan: ManagedNetworkPlan): ManagedProxyEnvOptions {
+function envOptions(plan: ManagedNetworkPlan): ManagedProxyEnvOptions {
   return {
     httpProxyUrl: `http://127.0.0.1:${plan.httpPort}`,
     socksProxyUrl: plan.socksPort === undefined ? undefined : `socks5h://127.0.0.1:${plan.socksPort}`,

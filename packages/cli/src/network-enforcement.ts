@@ -17,7 +17,7 @@ const ENFORCED_NETWORK_KEYS: ReadonlySet<string> = new Set(['enabled']);
  * Not here, so still refused: `unix_sockets`, `dangerously_allow_all_unix_sockets` (no Unix-socket
  * routing yet) and `features.network_proxy`.
  */
-export const PROXY_ENFORCED_NETWORK_KEYS: ReadonlySet<string> = new Set([
+const PROXY_ENFORCED_NETWORK_KEYS: ReadonlySet<string> = new Set([
   'domains', 'mode', 'allow_local_binding', 'enable_socks5', 'proxy_url', 'socks_url', 'allow_upstream_proxy',
   'enable_socks5_udp', 'dangerously_allow_non_loopback_proxy', 'mitm',
 ]);

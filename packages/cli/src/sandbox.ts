@@ -1,7 +1,10 @@
 // Owns one configured sandbox: config loading, profile selection and policy resolution done once,
 // then any number of plan/run calls that reuse them and the backend (launcher choice, probes). This
-// is what both the CLI and the library API use. Must NOT parse command lines or print anything:
-// warnings go to the caller's callback; failures are thrown as typed errors.
+// is what both the CLI and the library API use. A call resolves the command and its environment
+// here, then hands over one way: the backend plans (linux-backend.ts), the dry run explains that
+// plan (dry-run.ts), a run launches it (collected-run.ts); the managed network is loaded by
+// managed-network-loader.ts. Must NOT parse command lines or print anything: warnings go to the
+// caller's callback; failures are thrown as typed errors.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -25,8 +28,9 @@ import {
   type ShellEnvironmentPolicyToml,
 } from '@codex-sandbox/policy';
 import { selectBackend } from './backend.js';
+import { runCollecting } from './collected-run.js';
 import { resolveCommand } from './command-resolution.js';
-import { pathNote } from './dry-run-notes.js';
+import { dryRunResult, type DryRunResult } from './dry-run.js';
 import {
   BackendNotImplementedError,
   CliError,
@@ -35,18 +39,15 @@ import {
   UnsupportedPlatformError,
   UsageError,
 } from './errors.js';
-import { formatExplanation } from './explain.js';
-import { environmentSections } from './explain-environment.js';
 import { frontEndStatePaths, withFrontEndState } from './front-end-state.js';
 import { hiddenCommandRule } from './hidden-command.js';
 import { checkNetworkEnforceable } from './network-enforcement.js';
-import { openLinuxBackend, type LinuxBackend } from './linux-backend.js';
+import { openLinuxBackend, type BackendRequest, type LinuxBackend } from './linux-backend.js';
 import { requireWellFormed } from './raw-input.js';
 import { registerUserFacingErrors } from './report-error.js';
 // Types only: the proxy code loads (with net and http) only for a profile that asks for it.
 import type { BlockedRequestEvent, Resolver } from '@codex-sandbox/proxy-bridge';
-import { asksForManagedNetwork } from './managed-network-gate.js';
-import type { ManagedNetworkSession } from './managed-network-session.js';
+import { managedNetworkLoader } from './managed-network-loader.js';
 
 registerUserFacingErrors(PolicyError);
 
@@ -125,11 +126,6 @@ export interface SandboxPlan {
    * subtree, a symlink's target). A match created later, or one the scan does not reach, is not.
    */
   denyGlobMatches: string[];
-}
-
-export interface DryRunResult {
-  text: string;
-  exitCode: number;
 }
 
 export interface Sandbox {
@@ -226,25 +222,17 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     network: policy.network,
     features: config.merged['features'],
   }).forEach(warn);
-  // Issue 11: a profile with domains (etc.) runs behind the managed proxy, in proxy-only mode. Its
-  // table is compiled (and a mistake in it refused) when the first plan, dry run or run loads it.
-  let managed: ManagedNetworkSession | undefined;
-  let managedLoading: Promise<void> | undefined;
-  const loadManaged = (): Promise<void> => {
-    if (!asksForManagedNetwork(selected.networkTable, policy.network)) return Promise.resolve();
-    managedLoading ??= import('./managed-network-session.js').then((m) => {
-      managed = m.openManagedNetworkSession({
-        profileId: selected.id,
-        networkTable: selected.networkTable,
-        network: policy.network,
-        upstreamEnv: env,
-        onBlocked: options.onBlockedRequest,
-        resolve: options.resolveHost,
-        warn,
-      });
-    });
-    return managedLoading;
-  };
+  // Issue 11: a profile with domains (etc.) runs behind the managed proxy, in proxy-only mode.
+  const managedNetwork = managedNetworkLoader({
+    profileId: selected.id,
+    networkTable: selected.networkTable,
+    network: policy.network,
+    upstreamEnv: env,
+    onBlocked: options.onBlockedRequest,
+    resolve: options.resolveHost,
+    warn,
+  });
+  const loadManaged = (): Promise<void> => managedNetwork.load();
   let access: AccessQuery | undefined;
   const accessQuery = (): AccessQuery => (access ??= createAccessQuery(selected.profile, context, policy));
   let backend: LinuxBackend | undefined;
@@ -282,6 +270,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     }
     const additions: EnvironmentAddition[] =
       policy.needsSandbox && policy.network === 'restricted' ? [{ name: NETWORK_DISABLED_VARIABLE, value: '1', reason: 'the network is restricted' }] : [];
+    const managed = managedNetwork.session;
     if (managed !== undefined) additions.push(...managed.additions());
     const environment = computeCommandEnvironment(baseEnv, environmentPolicies, additions);
     const envAdditions = Object.fromEntries(additions.map((a) => [a.name, a.value]));
@@ -303,6 +292,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
 
   /** The backend's plan for a prepared command, and what the dry run needs to explain it. */
   const planPrepared = async (prepared: ReturnType<typeof prepare>) => {
+    const managed = managedNetwork.session;
     const launch = await linux().plan({
       policy,
       command: prepared.command,
@@ -330,33 +320,16 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     await loadManaged();
     const prepared = command.length > 0 ? prepare(command, runOptions, true) : undefined;
     const launch = prepared === undefined ? undefined : await planPrepared(prepared);
-    const notes: string[] = [];
-    if (policy.needsSandbox) notes.push(`${statePaths[0] ?? codexHome} (CODEX_HOME) and the config files read from it are read-only inside the sandbox`);
-    if (prepared !== undefined && launch !== undefined) {
-      // What the run enforces: deny globs as its scan found them, not every path a pattern matches.
-      const enforced = protectState(createAccessQuery(selected.profile, context, policy, { denyGlobMatches: launch.planned.denyGlobMatches }));
-      // The command resolves a relative path against its real working directory, and a `..`
-      // after a symlink as the kernel does, not as text.
-      const realCwd = fs.realpathSync.native(prepared.commandCwd);
-      for (const arg of command.slice(1)) {
-        if (!arg.startsWith('/') && !arg.startsWith('./') && !arg.startsWith('../')) continue;
-        const target = resolveSpelling(arg.startsWith('/') ? arg : `${realCwd}/${arg}`);
-        notes.push(pathNote(target, { enforced, placeholders: launch.placeholders }));
-      }
-    }
-    const text = formatExplanation({
+    return dryRunResult({
       profileId: selected.id,
       policy,
-      commandPath: prepared?.commandPath,
-      ...(prepared?.commandProblem !== undefined ? { commandProblem: `${prepared.commandProblem.message}; the run would exit ${prepared.commandProblem.exitCode}` } : {}),
-      launchArgv: launch?.planned.argv,
-      backendDescription: launch?.planned.backend ?? 'Linux bubblewrap',
-      notes,
-      extraSections: [...managedNetworkTables(), ...(prepared !== undefined ? environmentSections(prepared.environment) : [])],
-      ...(launch !== undefined ? { denyGlobMatches: launch.planned.denyGlobMatches } : {}),
-      ...managedNetworkSections(),
+      codexHome: statePaths[0] ?? codexHome,
+      command,
+      ...(prepared === undefined ? {} : { prepared }),
+      ...(launch === undefined ? {} : { launch: { ...launch.planned, placeholders: launch.placeholders } }),
+      enforcedAccess: (denyGlobMatches) => protectState(createAccessQuery(selected.profile, context, policy, { denyGlobMatches })),
+      managed: managedNetwork.session,
     });
-    return { text, exitCode: prepared?.commandProblem?.exitCode ?? 0 };
   };
 
   return {
@@ -374,7 +347,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     async run(command, runOptions = {}) {
       await loadManaged();
       const prepared = prepare(command, runOptions);
-      const session = managed;
+      const session = managedNetwork.session;
       if (session !== undefined) {
         const routes = await session.runRoutes(prepared.commandEnv);
         const { value, blocked } = await session.track(() => runPrepared(prepared, runOptions, { network: 'proxy-only', proxyRoutes: routes }));
@@ -385,59 +358,21 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     dispose() {
       backend?.dispose();
       backend = undefined;
-      void managed?.stop();
+      void managedNetwork.session?.stop();
     },
     async close() {
       backend?.dispose();
       backend = undefined;
-      await managed?.close();
+      await managedNetwork.session?.close();
     },
   };
 
-  function managedNetworkSections(): { networkRows?: string[] } {
-    if (managed === undefined) return {};
-    return { networkRows: managed.describe().network };
-  }
-
-  function managedNetworkTables(): Array<{ title: string; rows: string[] }> {
-    if (managed === undefined) return [];
-    const described = managed.describe();
-    return [
-      { title: 'proxy', rows: described.proxy },
-      { title: 'routes', rows: described.routes },
-    ];
-  }
-
-  async function runPrepared(
+  function runPrepared(
     prepared: ReturnType<typeof prepare>,
     runOptions: RunOptions,
-    network: { network?: 'proxy-only'; proxyRoutes?: ReadonlyArray<{ listenPort: number; socketPath: string }> },
+    network: Pick<BackendRequest, 'network' | 'proxyRoutes'>,
   ): Promise<RunResult> {
-    {
-      const stdio = runOptions.stdio ?? 'inherit';
-      const request = { policy, command: prepared.command, cwd: prepared.commandCwd, env: prepared.commandEnv, stdio, ...network };
-      if (stdio !== 'pipe') return linux().run(request);
-      let collected: Promise<[Buffer, Buffer]> = Promise.resolve([Buffer.alloc(0), Buffer.alloc(0)]);
-      const result = await linux().run({
-        ...request,
-        onSpawn(child) {
-          child.stdin?.end(runOptions.input ?? '');
-          collected = Promise.all([collect(child.stdout), collect(child.stderr)]);
-        },
-      });
-      const [stdout, stderr] = await collected;
-      return { exitCode: result.exitCode, stdout, stderr };
-    }
+    const request = { policy, command: prepared.command, cwd: prepared.commandCwd, env: prepared.commandEnv, ...network };
+    return runCollecting(linux(), request, runOptions.stdio ?? 'inherit', runOptions.input);
   }
-}
-
-/** Reads a stream to its end; output streams close when the sandboxed process tree exits. */
-function collect(stream: NodeJS.ReadableStream | null): Promise<Buffer> {
-  if (stream === null) return Promise.resolve(Buffer.alloc(0));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer | string) => chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
-    stream.on('end', () => resolve(Buffer.concat(chunks)));
-    stream.on('error', reject);
-  });
 }

@@ -17,6 +17,10 @@ import { buildProxyOnlyArgs, type ProxyOnlyOptions, type ProxyRoute } from './pr
 export type BwrapNetworkMode = 'isolated' | 'full' | 'proxy-only';
 const BWRAP_NETWORKS: readonly BwrapNetworkMode[] = ['isolated', 'full', 'proxy-only'];
 
+export function isBwrapNetworkMode(value: string): value is BwrapNetworkMode {
+  return (BWRAP_NETWORKS as readonly string[]).includes(value);
+}
+
 /** `none` only when the caller explicitly asked for no filter (`seccompFd: null`, probes). */
 export type BwrapSeccompMode = 'none' | SeccompMode;
 
@@ -29,8 +33,8 @@ export interface BwrapOptions {
   mountProc: boolean;
   /**
    * Descriptor number of an open /dev/null, written for every `--ro-bind-data` and `--file`.
-   * bubblewrap >= 0.9 closes such a descriptor after one use: the runner gives each occurrence its
-   * own descriptor before spawning.
+   * bubblewrap >= 0.9 closes such a descriptor after one use: the run's plan gives each occurrence
+   * its own descriptor number (run-plan.ts) and the launch opens one for each (run-launch.ts).
    */
   emptyDataFd: number;
   /**

@@ -2,16 +2,12 @@
 // run commands under bubblewrap (README "API"), and the few pieces the cli front end reuses (the
 // wording of the rule that hides a program, descriptor hygiene at start). Everything else is
 // internal to the package. test/public-api.test.ts pins this list: widen it on purpose only.
-export {
-  createLinuxSandbox,
-  type BwrapNetworkMode,
-  type LinuxSandbox,
-  type LinuxSandboxOptions,
-  type SandboxPlan,
-  type SandboxRunRequest,
-  type SandboxRunResult,
-  type StdioSlot,
-} from './runner.js';
+export { createLinuxSandbox, type LinuxSandbox, type LinuxSandboxOptions } from './runner.js';
+export type { SandboxRunRequest, SandboxRunResult } from './run-request.js';
+export type { SandboxPlan } from './run-plan.js';
+export type { BwrapNetworkMode } from './bwrap-args.js';
+/** One of the command's standard descriptors. */
+export type { StdioSlot } from './child-launch.js';
 export { bundledLauncher, systemLauncher, type BundledBwrapOpener, type LauncherChoice, type OpenedBwrapDescriptor } from './launcher.js';
 export { ProbeCache } from './probe-cache.js';
 export type { PlaceholderTarget } from './registry.js';

@@ -14,8 +14,8 @@ import { SandboxRuntimeError } from './runtime-errors.js';
 // Replaced with a string literal by the release bundler (esbuild define); undefined under jest.
 declare const __CODEX_NETNS_HELPER_SHA256__: string | undefined;
 
-export const NETNS_HELPER_TEST_BINARY_ENV = 'CODEX_NETNS_HELPER_TEST_BINARY';
-export const NETNS_HELPER_RESOURCE = 'codex-netns-helper';
+const NETNS_HELPER_TEST_BINARY_ENV = 'CODEX_NETNS_HELPER_TEST_BINARY';
+const NETNS_HELPER_RESOURCE = 'codex-netns-helper';
 const MAX_HELPER_BYTES = 16 << 20;
 
 /** The helper cannot be found, read, or does not match its embedded digest; proxy-only runs refuse. */
@@ -42,7 +42,7 @@ function embeddedDigest(): string | undefined {
 }
 
 /** Where the helper is looked for, in order. */
-export function netnsHelperCandidates(opts: LoadNetnsHelperOptions, development: boolean): string[] {
+function netnsHelperCandidates(opts: LoadNetnsHelperOptions, development: boolean): string[] {
   const out: string[] = [];
   if (opts.frontEndPath !== undefined && path.isAbsolute(opts.frontEndPath)) {
     out.push(path.join(path.dirname(opts.frontEndPath), 'codex-resources', NETNS_HELPER_RESOURCE));

@@ -1,8 +1,8 @@
-// Owns the host checks that decide how (and whether) bwrap can run here: the user-namespace probe
-// (B7.3: warn on the known "cannot create user namespaces" failures) and the /proc preflight (L24:
-// does the host let bwrap mount a fresh /proc in a new pid namespace?). Results that hold for a
-// boot are cached per bwrap identity + boot id + uid (ProbeCache), so the common path runs bwrap
-// once. Must NOT choose the launcher or run the user's command.
+// Owns the two probe runs of bwrap that tell what the host allows, and reading their outcome: the
+// user-namespace probe (B7.3: the known "cannot create user namespaces" failures) and the /proc
+// preflight (L24: does the host let bwrap mount a fresh /proc in a new pid namespace?). Each call
+// spawns bwrap once and returns what it showed. Must NOT read or write the probe cache (host-facts.ts
+// asks it first and records the outcome), choose the launcher or run the user's command.
 
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -11,9 +11,10 @@ import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
 
 import { buildBwrapArgs, type BwrapNetworkMode } from './bwrap-args.js';
 import type { LauncherChoice } from './launcher.js';
-import type { ProbeCache, ProcMountOutcome } from './probe-cache.js';
 import { isUserNamespaceFailure } from './warnings.js';
 
+/** What a /proc preflight showed: the host lets bwrap mount a fresh /proc, or refuses it. */
+export type ProcMountOutcome = 'mount-proc' | 'no-proc';
 
 const USERNS_PROBE_TIMEOUT_MS = 500;
 const PROC_PREFLIGHT_TIMEOUT_MS = 10_000;
@@ -31,7 +32,7 @@ export interface ProbeRun {
 }
 
 /** Runs bwrap with stdin/stdout on /dev/null and stderr captured (bounded); never throws. */
-export function runProbe(launcher: LauncherChoice, args: readonly string[], timeoutMs: number): Promise<ProbeRun> {
+function runProbe(launcher: LauncherChoice, args: readonly string[], timeoutMs: number): Promise<ProbeRun> {
   return new Promise((resolve) => {
     let stderr = '';
     let settled = false;
@@ -79,22 +80,16 @@ export function userNamespaceProbeFailed(run: ProbeRun): boolean {
   return isUserNamespaceFailure(run.stderr);
 }
 
-export const USERNS_PROBE_ARGS = ['--unshare-user', '--unshare-net', '--ro-bind', '/', '/', '/bin/true'] as const;
+const USERNS_PROBE_ARGS = ['--unshare-user', '--unshare-net', '--ro-bind', '/', '/', '/bin/true'] as const;
 
-/**
- * Whether bwrap can create the namespaces it needs (cached on success only). Returns true when it
- * can, or when the probe could not tell (timeout, spawn error, unrelated failure).
- */
-export async function checkUserNamespaces(launcher: LauncherChoice, cache: ProbeCache, host: string | undefined): Promise<boolean> {
-  if (cache.hostFacts(launcher.identity, host)?.userNamespacesOk === true) return true;
+/** `ok`: bwrap created its namespaces; `failed`: a known user-namespace failure; else `inconclusive`. */
+export type UserNamespaceProbeOutcome = 'ok' | 'failed' | 'inconclusive';
+
+/** Spawns the user-namespace probe. A timeout, a spawn error or an unrelated failure is inconclusive. */
+export async function probeUserNamespaces(launcher: LauncherChoice): Promise<UserNamespaceProbeOutcome> {
   const run = await runProbe(launcher, USERNS_PROBE_ARGS, USERNS_PROBE_TIMEOUT_MS);
-  const failed = userNamespaceProbeFailed(run);
-  if (!failed && run.exitCode === 0) {
-    cache.updateHost(launcher.identity, host, (facts) => {
-      facts.userNamespacesOk = true;
-    });
-  }
-  return !failed;
+  if (userNamespaceProbeFailed(run)) return 'failed';
+  return run.exitCode === 0 ? 'ok' : 'inconclusive';
 }
 
 /**
@@ -121,7 +116,7 @@ function trueCommand(): string {
 }
 
 /** The policy the preflight runs under: `:minimal = read` only, cwd `/`. */
-export function preflightPolicy(network: BwrapNetworkMode): ResolvedSandboxPolicy {
+function preflightPolicy(network: BwrapNetworkMode): ResolvedSandboxPolicy {
   return {
     kind: 'restricted',
     cwd: '/',
@@ -137,7 +132,7 @@ export function preflightPolicy(network: BwrapNetworkMode): ResolvedSandboxPolic
   };
 }
 
-export function procPreflightArgs(network: BwrapNetworkMode): string[] {
+function procPreflightArgs(network: BwrapNetworkMode): string[] {
   const plan = buildBwrapArgs(preflightPolicy(network), {
     commandCwd: '/',
     command: [trueCommand()],
@@ -153,35 +148,14 @@ export function procPreflightArgs(network: BwrapNetworkMode): string[] {
   return plan.args;
 }
 
-export interface ProcDecision {
-  mountProc: boolean;
-  /** The preflight ran and exited 0 with user namespaces (so the user-namespace probe can be skipped). */
-  provedUserNamespaces: boolean;
-}
-
 /**
- * L24: mount a fresh /proc unless a preflight shows the host refuses it. The outcome is cached per
- * bwrap identity, boot, uid and network mode; inconclusive preflights (other failures) are not
- * cached and keep /proc on, so the real run reports the real problem.
+ * L24: spawns the /proc preflight. `undefined`: inconclusive (another failure), so the caller keeps
+ * /proc on and the real run reports the real problem. `mount-proc` in a mode other than `full` also
+ * proves user namespaces (the preflight unshares the network, as the namespace probe does).
  */
-export async function decideProcMount(
-  launcher: LauncherChoice,
-  network: BwrapNetworkMode,
-  cache: ProbeCache,
-  host: string | undefined,
-): Promise<ProcDecision> {
-  const cached = cache.hostFacts(launcher.identity, host)?.procMount?.[network];
-  if (cached !== undefined) return { mountProc: cached === 'mount-proc', provedUserNamespaces: false };
+export async function probeProcMount(launcher: LauncherChoice, network: BwrapNetworkMode): Promise<ProcMountOutcome | undefined> {
   const run = await runProbe(launcher, procPreflightArgs(network), PROC_PREFLIGHT_TIMEOUT_MS);
-  let outcome: ProcMountOutcome | undefined;
-  if (run.exitCode === 0) outcome = 'mount-proc';
-  else if (run.exitCode !== null && isProcMountRefusal(run.stderr)) outcome = 'no-proc';
-  if (outcome !== undefined) {
-    const decided = outcome;
-    cache.updateHost(launcher.identity, host, (facts) => {
-      facts.procMount = { ...facts.procMount, [network]: decided };
-      if (decided === 'mount-proc' && network !== 'full') facts.userNamespacesOk = true;
-    });
-  }
-  return { mountProc: outcome !== 'no-proc', provedUserNamespaces: run.exitCode === 0 && network !== 'full' };
+  if (run.exitCode === 0) return 'mount-proc';
+  if (run.exitCode !== null && isProcMountRefusal(run.stderr)) return 'no-proc';
+  return undefined;
 }

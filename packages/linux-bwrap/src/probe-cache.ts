@@ -9,15 +9,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { isBwrapNetworkMode, type BwrapNetworkMode } from './bwrap-args.js';
+import type { ProcMountOutcome } from './preflight.js';
+
 const CACHE_FORMAT_VERSION = 1;
 const CACHE_FILE_NAME = 'bwrap-probes.json';
 /** Bounds the file: old binaries (upgraded bwrap, deleted temp copies) fall out first. */
 const MAX_BINARY_ENTRIES = 16;
 const MAX_HOST_ENTRIES_PER_BINARY = 8;
-
-const NETWORK_MODES: ReadonlySet<string> = new Set(['isolated', 'full', 'proxy-only']);
-
-export type ProcMountOutcome = 'mount-proc' | 'no-proc';
 
 export interface BinaryIdentity {
   path: string;
@@ -31,8 +30,8 @@ export interface BinaryIdentity {
 export interface HostFacts {
   /** Present only once a user-namespace probe succeeded (failures are not cached). */
   userNamespacesOk?: true;
-  /** /proc preflight outcome per network mode ('isolated' | 'full' | 'proxy-only'). */
-  procMount?: Partial<Record<string, ProcMountOutcome>>;
+  /** /proc preflight outcome per network mode. */
+  procMount?: Partial<Record<BwrapNetworkMode, ProcMountOutcome>>;
 }
 
 export interface BinaryFacts {
@@ -104,9 +103,9 @@ function sanitizeBinaryFacts(value: unknown): BinaryFacts | undefined {
       if (raw['userNamespacesOk'] === true) host.userNamespacesOk = true;
       const proc = raw['procMount'];
       if (isRecord(proc)) {
-        host.procMount = Object.create(null) as Record<string, ProcMountOutcome>;
+        host.procMount = Object.create(null) as Partial<Record<BwrapNetworkMode, ProcMountOutcome>>;
         for (const [mode, outcome] of Object.entries(proc)) {
-          if (!NETWORK_MODES.has(mode)) continue;
+          if (!isBwrapNetworkMode(mode)) continue;
           if (outcome === 'mount-proc' || outcome === 'no-proc') host.procMount[mode] = outcome;
         }
       }

@@ -16,8 +16,8 @@ export interface ProxyRoute {
 }
 
 /** Where the helper and the bound sockets live inside the sandbox: bwrap's private /dev tmpfs. */
-export const NETNS_DIR_IN_SANDBOX = '/dev/.codex-netns';
-export const NETNS_HELPER_IN_SANDBOX = `${NETNS_DIR_IN_SANDBOX}/helper`;
+const NETNS_DIR_IN_SANDBOX = '/dev/.codex-netns';
+const NETNS_HELPER_IN_SANDBOX = `${NETNS_DIR_IN_SANDBOX}/helper`;
 
 export interface ProxyOnlyOptions {
   routes: readonly ProxyRoute[];
@@ -37,7 +37,7 @@ export interface ProxyOnlyArgs {
 }
 
 /** The path inside the sandbox where route `index`'s socket is bound. */
-export function routeSocketInSandbox(index: number): string {
+function routeSocketInSandbox(index: number): string {
   return `${NETNS_DIR_IN_SANDBOX}/route-${index}.sock`;
 }
 

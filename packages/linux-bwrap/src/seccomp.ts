@@ -1,7 +1,7 @@
 // The seccomp filter handed to bwrap with `--seccomp FD`: a classic BPF program (struct
 // sock_filter, 8 bytes each, little-endian) generated here for x86_64 and aarch64. This module owns
 // the syscall tables and the program layout; it must NOT install filters or touch file descriptors
-// (the runner hands the bytes to bwrap through an unnamed descriptor, see descriptors.ts).
+// (run-launch.ts hands the bytes to bwrap through an unnamed descriptor, see descriptors.ts).
 
 import { SeccompError } from './errors.js';
 

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { ResolvedSandboxPolicy, WritableRoot } from '@codex-sandbox/policy';
 import { META, restrictedPolicyAt, writableRootAt } from './support/policies.js';
 import { buildBwrapArgs, type BwrapPlan } from '../src/bwrap-args.js';
-import { assignDataDescriptors } from '../src/runner.js';
+import { assignDataDescriptors } from '../src/descriptors.js';
 import { buildSeccompProgram } from '../src/seccomp.js';
 
 const SECCOMP_FD = 3;

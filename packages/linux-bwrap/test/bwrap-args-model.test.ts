@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { PROTECTED_METADATA_NAMES, type ResolvedSandboxPolicy, type WritableRoot } from '@codex-sandbox/policy';
 import { buildBwrapArgs } from '../src/bwrap-args.js';
-import { assignDataDescriptors } from '../src/runner.js';
+import { assignDataDescriptors } from '../src/descriptors.js';
 import { buildSeccompProgram } from '../src/seccomp.js';
 
 const DIRS = ['a', 'a/c', 'a/c/e', 'a/d', 'b', 'b/c', 'b/d'];

@@ -15,7 +15,7 @@ import {
 } from '@codex-sandbox/policy';
 import { buildBwrapArgs } from '../src/bwrap-args.js';
 import { expandDenyGlobs } from '../src/deny-globs.js';
-import { assignDataDescriptors } from '../src/runner.js';
+import { assignDataDescriptors } from '../src/descriptors.js';
 import { buildSeccompProgram } from '../src/seccomp.js';
 
 const DIRS = ['a', 'a/c', 'a/c/e', 'a/d', 'b', 'b/c', '.git', 'a/.codex'];

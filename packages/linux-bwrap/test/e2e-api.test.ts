@@ -14,7 +14,10 @@ import { systemLauncher } from '../src/launcher.js';
 import { isProcMountRefusal, userNamespaceProbeFailed, type ProbeRun } from '../src/preflight.js';
 import { identityKey, identityOfStat, ProbeCache } from '../src/probe-cache.js';
 import { defaultRegistryDir } from '../src/registry.js';
-import { assignDataDescriptors, createLinuxSandbox, type LinuxSandboxOptions, type SandboxPlan, type SandboxRunRequest, type SandboxRunResult } from '../src/runner.js';
+import { assignDataDescriptors } from '../src/descriptors.js';
+import type { SandboxPlan } from '../src/run-plan.js';
+import type { SandboxRunRequest, SandboxRunResult } from '../src/run-request.js';
+import { createLinuxSandbox, type LinuxSandboxOptions } from '../src/runner.js';
 import { PlaceholderRegistryError, SandboxRequestError, Wsl1UnsupportedError } from '../src/runtime-errors.js';
 import { NO_SYSTEM_BWRAP_WARNING, USER_NAMESPACE_WARNING } from '../src/warnings.js';
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 
 import { resolveSandboxPolicy, type FileSystemSandboxEntry, type PermissionProfile, type ResolvedSandboxPolicy } from '@codex-sandbox/policy';
 
-import type { SandboxPlan } from '../src/runner.js';
+import type { SandboxPlan } from '../src/run-plan.js';
 import { createFixture, killLeftoverDrivers, makeWorkspace, PROBE_PRELUDE, runDriver, type Fixture, type Variant } from './support/e2e.js';
 
 jest.setTimeout(60_000);

@@ -1,5 +1,6 @@
 // The record of what the managed proxy refused: one structured event per blocked request, kept
 // in a bounded log (a runaway command cannot grow it without limit) and pushed to subscribers.
+// Also the one shape of such an event, whichever front end (HTTP, SOCKS5) refused the request.
 // Must NOT decide anything or touch sockets; a subscriber that throws cannot break the proxy.
 import type { BlockReason, ProxyProtocol } from './policy.js';
 
@@ -22,6 +23,36 @@ export interface BlockedRequestEvent {
 }
 
 export type BlockedListener = (event: BlockedRequestEvent) => void;
+
+/** What a front end knows about a refused request when it records it. */
+export interface RefusedRequest {
+  readonly protocol: ProxyProtocol;
+  /** HTTP method (`CONNECT` for tunnels); absent for SOCKS5. */
+  readonly method?: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** The policy's refusal (a blocked Decision). */
+export interface Refusal {
+  readonly reason: BlockReason;
+  readonly detail: string;
+  readonly pattern?: string;
+}
+
+/** The one event shape both front ends record for a refusal. */
+export function blockedEvent(request: RefusedRequest, refusal: Refusal, address?: string): Omit<BlockedRequestEvent, 'time'> {
+  return {
+    protocol: request.protocol,
+    ...(request.method !== undefined ? { method: request.method } : {}),
+    host: request.host,
+    port: request.port,
+    reason: refusal.reason,
+    message: refusal.detail,
+    ...(address !== undefined ? { address } : {}),
+    ...(refusal.pattern !== undefined ? { pattern: refusal.pattern } : {}),
+  };
+}
 
 /** What a running proxy has refused so far. */
 export interface ProxyEvents {

@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { proxyAuthorizationMatches, type ProxyCredential } from './credential.js';
 import { connectAny, connectUpstream, openTunnel, resolveAndCheck, type Blocked, type DialContext } from './dial.js';
-import type { EventLog } from './events.js';
+import { blockedEvent, type EventLog } from './events.js';
 import { parsePort, parseTargetHost, targetText, type TargetHost } from './patterns.js';
 import { blockedHeaderValue, decideMethod, decideName, needsAddressCheck, type ProxyProtocol } from './policy.js';
 import { bypassesUpstream } from './upstream.js';
@@ -89,16 +89,7 @@ export function createHttpProxyServer(ctx: HttpFrontContext, credential: ProxyCr
   }
 
   function record(protocol: ProxyProtocol, method: string, target: TargetHost, port: number, d: Blocked, address?: string): void {
-    ctx.events.record({
-      protocol,
-      method,
-      host: targetText(target),
-      port,
-      reason: d.reason,
-      message: d.detail,
-      ...(address !== undefined ? { address } : {}),
-      ...(d.pattern !== undefined ? { pattern: d.pattern } : {}),
-    });
+    ctx.events.record(blockedEvent({ protocol, method, host: targetText(target), port }, d, address));
   }
 
   function sendText(res: ServerResponse, status: number, message: string, extra: Record<string, string> = {}): void {

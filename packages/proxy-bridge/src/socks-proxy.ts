@@ -6,7 +6,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { credentialMatches, type ProxyCredential } from './credential.js';
 import { openTunnel, type Blocked, type DialContext } from './dial.js';
-import type { EventLog } from './events.js';
+import { blockedEvent, type EventLog } from './events.js';
 import { formatIp, parseIp } from './ip.js';
 import { parseTargetHost, targetText, type TargetHost } from './patterns.js';
 import { decideMethod, decideName } from './policy.js';
@@ -191,15 +191,7 @@ export function createSocksProxyServer(ctx: SocksFrontContext, credential: Proxy
       return;
     }
     const refuse = (d: Blocked, address?: string): void => {
-      ctx.events.record({
-        protocol: 'socks5',
-        host: targetText(target),
-        port,
-        reason: d.reason,
-        message: d.detail,
-        ...(address !== undefined ? { address } : {}),
-        ...(d.pattern !== undefined ? { pattern: d.pattern } : {}),
-      });
+      ctx.events.record(blockedEvent({ protocol: 'socks5', host: targetText(target), port }, d, address));
       finish(socket, reply(SOCKS_REPLY.notAllowedByRuleset));
     };
     const name = decideName(ctx.policy, target, port);

@@ -1,0 +1,42 @@
+// Owns one backend run with the stdio a library caller chose: `pipe` gives the command the caller's
+// input on stdin (then closes it) and collects stdout and stderr until the sandboxed process tree
+// has closed them. Must NOT plan, resolve the command or choose the network (the request says).
+import type { BackendRequest, LinuxBackend } from './linux-backend.js';
+
+export interface CollectedRun {
+  exitCode: number;
+  /** With stdio 'pipe' only. */
+  stdout?: Buffer;
+  stderr?: Buffer;
+}
+
+export async function runCollecting(
+  backend: LinuxBackend,
+  request: Omit<BackendRequest, 'stdio' | 'onSpawn'>,
+  stdio: 'inherit' | 'ignore' | 'pipe',
+  input: string | Buffer | undefined,
+): Promise<CollectedRun> {
+  if (stdio !== 'pipe') return backend.run({ ...request, stdio });
+  let collected: Promise<[Buffer, Buffer]> = Promise.resolve([Buffer.alloc(0), Buffer.alloc(0)]);
+  const result = await backend.run({
+    ...request,
+    stdio,
+    onSpawn(child) {
+      child.stdin?.end(input ?? '');
+      collected = Promise.all([collect(child.stdout), collect(child.stderr)]);
+    },
+  });
+  const [stdout, stderr] = await collected;
+  return { exitCode: result.exitCode, stdout, stderr };
+}
+
+/** Reads a stream to its end; output streams close when the sandboxed process tree exits. */
+function collect(stream: NodeJS.ReadableStream | null): Promise<Buffer> {
+  if (stream === null) return Promise.resolve(Buffer.alloc(0));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer | string) => chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
+}

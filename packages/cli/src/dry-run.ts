@@ -1,0 +1,72 @@
+// Owns the --dry-run answer of one sandbox for one command: the notes (the front end's state kept
+// read-only, each path argument's enforced access from the run's own deny-glob scan), the managed
+// network's tables, and the exit status the run would end with before the command starts. Must NOT
+// resolve the policy, plan or run (it is given the plan) and must NOT print (explain.ts formats).
+import * as fs from 'node:fs';
+import { resolveSpelling, type AccessQuery, type CommandEnvironment, type ResolvedSandboxPolicy } from '@codex-sandbox/policy';
+
+import { pathNote } from './dry-run-notes.js';
+import type { CommandNotExecutableError, CommandNotFoundError } from './errors.js';
+import { formatExplanation } from './explain.js';
+import { environmentSections } from './explain-environment.js';
+import type { ManagedNetworkSession } from './managed-network-session.js';
+
+export interface DryRunResult {
+  text: string;
+  exitCode: number;
+}
+
+export interface DryRunInput {
+  profileId: string;
+  policy: ResolvedSandboxPolicy;
+  /** CODEX_HOME as the run protects it (its canonical path when it exists). */
+  codexHome: string;
+  command: readonly string[];
+  /** The command's own facts; absent when no command was given. */
+  prepared?: {
+    commandCwd: string;
+    commandPath: string | undefined;
+    commandProblem: CommandNotFoundError | CommandNotExecutableError | undefined;
+    environment: CommandEnvironment;
+  };
+  /** The backend's plan of the launch; absent when no command was given. */
+  launch?: { argv: string[]; backend: string; denyGlobMatches: string[]; placeholders: string[] };
+  /** What a path may do in the run, given what its deny-glob scan found. */
+  enforcedAccess: (denyGlobMatches: readonly string[]) => AccessQuery;
+  managed: ManagedNetworkSession | undefined;
+}
+
+export function dryRunResult(input: DryRunInput): DryRunResult {
+  const { prepared, launch, policy } = input;
+  const notes: string[] = [];
+  if (policy.needsSandbox) notes.push(`${input.codexHome} (CODEX_HOME) and the config files read from it are read-only inside the sandbox`);
+  if (prepared !== undefined && launch !== undefined) {
+    // What the run enforces: deny globs as its scan found them, not every path a pattern matches.
+    const enforced = input.enforcedAccess(launch.denyGlobMatches);
+    // The command resolves a relative path against its real working directory, and a `..`
+    // after a symlink as the kernel does, not as text.
+    const realCwd = fs.realpathSync.native(prepared.commandCwd);
+    for (const arg of input.command.slice(1)) {
+      if (!arg.startsWith('/') && !arg.startsWith('./') && !arg.startsWith('../')) continue;
+      const target = resolveSpelling(arg.startsWith('/') ? arg : `${realCwd}/${arg}`);
+      notes.push(pathNote(target, { enforced, placeholders: launch.placeholders }));
+    }
+  }
+  const described = input.managed?.describe();
+  const text = formatExplanation({
+    profileId: input.profileId,
+    policy,
+    commandPath: prepared?.commandPath,
+    ...(prepared?.commandProblem !== undefined ? { commandProblem: `${prepared.commandProblem.message}; the run would exit ${prepared.commandProblem.exitCode}` } : {}),
+    launchArgv: launch?.argv,
+    backendDescription: launch?.backend ?? 'Linux bubblewrap',
+    notes,
+    extraSections: [
+      ...(described === undefined ? [] : [{ title: 'proxy', rows: described.proxy }, { title: 'routes', rows: described.routes }]),
+      ...(prepared !== undefined ? environmentSections(prepared.environment) : []),
+    ],
+    ...(launch !== undefined ? { denyGlobMatches: launch.denyGlobMatches } : {}),
+    ...(described === undefined ? {} : { networkRows: described.network }),
+  });
+  return { text, exitCode: prepared?.commandProblem?.exitCode ?? 0 };
+}

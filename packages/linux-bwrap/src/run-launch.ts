@@ -1,0 +1,163 @@
+// Owns the OS side of one run once it is planned: opening what bwrap reads (the unnamed seccomp and
+// status files, one /dev/null per data use, the proxy-only helper and spec), registering and
+// releasing the run's placeholders, spawning bwrap (or, when the policy restricts nothing, the
+// command itself) in its own session, forwarding signals, waiting and passing the exit status
+// through, and closing everything it opened. Also writes the front end's message for a command that
+// cannot start. Must NOT decide anything about the run (run-plan.ts did) and must never start a
+// command with less confinement than its plan says.
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+
+import { commandLookupExitCode, commandLookupMessage, type CommandLookupFailure } from '@codex-sandbox/policy';
+
+import { launchChild, type RunningChild, type StdioSlot } from './child-launch.js';
+import { descriptorAtOrAbove, readStatusFile, unnamedDataFile, unnamedFileDirectories, unnamedStatusFile } from './descriptors.js';
+import { spawnWithoutInheritedDescriptors } from './inherited-descriptors.js';
+import type { NetnsHelper } from './netns-helper.js';
+import { checkRouteSockets } from './proxy-only-run.js';
+import type { PlaceholderRegistry } from './registry.js';
+import type { PreparedRun } from './run-plan.js';
+import type { SandboxRunRequest } from './run-request.js';
+import { BwrapSpawnError, SandboxRequestError } from './runtime-errors.js';
+import { exitStatusOf, initPidFromStatus, SandboxSignalTarget, signalForwarding } from './signals.js';
+
+/** What the sandbox object lends a launch. */
+export interface LaunchContext {
+  /** Where the unnamed files go (default os.tmpdir()). */
+  tmpDir: string | undefined;
+  registry: PlaceholderRegistry;
+  /** codex-netns-helper, for proxy-only runs (loaded on first use). */
+  netnsHelper: () => NetnsHelper;
+  forwardSignals: boolean;
+}
+
+type LaunchRequest = Pick<SandboxRunRequest, 'command' | 'commandCwd' | 'env' | 'stdio' | 'onSpawn'>;
+
+function cleanEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) result[key] = value;
+  return result;
+}
+
+function stdioSlots(stdio: SandboxRunRequest['stdio']): [StdioSlot, StdioSlot, StdioSlot] {
+  if (stdio === undefined || stdio === 'inherit') return ['inherit', 'inherit', 'inherit'];
+  if (stdio === 'ignore') return ['ignore', 'ignore', 'ignore'];
+  if (stdio === 'pipe') return ['pipe', 'pipe', 'pipe'];
+  return stdio;
+}
+
+/** Writes a front-end message where the command's stderr would go (nowhere for ignore / pipe). */
+function writeToCommandStderr(message: string, stdio: SandboxRunRequest['stdio']): void {
+  const stderr = stdioSlots(stdio)[2];
+  if (stderr === 'inherit') process.stderr.write(message);
+  else if (typeof stderr === 'number') fs.writeSync(stderr, message);
+}
+
+/** What a shell prints and returns for a command it cannot start (127 not found or hidden, 126 not executable). */
+export function reportCommandFailure(program: string, failure: CommandLookupFailure, stdio: SandboxRunRequest['stdio']): number {
+  writeToCommandStderr(`codex sandbox: ${commandLookupMessage(program, failure)}\n`, stdio);
+  return commandLookupExitCode(failure);
+}
+
+/** Runs a planned bwrap run to its end; every descriptor and placeholder it made is gone after. */
+export async function launchBwrap(req: LaunchRequest, prepared: PreparedRun, context: LaunchContext): Promise<number> {
+  const targets = prepared.plan.syntheticTargets;
+  const opened: number[] = [];
+  let marker: string | undefined;
+  let heldExec: { fd: number; close: () => void } | undefined;
+  try {
+    const unnamedDirs = unnamedFileDirectories(context.tmpDir ?? os.tmpdir());
+    const seccompFd = prepared.seccompProgram === undefined ? undefined : unnamedDataFile(prepared.seccompProgram, unnamedDirs);
+    if (seccompFd !== undefined) opened.push(seccompFd);
+    const dataFds: number[] = [];
+    for (let i = 0; i < prepared.dataDescriptorCount; i += 1) {
+      const fd = fs.openSync('/dev/null', 'r');
+      opened.push(fd);
+      dataFds.push(fd);
+    }
+    const statusFd = unnamedStatusFile(unnamedDirs);
+    opened.push(statusFd);
+    const proxyFds: number[] = [];
+    if (prepared.proxyOnly !== undefined) {
+      // Checked now, right before bwrap binds them: a route to nothing refuses the run.
+      checkRouteSockets(prepared.proxyOnly.hostSockets);
+      const helper = context.netnsHelper();
+      for (const bytes of [helper.bytes, prepared.proxyOnly.spec]) {
+        const fd = unnamedDataFile(Buffer.from(bytes), unnamedDirs);
+        opened.push(fd);
+        proxyFds.push(fd);
+      }
+    }
+    const stdio: StdioSlot[] = [...stdioSlots(req.stdio), seccompFd ?? 'ignore', statusFd, ...proxyFds, ...dataFds];
+    let file = prepared.launcher.exec.file;
+    if (prepared.launcher.heldFd !== undefined) {
+      heldExec = descriptorAtOrAbove(prepared.launcher.heldFd, stdio.length);
+      file = `/proc/self/fd/${heldExec.fd}`;
+    }
+    marker = context.registry.register(targets);
+    return await spawnAndWait(file, prepared, stdio, () => initPidFromStatus(readStatusFile(statusFd)), req, context.forwardSignals);
+  } finally {
+    for (const fd of opened) fs.closeSync(fd);
+    heldExec?.close();
+    if (marker !== undefined) context.registry.release(targets, marker);
+  }
+}
+
+function startChild(req: LaunchRequest, file: string, argv0: string, args: string[], stdio: StdioSlot[]): Promise<RunningChild> {
+  return spawnWithoutInheritedDescriptors(() =>
+    launchChild({
+      file,
+      argv0,
+      args,
+      cwd: req.commandCwd,
+      env: cleanEnv(req.env),
+      stdio,
+      // Own session: a terminal's SIGINT reaches only the front end, which forwards it once.
+      detached: true,
+      onSpawn: req.onSpawn,
+    }),
+  );
+}
+
+async function spawnAndWait(
+  file: string,
+  prepared: PreparedRun,
+  stdio: StdioSlot[],
+  readInitPid: () => number | undefined,
+  req: LaunchRequest,
+  forwardSignals: boolean,
+): Promise<number> {
+  const child = await startChild(req, file, prepared.launcher.exec.argv0, prepared.args, stdio);
+  const target = new SandboxSignalTarget(child, readInitPid);
+  const stopForwarding = forwardSignals ? signalForwarding.add(target.send) : () => {};
+  const end = await child.ended;
+  target.finish();
+  stopForwarding();
+  if (end.kind === 'not-started') throw new BwrapSpawnError(`cannot start bubblewrap ${prepared.launcher.path}: ${end.message}`);
+  return exitStatusOf(end.code, end.signal);
+}
+
+/** Runs the command itself, no sandbox (full access). Signals are forwarded like for sandboxed runs. */
+export async function launchDirect(req: LaunchRequest, forwardSignals: boolean): Promise<number> {
+  const [program, ...args] = req.command;
+  if (program === undefined) throw new SandboxRequestError('no command to run');
+  const child = await startChild(req, program, program, args, stdioSlots(req.stdio));
+  const forward = (signal: NodeJS.Signals): void => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      child.kill(signal);
+    }
+  };
+  const stopForwarding = forwardSignals ? signalForwarding.add(forward) : () => {};
+  const end = await child.ended;
+  stopForwarding();
+  if (end.kind === 'not-started') {
+    // What a shell reports: 127 for a missing command, 126 when it cannot be executed.
+    writeToCommandStderr(`codex sandbox: ${program}: ${end.message}\n`, req.stdio);
+    return end.code === 'ENOENT' ? 127 : 126;
+  }
+  return exitStatusOf(end.code, end.signal);
+}

@@ -1,0 +1,187 @@
+// Owns the plan of one sandboxed run, from the request and the host facts: the deny-glob matches
+// (scanned on the host now), the bwrap argv with its descriptor numbers, the seccomp program, the
+// proxy-only helper spec, what the front end binds read-only, and whether the program exists and
+// is visible in the sandbox's view. Decisions are pure but for reading filesystem metadata (the
+// argv depends on what exists). Must NOT spawn, open descriptors or create files (run-launch.ts
+// does), and must NOT probe the host (host-facts.ts did).
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { encodeNetnsHelperSpec, lookUpCommand, type CommandLookupFailure } from '@codex-sandbox/policy';
+
+import { buildBwrapArgs, type BwrapNetworkMode } from './bwrap-args.js';
+import { expandDenyGlobs, findExecutableOnPath } from './deny-globs.js';
+import { assignDataDescriptors, FIRST_DATA_FD, SECCOMP_FD, STATUS_FD } from './descriptors.js';
+import { writableDirs, type RunHostFacts } from './host-facts.js';
+import type { LauncherChoice } from './launcher.js';
+import { checkProxyRoutes, type ProxyRoute } from './proxy-only-args.js';
+import { NETNS_HELPER_FD, NETNS_SPEC_FD, PROXY_ONLY_FIRST_DATA_FD } from './proxy-only-run.js';
+import type { PlaceholderTarget } from './registry.js';
+import type { SandboxRunRequest } from './run-request.js';
+import { SandboxRequestError } from './runtime-errors.js';
+import { buildSeccompProgram, type SeccompMode } from './seccomp.js';
+import { commandVisibility, visibilityRules } from './visibility.js';
+
+export interface SandboxPlan {
+  /** `bwrap`: run argv under bubblewrap; `direct`: the policy restricts nothing, argv is the command. */
+  mode: 'bwrap' | 'direct';
+  /**
+   * The complete command line, program first. For bwrap runs the descriptor numbers (3 seccomp,
+   * 4 status, 5.. empty data) are those a real run passes; a bundled bwrap is shown by its path.
+   */
+  argv: string[];
+  launcher?: { kind: LauncherChoice['kind']; path: string };
+  seccompMode: 'none' | SeccompMode;
+  mountProc: boolean;
+  syntheticTargets: PlaceholderTarget[];
+  warnings: string[];
+  /**
+   * What the deny globs mask in this run: the real locations the scan found (each masked with
+   * its subtree). Anything else a pattern matches (created later, deeper than the scan depth,
+   * reached only through a symlinked directory, another hard link) stays readable.
+   */
+  denyGlobMatches: string[];
+  /** proxy-only: the routes, host socket and in-sandbox socket of each. */
+  proxyRoutes?: Array<ProxyRoute & { socketInSandbox: string }>;
+}
+
+/** A planned bwrap run: what the launch needs besides the plan it shows. */
+export interface PreparedRun {
+  plan: SandboxPlan;
+  launcher: LauncherChoice;
+  /** bwrap arguments (program excluded) with the status fd and per-use data descriptors filled in. */
+  args: string[];
+  dataDescriptorCount: number;
+  seccompProgram: Buffer | undefined;
+  /** Concrete paths the deny globs matched (canonical). */
+  denyGlobMatches: string[];
+  /** proxy-only: the encoded NetnsHelperSpec (routes + the command's seccomp program) and the host sockets. */
+  proxyOnly?: { spec: Uint8Array; hostSockets: string[] };
+}
+
+/** What the sandbox object adds to every plan. */
+export interface PlanContext {
+  /** Bound read-only in every sandbox: the state directory (or registry) and the front end's files. */
+  extraReadOnlyBinds: readonly string[];
+  protectedPaths: readonly string[];
+}
+
+/** The plan of a run under a policy that restricts nothing: the command itself. */
+export function directPlan(req: Pick<SandboxRunRequest, 'command'>): SandboxPlan {
+  return { mode: 'direct', argv: [...req.command], seccompMode: 'none', mountProc: false, syntheticTargets: [], warnings: [], denyGlobMatches: [] };
+}
+
+/** Deny-glob matches on the host now, scanned with rg + find when trustworthy ones are on PATH. */
+export async function scanDenyGlobs(req: Pick<SandboxRunRequest, 'policy' | 'commandCwd'>, env: Record<string, string | undefined>): Promise<string[]> {
+  if (req.policy.unreadableGlobs.length === 0) return [];
+  const excludeUnder = writableDirs(req.policy, req.commandCwd);
+  const rgPath = findExecutableOnPath('rg', env['PATH'], excludeUnder);
+  return expandDenyGlobs(req.policy.unreadableGlobs, { maxDepth: req.policy.globScanMaxDepth, rgPath, pathEnv: env['PATH'], excludeUnder });
+}
+
+/** The bwrap run: argv, descriptors to fill, seccomp program and proxy-only spec. */
+export function planBwrapRun(
+  req: SandboxRunRequest,
+  network: BwrapNetworkMode,
+  facts: RunHostFacts,
+  denyGlobMatches: string[],
+  context: PlanContext,
+): PreparedRun {
+  const { launcher } = facts;
+  const proxyRoutes = network === 'proxy-only' ? checkProxyRoutes(req.proxyRoutes) : undefined;
+  if (proxyRoutes === undefined && req.proxyRoutes !== undefined) {
+    throw new SandboxRequestError(`proxyRoutes were given for ${network} network; they are used only with network: 'proxy-only'`);
+  }
+  const firstDataFd = proxyRoutes === undefined ? FIRST_DATA_FD : PROXY_ONLY_FIRST_DATA_FD;
+  const bwrapPlan = buildBwrapArgs(req.policy, {
+    commandCwd: req.commandCwd,
+    command: req.command,
+    network,
+    mountProc: facts.mountProc,
+    emptyDataFd: firstDataFd,
+    seccompFd: SECCOMP_FD,
+    ...(proxyRoutes === undefined ? {} : { proxyOnly: { routes: proxyRoutes, helperFd: NETNS_HELPER_FD, specFd: NETNS_SPEC_FD } }),
+    extraReadOnlyBinds: context.extraReadOnlyBinds,
+    protectedPaths: context.protectedPaths,
+    denyGlobMatches,
+  });
+  const withData = assignDataDescriptors(bwrapPlan.args, firstDataFd, firstDataFd);
+  const args = ['--json-status-fd', String(STATUS_FD), ...withData.args];
+  const program = bwrapPlan.seccompMode === 'none' ? undefined : buildSeccompProgram(bwrapPlan.seccompMode, process.arch);
+  // proxy-only: the helper gets the program in its spec and installs it on the command only.
+  const seccompProgram = proxyRoutes === undefined ? program : undefined;
+  let proxyOnly: PreparedRun['proxyOnly'];
+  if (proxyRoutes !== undefined) {
+    if (program === undefined) throw new SandboxRequestError('proxy-only network always needs the proxy-routed seccomp program');
+    proxyOnly = { spec: encodeNetnsHelperSpec({ routes: bwrapPlan.proxyRoutes ?? [], seccompProgram: program }), hostSockets: proxyRoutes.map((r) => r.socketPath) };
+  }
+  const plan: SandboxPlan = {
+    mode: 'bwrap',
+    // The binary's path, also for a bundled one (executed through /proc/self/fd/N at run time).
+    argv: [launcher.path, ...args],
+    launcher: { kind: launcher.kind, path: launcher.path },
+    seccompMode: bwrapPlan.seccompMode,
+    mountProc: facts.mountProc,
+    syntheticTargets: bwrapPlan.syntheticTargets.map((t) => ({ path: t.path, kind: t.kind, preexisting: t.preexisting })),
+    warnings: facts.warnings,
+    denyGlobMatches,
+    ...(proxyRoutes === undefined
+      ? {}
+      : { proxyRoutes: proxyRoutes.map((r, i) => ({ ...r, socketInSandbox: bwrapPlan.proxyRoutes?.[i]?.socketPath ?? '' })) }),
+  };
+  return { plan, launcher, args, dataDescriptorCount: withData.count, seccompProgram, denyGlobMatches, ...(proxyOnly === undefined ? {} : { proxyOnly }) };
+}
+
+/**
+ * The front end's own program, its bundled resources and the Node that runs it, canonical, when
+ * they exist: bound read-only wherever the command could write them (a workspace holding
+ * node_modules/.bin/codex), so a command cannot rewrite what the next run executes on the host.
+ */
+export function frontEndFiles(frontEndPath: string | undefined): string[] {
+  const frontEnd = frontEndPath ?? process.argv[1];
+  const candidates = [process.execPath];
+  if (frontEnd !== undefined && path.isAbsolute(frontEnd)) candidates.push(frontEnd, path.join(path.dirname(frontEnd), 'codex-resources'));
+  const out: string[] = [];
+  for (const candidate of candidates) {
+    try {
+      out.push(fs.realpathSync.native(candidate));
+    } catch {
+      // Not there (no bundled resources): nothing to protect.
+    }
+  }
+  return [...new Set(out)];
+}
+
+function lookupOptions(req: Pick<SandboxRunRequest, 'env' | 'commandCwd'>): { searchPath: string | undefined; cwd: string } {
+  return { searchPath: req.env['PATH'], cwd: req.commandCwd };
+}
+
+/**
+ * Before anything is planned: a program that is not on the host cannot be in the sandbox. Under a
+ * restricted policy the lookup in the sandbox's view decides the rest (a hidden candidate counts as
+ * none), so only there a host candidate that is not executable is left for later.
+ */
+export function hostCommandFailure(req: Pick<SandboxRunRequest, 'command' | 'env' | 'commandCwd' | 'policy'>): CommandLookupFailure | undefined {
+  const program = req.command[0];
+  if (program === undefined) return undefined;
+  const onHost = lookUpCommand(program, lookupOptions(req));
+  if (onHost.kind === 'not-found' || (req.policy.kind !== 'restricted' && onHost.kind === 'not-executable')) return onHost;
+  return undefined;
+}
+
+/**
+ * After planning, restricted policies only: the lookup with the sandbox's view (deny-glob matches
+ * included), decided from the policy before bwrap runs (else bwrap's own execvp error and exit 1).
+ */
+export function sandboxCommandFailure(
+  req: Pick<SandboxRunRequest, 'command' | 'env' | 'commandCwd' | 'policy'>,
+  denyGlobMatches: readonly string[],
+): CommandLookupFailure | undefined {
+  const program = req.command[0];
+  if (program === undefined || req.policy.kind !== 'restricted') return undefined;
+  const visibility = commandVisibility(visibilityRules(req.policy, denyGlobMatches));
+  const lookup = lookUpCommand(program, { ...lookupOptions(req), visible: visibility.visible });
+  if (lookup.kind === 'found') return undefined;
+  return lookup.kind === 'hidden' ? { ...lookup, rule: visibility.rule(lookup.path) } : lookup;
+}
