@@ -17,6 +17,8 @@ import {
   PROBE_PRELUDE,
   runDriver,
   startDriver,
+  VARIANT_NAMES,
+  variantNamed,
   workspacePolicy,
   writableRoot,
   type Fixture,
@@ -32,7 +34,6 @@ beforeAll(() => {
 afterEach(() => killLeftoverDrivers());
 afterAll(() => fixture.dispose());
 
-const VARIANT_NAMES = ['system-bwrap as root', 'codex-bwrap as root', 'system-bwrap as nobody', 'codex-bwrap as nobody'];
 
 function lines(text: string): string[] {
   return text.split('\n').filter((l) => l !== '');
@@ -68,9 +69,7 @@ const MISSING_PARENT_SHAPES: Array<[string, { files?: Record<string, string>; ro
 describe.each(VARIANT_NAMES)('%s', (variantName) => {
   let variant: Variant;
   beforeAll(() => {
-    const found = fixture.variants.find((v) => v.name === variantName);
-    if (found === undefined) throw new Error(`no variant ${variantName}`);
-    variant = found;
+    variant = variantNamed(fixture, variantName);
   });
 
   function sh(ws: string, policy: ResolvedSandboxPolicy, script: string, protectedPaths?: string[]) {

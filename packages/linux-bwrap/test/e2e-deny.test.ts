@@ -9,7 +9,17 @@ import * as path from 'node:path';
 import { resolveSandboxPolicy, type FileSystemSandboxEntry, type PermissionProfile, type ResolvedSandboxPolicy } from '@codex-sandbox/policy';
 
 import type { SandboxPlan } from '../src/run-plan.js';
-import { createFixture, killLeftoverDrivers, makeWorkspace, PROBE_PRELUDE, runDriver, type Fixture, type Variant } from './support/e2e.js';
+import {
+  createFixture,
+  killLeftoverDrivers,
+  makeWorkspace,
+  PROBE_PRELUDE,
+  runDriver,
+  VARIANT_NAMES,
+  variantNamed,
+  type Fixture,
+  type Variant,
+} from './support/e2e.js';
 
 jest.setTimeout(60_000);
 
@@ -27,7 +37,6 @@ const rootRead: FileSystemSandboxEntry = { path: { type: 'special', value: { kin
 const managed = (entries: FileSystemSandboxEntry[]): PermissionProfile => ({ type: 'managed', fileSystem: { type: 'restricted', entries }, network: 'restricted' });
 const resolve = (profile: PermissionProfile, cwd: string): ResolvedSandboxPolicy => resolveSandboxPolicy(profile, { cwd, workspaceRoots: [], env: {} });
 
-const VARIANT_NAMES = ['system-bwrap as root', 'codex-bwrap as root', 'system-bwrap as nobody', 'codex-bwrap as nobody'];
 // The sandbox finds rg and find on this PATH; on the other it finds neither and walks in-process.
 const SCANNERS: Array<[string, string]> = [
   ['ripgrep + find', '/usr/bin:/bin'],
@@ -37,9 +46,7 @@ const SCANNERS: Array<[string, string]> = [
 describe.each(VARIANT_NAMES)('%s', (variantName) => {
   let variant: Variant;
   beforeAll(() => {
-    const found = fixture.variants.find((v) => v.name === variantName);
-    if (found === undefined) throw new Error(`no variant ${variantName}`);
-    variant = found;
+    variant = variantNamed(fixture, variantName);
   });
 
   const sh = (ws: string, policy: ResolvedSandboxPolicy, script: string, lookupPath?: string) =>

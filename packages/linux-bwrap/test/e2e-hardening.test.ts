@@ -12,6 +12,8 @@ import {
   makeWorkspace,
   readOnlyPolicy,
   runDriver,
+  VARIANT_NAMES,
+  variantNamed,
   workspacePolicy,
   writableRoot,
   type Fixture,
@@ -126,14 +128,11 @@ while True:
   };
 }
 
-const VARIANT_NAMES = ['system-bwrap as root', 'codex-bwrap as root', 'system-bwrap as nobody', 'codex-bwrap as nobody'];
 
 describe.each(VARIANT_NAMES)('%s', (variantName) => {
   let variant: Variant;
   beforeAll(() => {
-    const found = fixture.variants.find((v) => v.name === variantName);
-    if (found === undefined) throw new Error(`no variant ${variantName}`);
-    variant = found;
+    variant = variantNamed(fixture, variantName);
   });
 
   it.each(['isolated', 'full'] as const)('the kernel keyrings are out of reach (network %s)', async (network) => {

@@ -12,6 +12,8 @@ import {
   pidsWithCmdline,
   runDriver,
   startDriver,
+  VARIANT_NAMES,
+  variantNamed,
   waitUntil,
   workspacePolicy,
   type Fixture,
@@ -27,7 +29,6 @@ beforeAll(() => {
 afterEach(() => killLeftoverDrivers());
 afterAll(() => fixture.dispose());
 
-const VARIANT_NAMES = ['system-bwrap as root', 'codex-bwrap as root', 'system-bwrap as nobody', 'codex-bwrap as nobody'];
 
 let uniqueCounter = 0;
 /** A `sleep` argument no other process on the machine uses, so the test can find it in /proc. */
@@ -39,9 +40,7 @@ function uniqueSleep(): string {
 describe.each(VARIANT_NAMES)('%s', (variantName) => {
   let variant: Variant;
   beforeAll(() => {
-    const found = fixture.variants.find((v) => v.name === variantName);
-    if (found === undefined) throw new Error(`no variant ${variantName}`);
-    variant = found;
+    variant = variantNamed(fixture, variantName);
   });
 
   it.each(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT'] as const)('%s sent to the front end runs the command\'s trap', async (signal) => {

@@ -7,7 +7,16 @@ import * as path from 'node:path';
 
 import { USER_NAMESPACE_WARNING } from '../src/warnings.js';
 
-import { createFixture, killLeftoverDrivers, makeWorkspace, runDriver, workspacePolicy, type Fixture, type Variant } from './support/e2e.js';
+import {
+  createFixture,
+  killLeftoverDrivers,
+  makeWorkspace,
+  runDriver,
+  variantNamed,
+  workspacePolicy,
+  type Fixture,
+  type Variant,
+} from './support/e2e.js';
 
 jest.setTimeout(60_000);
 
@@ -26,9 +35,7 @@ const PROBE = 'if test -e /proc/1; then echo proc-visible; else echo proc-hidden
 describe.each(['system-bwrap as root', 'codex-bwrap as root', 'system-bwrap as nobody', 'codex-bwrap as nobody'])('%s', (variantName) => {
   let variant: Variant;
   beforeAll(() => {
-    const found = fixture.variants.find((v) => v.name === variantName);
-    if (found === undefined) throw new Error(`no variant ${variantName}`);
-    variant = found;
+    variant = variantNamed(fixture, variantName);
   });
 
   it('retries without a fresh /proc where the host refuses one, hides the host /proc, and caches that', async () => {
@@ -49,9 +56,7 @@ describe.each(['system-bwrap as root', 'codex-bwrap as root', 'system-bwrap as n
 describe.each(['system-bwrap as root', 'codex-bwrap as nobody'])('%s without user namespaces', (variantName) => {
   let variant: Variant;
   beforeAll(() => {
-    const found = fixture.variants.find((v) => v.name === variantName);
-    if (found === undefined) throw new Error(`no variant ${variantName}`);
-    variant = found;
+    variant = variantNamed(fixture, variantName);
   });
 
   it('warns that bubblewrap needs user namespaces, and the run fails closed', async () => {

@@ -20,6 +20,8 @@ import {
   readOnlyPolicy,
   runDriver,
   startDriver,
+  VARIANT_NAMES,
+  variantNamed,
   waitUntil,
   type Fixture,
   type Variant,
@@ -114,15 +116,11 @@ function helperPids(): number[] {
   return pidsWithCmdline('/dev/.codex-netns/helper');
 }
 
-// describe.each needs names before beforeAll builds the fixture; createFixture() uses the same names.
-const VARIANT_NAMES = ['system-bwrap as root', 'codex-bwrap as root', 'system-bwrap as nobody', 'codex-bwrap as nobody'];
 
 describe.each(VARIANT_NAMES)('%s', (variantName) => {
   let variant: Variant;
   beforeAll(() => {
-    const found = fixture.variants.find((v) => v.name === variantName);
-    if (found === undefined) throw new Error(`no variant ${variantName}`);
-    variant = found;
+    variant = variantNamed(fixture, variantName);
   });
 
   it('HTTP through the bridge reaches the socket, and only it', async () => {

@@ -13,6 +13,8 @@ import {
   PROBE_PRELUDE,
   readOnlyPolicy,
   runDriver,
+  VARIANT_NAMES,
+  variantNamed,
   workspacePolicy,
   writableRoot,
   type Fixture,
@@ -58,15 +60,11 @@ rc = libc.syscall(425, 1, None)
 print('io_uring:' + (errno.errorcode.get(ctypes.get_errno(), '?') if rc < 0 else 'ok'))
 `;
 
-// describe.each needs names before beforeAll builds the fixture; createFixture() uses the same names.
-const VARIANT_NAMES = ['system-bwrap as root', 'codex-bwrap as root', 'system-bwrap as nobody', 'codex-bwrap as nobody'];
 
 describe.each(VARIANT_NAMES)('%s', (variantName) => {
   let variant: Variant;
   beforeAll(() => {
-    const found = fixture.variants.find((v) => v.name === variantName);
-    if (found === undefined) throw new Error(`no variant ${variantName}`);
-    variant = found;
+    variant = variantNamed(fixture, variantName);
   });
 
   async function sh(ws: string, policy: Parameters<typeof runDriver>[2]['policy'], script: string, network?: 'isolated' | 'full') {

@@ -30,6 +30,19 @@ export interface Fixture {
   dispose(): void;
 }
 
+/**
+ * The variants every end-to-end suite runs under, by name: each bwrap (system, codex-bwrap) as root
+ * and as nobody. Known before the fixture exists, so `describe.each` can name its blocks.
+ */
+export const VARIANT_NAMES = ['system-bwrap as root', 'codex-bwrap as root', 'system-bwrap as nobody', 'codex-bwrap as nobody'] as const;
+
+/** The fixture's variant called `name` (one of VARIANT_NAMES). */
+export function variantNamed(fixture: Fixture, name: string): Variant {
+  const found = fixture.variants.find((v) => v.name === name);
+  if (found === undefined) throw new Error(`no variant ${name}`);
+  return found;
+}
+
 export function createFixture(): Fixture {
   const root = publicTempDir('linux-bwrap-e2e-');
   const entry = bundleEntry(path.join(__dirname, 'run-entry.ts'), root, 'run-entry');
@@ -56,6 +69,9 @@ export function createFixture(): Fixture {
   const netnsHelper = path.join(root, 'codex-netns-helper');
   fs.copyFileSync(netnsHelperTestBinary(), netnsHelper);
   fs.chmodSync(netnsHelper, 0o755);
+  if (variants.map((v) => v.name).join('\n') !== VARIANT_NAMES.join('\n')) {
+    throw new Error(`the fixture's variants (${variants.map((v) => v.name).join(', ')}) are not VARIANT_NAMES`);
+  }
   return { root, entry, variants, netnsHelper, dispose: () => removeTree(root) };
 }
 
