@@ -2,6 +2,7 @@
 // managed-network-gate.ts): the compiled plan, the proxy runtime (one proxy for the object,
 // reused by its runs), and what a plan, a dry run and a run need from them. Must NOT decide
 // policy (managed-network.ts) or talk to bwrap.
+import { frontEndStateSubdir } from '@codex-sandbox/linux-bwrap';
 import { ProxyBridgeError, ProxyStartError, type BlockedRequestEvent, type Resolver } from '@codex-sandbox/proxy-bridge';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,6 +13,9 @@ import { managedProxyRuntime, type ManagedProxyRuntime } from './managed-proxy-r
 import { registerUserFacingErrors } from './report-error.js';
 
 registerUserFacingErrors(ProxyBridgeError);
+
+/** Room left in a 107-byte Unix socket path for `/codex-proxy-PID-XXXXXX/socks.sock`. */
+const MAX_SOCKET_PARENT_BYTES = 107 - '/codex-proxy-4194304-XXXXXX/socks.sock'.length;
 
 export interface ManagedNetworkSession {
   readonly plan: ManagedNetworkPlan;
@@ -44,18 +48,23 @@ export function openManagedNetworkSession(options: ManagedNetworkSessionOptions)
   const plan = planManagedNetwork(options.profileId, options.networkTable, options.network);
   if (plan === undefined) return undefined;
   plan.policy.warnings.forEach(options.warn);
+  // The sockets live in the state directory, which every sandbox binds read-only: a sandboxed
+  // command that can write TMPDIR must not be able to swap them before bwrap binds them (H1).
+  // A path too long for a Unix socket falls back to the proxy's default place.
+  const stateParent = frontEndStateSubdir(options.upstreamEnv, 'proxy');
+  const socketParentDir = stateParent !== undefined && Buffer.byteLength(stateParent) <= MAX_SOCKET_PARENT_BYTES ? stateParent : undefined;
   let runtime: ManagedProxyRuntime | undefined;
   let closed = false;
   const proxy = (): ManagedProxyRuntime => {
     if (closed) throw new ProxyStartError('this sandbox was closed: its managed network proxy cannot start again');
-    return (runtime ??= managedProxyRuntime(plan, { upstreamEnv: options.upstreamEnv, onBlocked: options.onBlocked, resolve: options.resolve }));
+    return (runtime ??= managedProxyRuntime(plan, { upstreamEnv: options.upstreamEnv, onBlocked: options.onBlocked, resolve: options.resolve, socketParentDir }));
   };
   const stop = async (): Promise<void> => {
     const running = runtime;
     runtime = undefined;
     await running?.close();
   };
-  const plannedDir = path.join(os.tmpdir(), `codex-proxy-${process.pid}-XXXXXX`);
+  const plannedDir = path.join(socketParentDir ?? os.tmpdir(), `codex-proxy-${process.pid}-XXXXXX`);
   return {
     plan,
     additions: () => proxyEnvAdditions(plan),

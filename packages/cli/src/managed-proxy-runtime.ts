@@ -19,6 +19,8 @@ export interface ManagedProxyRuntimeOptions {
   onBlocked?: ((event: BlockedRequestEvent) => void) | undefined;
   /** Name resolution (tests inject one; default: the system resolver). */
   resolve?: ((host: string) => Promise<readonly string[]>) | undefined;
+  /** Where the proxy's private socket directory is made (default: the proxy's own choice, TMPDIR). */
+  socketParentDir?: string | undefined;
 }
 
 export function managedProxyRuntime(plan: ManagedNetworkPlan, options: ManagedProxyRuntimeOptions): ManagedProxyRuntime {
@@ -31,6 +33,7 @@ export function managedProxyRuntime(plan: ManagedNetworkPlan, options: ManagedPr
       upstreamEnv: options.upstreamEnv,
       ...(options.onBlocked !== undefined ? { onBlocked: options.onBlocked } : {}),
       ...(options.resolve !== undefined ? { resolve: options.resolve } : {}),
+      ...(options.socketParentDir !== undefined ? { socketParentDir: options.socketParentDir } : {}),
     });
     return starting;
   };

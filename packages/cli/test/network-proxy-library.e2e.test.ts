@@ -59,9 +59,16 @@ async function resolveHost(host: string): Promise<readonly string[]> {
   throw Object.assign(new Error(`no such host ${host}`), { code: 'ENOTFOUND' });
 }
 
+/** Where the proxy's socket directories go: the front end's state directory (HOME is ws.root). */
+function stateProxyDir(): string {
+  return path.join(ws.root, '.cache', 'codex-sandbox', 'proxy');
+}
+
 function proxyDirs(): string[] {
   const prefix = `codex-proxy-${process.pid}-`;
-  return [...new Set([os.tmpdir(), '/tmp'])].flatMap((dir) => fs.readdirSync(dir).filter((n) => n.startsWith(prefix)).map((n) => path.join(dir, n)));
+  return [...new Set([os.tmpdir(), '/tmp', stateProxyDir()])]
+    .filter((dir) => fs.existsSync(dir))
+    .flatMap((dir) => fs.readdirSync(dir).filter((n) => n.startsWith(prefix)).map((n) => path.join(dir, n)));
 }
 
 function open(permissionProfile: string, events: BlockedRequestEvent[]) {
@@ -109,6 +116,36 @@ test('one proxy per sandbox object, reused across runs, gone after close(); even
   }
   expect(proxyDirs().filter((d) => !before.includes(d))).toEqual([]);
   await expect(sandbox.run(['true'])).rejects.toThrow(/this sandbox was closed/);
+});
+
+test("the proxy's sockets live in the state directory, which a concurrent :workspace command cannot write even when it contains it", async () => {
+  const sandbox = open('web', []);
+  const other = createSandbox({
+    permissionProfile: ':workspace',
+    // cwd = HOME: the state directory (~/.cache/codex-sandbox) lies inside the writable root.
+    cwd: ws.root,
+    codexHome: ws.codexHome,
+    env: { PATH: '/usr/bin:/bin', HOME: ws.root },
+    frontEndPath: exe.path,
+  });
+  try {
+    expect((await sandbox.run(['true'])).exitCode).toBe(0);
+    const [dir] = proxyDirs();
+    expect(dir).toBeDefined();
+    expect(path.dirname(dir as string)).toBe(fs.realpathSync(stateProxyDir()));
+    const attack = await other.run(
+      ['sh', '-c', `mv '${dir}/http.sock' '${dir}/moved' 2>/dev/null && echo moved; touch '${dir}/planted' 2>/dev/null && echo planted; rm -rf '${dir}' 2>/dev/null; echo done`],
+      { stdio: 'pipe' },
+    );
+    expect(attack.stdout?.toString()).toBe('done\n');
+    expect(fs.readdirSync(dir as string).sort()).toEqual(['http.sock', 'socks.sock']);
+    // The proxy still serves the first sandbox.
+    const again = await sandbox.run(['curl', '-sS', `http://api.allowed.test:${port}/after`], { stdio: 'pipe' });
+    expect(again.stdout?.toString()).toBe(`origin:api.allowed.test:${port}/after\n`);
+  } finally {
+    other.dispose();
+    await sandbox.close();
+  }
 });
 
 test('local binding off: a name that resolves to 127.0.0.1 is blocked by its address', async () => {

@@ -99,8 +99,13 @@ function tmpFor(unprivileged: boolean): string {
   return tmp;
 }
 
+/**
+ * Proxy socket directories: in the state directory under HOME when it can be made there (root),
+ * else in TMPDIR (nobody cannot create ws.root/.cache).
+ */
 function leftovers(tmp: string): string[] {
-  return fs.readdirSync(tmp).filter((name) => name.startsWith('codex-proxy-'));
+  const state = path.join(ws.root, '.cache', 'codex-sandbox', 'proxy');
+  return [tmp, state].filter((dir) => fs.existsSync(dir)).flatMap((dir) => fs.readdirSync(dir).filter((name) => name.startsWith('codex-proxy-')));
 }
 
 function writeConfig(text: string): void {

@@ -27,3 +27,4 @@ export { splitDenyGlob } from './deny-globs.js';
 export { closeInheritedDescriptors, inheritableDescriptors, loadCloseOnExecControl } from './inherited-descriptors.js';
 export { loadNetnsHelper, NetnsHelperError, type LoadNetnsHelperOptions, type NetnsHelper } from './netns-helper.js';
 export type { ProxyRoute } from './proxy-only-args.js';
+export { frontEndStateSubdir } from './state-dir.js';

@@ -8,6 +8,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { defaultCacheDir } from './probe-cache.js';
+
 /** Name of the placeholder registry inside the state directory. */
 export const REGISTRY_DIR_NAME = 'placeholders';
 
@@ -28,4 +30,16 @@ export function prepareStateDir(dir: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A private directory under the state directory for other front-end state that must have a name
+ * (the managed proxy's Unix sockets), created 0700 if needed. Because every sandbox binds the state
+ * directory read-only, no sandboxed command can replace or plant anything there. Undefined when
+ * the state directory cannot be made (the caller then keeps its old, weaker place).
+ */
+export function frontEndStateSubdir(env: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
+  const state = prepareStateDir(defaultCacheDir(env));
+  if (state === undefined) return undefined;
+  return prepareStateDir(path.join(state, name));
 }

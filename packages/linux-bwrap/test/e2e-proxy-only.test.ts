@@ -112,8 +112,18 @@ t('netlink', lambda: socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0).close(
 print('interfaces:' + ','.join(sorted(l.split(':')[0].strip() for l in open('/proc/self/net/dev').readlines()[2:])))
 `;
 
+/**
+ * This file's helper processes: their environment names this fixture's directory (HOME), so
+ * helpers of other test packages running at the same time are not counted.
+ */
 function helperPids(): number[] {
-  return pidsWithCmdline('/dev/.codex-netns/helper');
+  return pidsWithCmdline('/dev/.codex-netns/helper').filter((pid) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/environ`, 'latin1').includes(fixture.root);
+    } catch {
+      return false;
+    }
+  });
 }
 
 

@@ -20,6 +20,7 @@ test('the exported runtime names', () => {
     'bundledLauncher',
     'closeInheritedDescriptors',
     'createLinuxSandbox',
+    'frontEndStateSubdir',
     'hidingRule',
     'inheritableDescriptors',
     'loadCloseOnExecControl',
