@@ -27,11 +27,17 @@ bwrap="$(command -v bwrap || true)"
 [ -n "$bwrap" ] || { echo "bench: a system bwrap is required for the bare-bwrap baseline" >&2; exit 2; }
 
 # --- this project -----------------------------------------------------------------------------
+# Bundled from a copy of the sources with the generated wire-schema TypeScript beside them (a clone
+# has no packages/policy/src/gen: Bazel generates it into its outputs).
+src="$cache/src"
+echo "bench: preparing the sources in $src" >&2
+"$repo/bench/prepare-sources.sh" "$repo" "$src" "$repo/node_modules"
 ours="${1:-}"
 if [ -z "$ours" ]; then
   ours="$cache/ours/codex"
   echo "bench: building $ours" >&2
-  node "$repo/packages/cli/scripts/build-executable.mjs" --entry "$repo/packages/cli/src/main.ts" --out "$ours"
+  node "$repo/packages/cli/scripts/build-executable.mjs" --entry "$src/packages/cli/src/main.ts" \
+    --tsconfig "$src/tsconfig.base.json" --node-modules "$repo/node_modules" --out "$ours"
 fi
 ours="$(cd "$(dirname "$ours")" && pwd)/$(basename "$ours")"
 
@@ -93,12 +99,7 @@ for round in $(seq "$rounds"); do
 done
 
 echo "bench: in-process API" >&2
-# The library is bundled from the sources, which import the TypeScript Bazel generates from the
-# wire schema; make the same (git-ignored) copy when it is missing.
-if [ ! -f "$repo/packages/policy/src/gen/permission_profile.ts" ] || [ ! -f "$repo/packages/policy/src/gen/netns_helper.ts" ]; then
-  "$repo/packages/policy/proto/generate.sh" "$repo/packages/policy/src/gen"
-fi
-NODE_PATH="$repo/node_modules" node "$repo/bench/inprocess.mjs" --repo "$repo" --cache "$cache" --bwrap "$bwrap" --work "$work" >"$results/inprocess.json"
+NODE_PATH="$repo/node_modules" node "$repo/bench/inprocess.mjs" --repo "$repo" --src "$src" --cache "$cache" --bwrap "$bwrap" --work "$work" >"$results/inprocess.json"
 
 echo "bench: peak RSS (/usr/bin/time -f %M, median of $rss_runs)" >&2
 rss() { # name, command...
