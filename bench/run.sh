@@ -134,6 +134,17 @@ for side in ours peer; do
     exit 1
   fi
 done
+# The floor of this case: bare bwrap making the same masks (an empty read-only file, mode 000, on
+# each match, as both CLIs do), so a reader sees what the mounts alone cost.
+glob_floor="$cache/bwrap-glob-masks.sh"
+{
+  echo '#!/bin/bash'
+  echo 'exec 3</dev/null'
+  printf 'exec %q --unshare-all --ro-bind / /' "$bwrap"
+  (cd "$glob_tree" && find "$PWD" -maxdepth 8 -name '*.env' -print0) | xargs -0 printf ' --perms 000 --ro-bind-data 3 %q'
+  echo ' -- true'
+} >"$glob_floor"
+chmod +x "$glob_floor"
 ours_glob="env CODEX_HOME=$cache/home-ours-glob $ours sandbox -P globbench -- true"
 peer_glob="env CODEX_HOME=$cache/home-peer-glob TMPDIR=$peer_tmp $peer sandbox -P globbench -- true"
 echo "bench: timing the deny-glob case ($rounds rounds)" >&2
@@ -141,9 +152,9 @@ echo "bench: timing the deny-glob case ($rounds rounds)" >&2
   cd "$glob_tree"
   for round in $(seq "$rounds"); do
     if [ $((round % 2)) -eq 1 ]; then
-      hf "glob$round" ours-glob "$ours_glob" peer-glob "$peer_glob"
+      hf "glob$round" ours-glob "$ours_glob" peer-glob "$peer_glob" bwrap-glob-masks "$glob_floor"
     else
-      hf "glob$round" peer-glob "$peer_glob" ours-glob "$ours_glob"
+      hf "glob$round" bwrap-glob-masks "$glob_floor" peer-glob "$peer_glob" ours-glob "$ours_glob"
     fi
   done
 )

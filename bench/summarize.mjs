@@ -46,9 +46,14 @@ lines.push('', `Floor: \`node -e 0\` ${f(node.median)} ms (the executable's Node
 const tree = JSON.parse(readFileSync(join(dir, 'glob-tree.json'), 'utf8'));
 const oursGlob = hf('ours-glob');
 const peerGlob = hf('peer-glob');
-lines.push(`| deny glob \`**/*.env\`, ${tree.files} files in ${tree.dirs} directories, depth 8 (${tree.matches} matches), \`-- true\` | this CLI (ms) | Codex CLI (ms) | ours / Codex | target |`);
-lines.push('|---|---:|---:|---:|---|');
-lines.push(`| read-only + \`glob_scan_max_depth = 8\` (${oursGlob.runs} runs) | ${f(oursGlob.median)} | ${f(peerGlob.median)} | ${(oursGlob.median / peerGlob.median).toFixed(2)}x | <= 0.8x |`, '');
+const masks = hf('bwrap-glob-masks');
+lines.push(`| deny glob \`**/*.env\`, ${tree.files} files in ${tree.dirs} directories, depth 8 (${tree.matches} matches), \`-- true\` | this CLI (ms) | Codex CLI (ms) | ours / Codex | target | bare bwrap, same ${tree.matches} masks (ms) | ours / Codex above it |`);
+lines.push('|---|---:|---:|---:|---|---:|---:|');
+lines.push(
+  `| read-only + \`glob_scan_max_depth = 8\` (${oursGlob.runs} runs) | ${f(oursGlob.median)} | ${f(peerGlob.median)} | ${(oursGlob.median / peerGlob.median).toFixed(2)}x | <= 0.8x | ` +
+    `${f(masks.median)} | ${f(oursGlob.median - masks.median)} / ${f(peerGlob.median - masks.median)} ms |`,
+  '',
+);
 const ip = JSON.parse(readFileSync(join(dir, 'inprocess.json'), 'utf8'));
 lines.push(`| in-process API, ${ip.runs} sequential \`run(['true'])\` | per command (ms) | / bare bwrap spawned from Node | target |`);
 lines.push('|---|---:|---:|---|');
