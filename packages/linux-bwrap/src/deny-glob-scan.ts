@@ -91,9 +91,10 @@ export async function scanWithTools(tools: ScanTools, root: string, globs: reado
  * directory (its mask covers it); a name is handed to the full matcher only when some glob can end
  * on it. Entry kinds come from the listing (no stat per entry). Names are read as text, and a
  * directory holding a name that is not UTF-8 is listed again by its bytes, so nothing is skipped.
- * Any directory that must be listed and cannot be fails the scan.
+ * Any directory that must be listed and cannot be fails the scan. Hits are sorted at the end, so
+ * the order listings complete in does not matter.
  */
-export function scanWithWalker(root: string, globs: readonly string[], maxDepth: number | undefined): ScanHit[] {
+export async function scanWithWalker(root: string, globs: readonly string[], maxDepth: number | undefined): Promise<ScanHit[]> {
   const matches = compileGlobMatcher(root, globs);
   const walk = compileGlobWalk(globs);
   const hits: ListedHit[] = [];
@@ -124,16 +125,15 @@ export function scanWithWalker(root: string, globs: readonly string[], maxDepth:
     }
   };
 
-  const visit = (dir: string, relative: string, depth: number, state: GlobWalkState): void => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch (error) {
-      throw cannotList(dir, error);
-    }
+  // Each listed directory's entries: hits recorded, directories to list next returned.
+  const take = (dir: string, relative: string, depth: number, state: GlobWalkState, entries: fs.Dirent[]): Pending[] => {
     // A name that is not UTF-8 reads as U+FFFD: list this directory again by its bytes.
-    if (entries.some((entry) => entry.name.includes('\uFFFD'))) return visitBytes(Buffer.from(dir), relative, true, depth, state);
+    if (entries.some((entry) => entry.name.includes('\uFFFD'))) {
+      visitBytes(Buffer.from(dir), relative, true, depth, state);
+      return [];
+    }
     const deeper = descends(depth);
+    const next: Pending[] = [];
     // The hot loop of a large tree: most names are ruled out by one test, and no path is built
     // for them.
     for (const entry of entries) {
@@ -147,14 +147,53 @@ export function scanWithWalker(root: string, globs: readonly string[], maxDepth:
       }
       if (!deeper || !entry.isDirectory()) continue;
       const below = walk.descend(state, name);
-      if (below !== null) visit(`${dir}/${name}`, relative === '' ? name : `${relative}/${name}`, depth + 1, below);
+      if (below !== null) next.push({ dir: `${dir}/${name}`, relative: relative === '' ? name : `${relative}/${name}`, depth: depth + 1, state: below });
     }
+    return next;
   };
-  visit(root, '', 1, walk.start);
+
+  // Up to LISTINGS_IN_FLIGHT directories are listed at once on libuv's thread pool, so the kernel's
+  // listing of one overlaps the matching of another. The first failure ends the scan.
+  await new Promise<void>((resolve, reject) => {
+    const queue: Pending[] = [{ dir: root, relative: '', depth: 1, state: walk.start }];
+    let inFlight = 0;
+    let failed = false;
+    const pump = (): void => {
+      while (!failed && inFlight < LISTINGS_IN_FLIGHT && queue.length > 0) {
+        const job = queue.pop() as Pending;
+        inFlight++;
+        fs.readdir(job.dir, { withFileTypes: true }, (error, entries) => {
+          inFlight--;
+          if (failed) return;
+          try {
+            if (error) throw cannotList(job.dir, error);
+            for (const next of take(job.dir, job.relative, job.depth, job.state, entries)) queue.push(next);
+          } catch (thrown) {
+            failed = true;
+            reject(thrown);
+            return;
+          }
+          if (queue.length === 0 && inFlight === 0) resolve();
+          else pump();
+        });
+      }
+    };
+    pump();
+  });
   return outermostHits(root, hits);
 }
 
 const SLASH = Buffer.from('/');
+
+/** Directories listed at once: libuv's thread pool has four threads. */
+const LISTINGS_IN_FLIGHT = 4;
+
+interface Pending {
+  dir: string;
+  relative: string;
+  depth: number;
+  state: GlobWalkState;
+}
 
 function direntKind(entry: fs.Dirent | fs.Dirent<Buffer>): ScanHitKind {
   if (entry.isFile()) return 'file';

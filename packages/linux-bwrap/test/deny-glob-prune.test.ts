@@ -170,15 +170,15 @@ describe('the pruned walker gives exactly the unpruned result', () => {
     for (const [name, spec] of Object.entries(TREES)) roots.set(name, makeTree(spec));
   });
 
-  it.each(cases)('%s tree, %s at depth %s', (tree, pattern, depth) => {
+  it.each(cases)('%s tree, %s at depth %s', async (tree, pattern, depth) => {
     const root = roots.get(tree)!;
-    expect(scanWithWalker(root, [pattern], depth)).toEqual(referenceScan(root, [pattern], depth));
+    expect(await scanWithWalker(root, [pattern], depth)).toEqual(referenceScan(root, [pattern], depth));
   });
 
-  it('several globs at once, and the comparison is not vacuous', () => {
+  it('several globs at once, and the comparison is not vacuous', async () => {
     const root = roots.get('nested')!;
     const globs = ['a/b/*.env', '**/[x]*', 'keep/**', 'a/{b/c,x/b}/*'];
-    const hits = scanWithWalker(root, globs, undefined);
+    const hits = await scanWithWalker(root, globs, undefined);
     expect(hits).toEqual(referenceScan(root, globs, undefined));
     // a/x/b/y.env and x/[x] lie below matching directories (a/x, x): one mask each covers them.
     expect(hits.map((hit) => `${hit.kind} ${hit.relative}`)).toEqual(['file [x].env', 'file a/b/c.env', 'dir a/b/c/d', 'dir a/x', 'dir keep', 'dir x']);
@@ -191,29 +191,32 @@ describe('the walker lists only what can matter, and fails on what it needs', ()
     root = makeTree({ 'a/b/x.env': '', 'a/c/y.env': '', 'other/deep/z.env': '', 'match.env/inside/w.env': '' });
   });
 
-  function listed(globs: string[]): string[] {
-    const spy = jest.spyOn(fsModule, 'readdirSync');
-    scanWithWalker(root, globs, undefined);
+  async function listed(globs: string[]): Promise<string[]> {
+    const spy = jest.spyOn(fsModule, 'readdir');
+    await scanWithWalker(root, globs, undefined);
     return spy.mock.calls.map(([dir]) => path.relative(root, String(dir)) || '.').sort();
   }
 
-  it('a literal prefix lists only its own directories', () => {
-    expect(listed(['a/b/*.env'])).toEqual(['.', 'a', 'a/b']);
+  it('a literal prefix lists only its own directories', async () => {
+    expect(await listed(['a/b/*.env'])).toEqual(['.', 'a', 'a/b']);
   });
 
-  it('a matching directory is one hit and is not listed (its mask covers it)', () => {
-    expect(listed(['*.env', 'a/*/*.env'])).toEqual(['.', 'a', 'a/b', 'a/c']);
+  it('a matching directory is one hit and is not listed (its mask covers it)', async () => {
+    expect(await listed(['*.env', 'a/*/*.env'])).toEqual(['.', 'a', 'a/b', 'a/c']);
   });
 
-  it('a directory it needs and cannot list fails the scan (fail closed)', () => {
-    const real = fs.readdirSync;
-    jest.spyOn(fsModule, 'readdirSync').mockImplementation(((dir: fs.PathLike, options?: unknown) => {
-      if (String(dir) === path.join(root, 'a', 'c')) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
-      return (real as (d: fs.PathLike, o?: unknown) => unknown)(dir, options);
-    }) as typeof fs.readdirSync);
-    expect(() => scanWithWalker(root, ['a/*/*.env'], undefined)).toThrow(DenyGlobError);
-    expect(() => scanWithWalker(root, ['a/*/*.env'], undefined)).toThrow(/cannot list .*a\/c: EACCES/);
+  it('a directory it needs and cannot list fails the scan (fail closed)', async () => {
+    const real = fsModule.readdir;
+    jest.spyOn(fsModule, 'readdir').mockImplementation(((dir: fs.PathLike, options: unknown, callback: (error: Error | null, entries?: unknown) => void) => {
+      if (String(dir) === path.join(root, 'a', 'c')) {
+        process.nextTick(() => callback(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' })));
+        return;
+      }
+      (real as unknown as (d: fs.PathLike, o: unknown, c: typeof callback) => void)(dir, options, callback);
+    }) as unknown as typeof fs.readdir);
+    await expect(scanWithWalker(root, ['a/*/*.env'], undefined)).rejects.toThrow(DenyGlobError);
+    await expect(scanWithWalker(root, ['a/*/*.env'], undefined)).rejects.toThrow(/cannot list .*a\/c: EACCES/);
     // A glob that cannot reach a/c never needs it listed.
-    expect(scanWithWalker(root, ['a/b/*.env'], undefined)).toEqual([{ relative: 'a/b/x.env', kind: 'file' }]);
+    expect(await scanWithWalker(root, ['a/b/*.env'], undefined)).toEqual([{ relative: 'a/b/x.env', kind: 'file' }]);
   });
 });
