@@ -72,7 +72,8 @@ export type FilteredSyscall =
   | 'listen'
   | 'sendto'
   | 'sendmmsg'
-  | 'recvmmsg';
+  | 'recvmmsg'
+  | 'ioctl';
 
 /** Syscall numbers, checked against asm/unistd_64.h and asm-generic/unistd.h by a test. */
 export const SYSCALL_NUMBERS: Readonly<Record<SeccompArch, Readonly<Record<FilteredSyscall, number>>>> = {
@@ -91,6 +92,7 @@ export const SYSCALL_NUMBERS: Readonly<Record<SeccompArch, Readonly<Record<Filte
     request_key: 249,
     keyctl: 250,
     sendmmsg: 307,
+    ioctl: 16,
     process_vm_readv: 310,
     process_vm_writev: 311,
     io_uring_setup: 425,
@@ -112,6 +114,7 @@ export const SYSCALL_NUMBERS: Readonly<Record<SeccompArch, Readonly<Record<Filte
     accept4: 242,
     recvmmsg: 243,
     sendmmsg: 269,
+    ioctl: 29,
     process_vm_readv: 270,
     process_vm_writev: 271,
     io_uring_setup: 425,
@@ -211,12 +214,25 @@ type Insn =
 /** `next` falls through; a label jumps forward to a shared return. */
 type Target = 'next' | 'deny' | 'allow' | { skip: number };
 
+/** ioctl requests that push input into a terminal (asm-generic/ioctls.h, the same on both arches). */
+export const TIOCSTI = 0x5412;
+export const TIOCLINUX = 0x541c;
+
+export interface SeccompOptions {
+  /**
+   * Also refuse ioctl(TIOCSTI) and ioctl(TIOCLINUX): for commands that share the host's terminals
+   * (the Landlock backend has no private /dev and no new session of bwrap's), so that one cannot
+   * type commands into the user's shell.
+   */
+  denyTerminalInjection?: boolean;
+}
+
 /**
  * Layout: check arch (foreign arch kills the process), load nr, [x86_64: x32 numbers -> EPERM],
  * one compare per denied syscall, one block per domain rule, then ALLOW; the shared DENY and
  * ALLOW returns sit at the end so every jump is forward and short.
  */
-export function buildSeccompProgram(mode: SeccompMode, arch: string): Buffer {
+export function buildSeccompProgram(mode: SeccompMode, arch: string, options: SeccompOptions = {}): Buffer {
   if (!isSeccompArch(arch)) {
     throw new SeccompError(
       `no seccomp filter is available for CPU architecture ${arch}; supported: x64 (x86_64), arm64 (aarch64)`,
@@ -252,6 +268,13 @@ export function buildSeccompProgram(mode: SeccompMode, arch: string): Buffer {
       for (const type of types) body.push({ op: 'jeq', k: type, jt: 'allow', jf: 'next' });
       body.push({ op: 'ret', value: SECCOMP_RET_ERRNO | EPERM });
     }
+  }
+  if (options.denyTerminalInjection === true) {
+    // Block: nr == ioctl ? (load arg1; request is TIOCSTI or TIOCLINUX ? DENY : ALLOW) : ALLOW.
+    body.push({ op: 'jeq', k: numbers.ioctl, jt: 'next', jf: 'allow' });
+    body.push({ op: 'load', offset: SECCOMP_DATA_ARG1_LOW_OFFSET });
+    body.push({ op: 'jeq', k: TIOCSTI, jt: 'deny', jf: 'next' });
+    body.push({ op: 'jeq', k: TIOCLINUX, jt: 'deny', jf: 'next' });
   }
   body.push({ op: 'ret', value: SECCOMP_RET_ALLOW });
   const denyIndex = body.length;
