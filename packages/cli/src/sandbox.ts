@@ -42,6 +42,7 @@ import {
 import { frontEndStatePaths, withFrontEndState } from './front-end-state.js';
 import { hiddenCommandRule } from './hidden-command.js';
 import { checkNetworkEnforceable } from './network-enforcement.js';
+import { linuxBackendFromFeatures } from './legacy-landlock.js';
 import { openLinuxBackend, type BackendRequest, type LinuxBackend } from './linux-backend.js';
 import { requireWellFormed } from './raw-input.js';
 import { registerUserFacingErrors } from './report-error.js';
@@ -233,6 +234,8 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     warn,
   });
   const loadManaged = (): Promise<void> => managedNetwork.load();
+  // LL1: features.use_legacy_landlock (config or -c) picks the Landlock backend.
+  const linuxBackendKind = linuxBackendFromFeatures(config.merged['features']);
   let access: AccessQuery | undefined;
   const accessQuery = (): AccessQuery => (access ??= createAccessQuery(selected.profile, context, policy));
   let backend: LinuxBackend | undefined;
@@ -242,6 +245,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
       frontEndPath: options.frontEndPath ?? process.argv[1] ?? '',
       onWarning: warn,
       protectedPaths: statePaths,
+      backend: linuxBackendKind,
     }));
   // What a path may do in the sandbox: the policy's answer, with the front end's state read-only.
   const protectState = (query: AccessQuery): AccessQuery => {
@@ -309,7 +313,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
       environment: prepared.environment,
       denyGlobMatches: launch.denyGlobMatches,
     };
-    return { planned, placeholders: launch.placeholders };
+    return { planned, placeholders: launch.placeholders, sections: launch.sections };
   };
   const plan = async (command: readonly string[], runOptions: RunOptions = {}): Promise<SandboxPlan> => {
     await loadManaged();
@@ -326,7 +330,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
       codexHome: statePaths[0] ?? codexHome,
       command,
       ...(prepared === undefined ? {} : { prepared }),
-      ...(launch === undefined ? {} : { launch: { ...launch.planned, placeholders: launch.placeholders } }),
+      ...(launch === undefined ? {} : { launch: { ...launch.planned, placeholders: launch.placeholders, sections: launch.sections } }),
       enforcedAccess: (denyGlobMatches) => protectState(createAccessQuery(selected.profile, context, policy, { denyGlobMatches })),
       managed: managedNetwork.session,
     });
