@@ -10,6 +10,8 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { frontEndDirectory } from '@codex-sandbox/bundled-bwrap';
+
 import { SandboxRuntimeError } from './runtime-errors.js';
 
 const MAX_HELPER_BYTES = 16 << 20;
@@ -54,8 +56,9 @@ export function usableDigest(value: string | undefined): string | undefined {
 
 function candidates(kind: HelperBinaryKind, opts: LoadHelperBinaryOptions, development: boolean): string[] {
   const out: string[] = [];
+  // Beside the real program: an arg0 link (codex-linux-sandbox -> codex) elsewhere has no resources.
   if (opts.frontEndPath !== undefined && path.isAbsolute(opts.frontEndPath)) {
-    out.push(path.join(path.dirname(opts.frontEndPath), 'codex-resources', kind.resource));
+    out.push(path.join(frontEndDirectory(opts.frontEndPath), 'codex-resources', kind.resource));
   }
   const fromEnv = opts.env[kind.testBinaryEnv];
   if (development && fromEnv !== undefined && path.isAbsolute(fromEnv)) out.push(fromEnv);

@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { isWithin, type ResolvedSandboxPolicy } from '@codex-sandbox/policy';
+import { isWithin, PROTECTED_METADATA_NAMES, type ResolvedSandboxPolicy } from '@codex-sandbox/policy';
 
 import type { BwrapNetworkMode } from './bwrap-args.js';
 import { SandboxRuntimeError } from './runtime-errors.js';
@@ -120,12 +120,28 @@ function canonical(p: string): string {
   }
 }
 
+/**
+ * A writable root that is a metadata directory the profile made writable inside another writable
+ * root (`/w/.git = "write"` next to `/w = "write"`): its own metadata names (`/w/.git/.git`) are
+ * left to the grant that made the whole directory writable (LL2), with a warning.
+ */
+function isGrantedMetadataDir(root: string, writable: readonly string[]): boolean {
+  return (PROTECTED_METADATA_NAMES as readonly string[]).includes(path.posix.basename(root)) && writable.some((w) => w !== root && isWithin(root, w));
+}
+
+/** LL2: the directories whose own metadata names isGrantedMetadataDir leaves writable, for the warning. */
+function nestedMetadataDirs(policy: ResolvedSandboxPolicy): string[] {
+  const writable = policy.writableRoots.map((w) => w.root);
+  return policy.writableRoots.filter((w) => w.protectedMetadataNames.length > 0 && isGrantedMetadataDir(w.root, writable)).map((w) => w.root);
+}
+
 /** LL2: every read-only carve-out inside a writable root, as "<path> (inside <root>)". */
 function carveOuts(policy: ResolvedSandboxPolicy, protectedPaths: readonly string[]): string[] {
   const out: string[] = [];
   const writable = policy.writableRoots.map((w) => w.root);
   for (const root of policy.writableRoots) {
     for (const sub of root.readOnlySubpaths) out.push(`${sub} (inside ${root.root})`);
+    if (isGrantedMetadataDir(root.root, writable)) continue;
     for (const name of root.protectedMetadataNames) {
       const target = path.posix.join(root.root, name);
       // A deeper writable root at the name makes it writable on purpose.
@@ -196,6 +212,13 @@ export function planLandlock(input: LandlockPlanInput): LandlockPlan {
   // namespace, and with it the abstract socket namespace, when the profile enables the network).
   const scopes = supported(SCOPES, abi).filter((s) => s === 'signal' || isolated);
   const warnings: string[] = [];
+  const nested = nestedMetadataDirs(policy);
+  if (nested.length > 0) {
+    warnings.push(
+      `the profile makes ${nested.join(', ')} writable, so under Landlock the metadata names inside them ` +
+        `(${PROTECTED_METADATA_NAMES.join(', ')}) are writable too (bubblewrap would keep them read-only)`,
+    );
+  }
   if (!scopes.includes('signal')) {
     warnings.push(
       `this kernel offers Landlock ABI ${abi}; signal scoping needs ABI 6 (Linux 6.12), so the command can signal the user's other processes ` +

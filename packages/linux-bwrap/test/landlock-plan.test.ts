@@ -51,6 +51,16 @@ describe('planLandlock refusals (LL2)', () => {
     );
   });
 
+  it('a metadata directory granted inside a writable root leaves its own names to that grant, with a warning', () => {
+    const all = ['.git', '.agents', '.codex', '.aws'] as const;
+    const granted = all.map((name) => ({ root: `${WS}/${name}`, readOnlySubpaths: [], protectedMetadataNames: [...all] }));
+    const plan = planLandlock(input({ policy: policy({ writableRoots: [open, ...granted] }) }));
+    expect(plan.rules.filter((r) => r.role === 'write').map((r) => r.path)).toEqual([WS, ...granted.map((g) => g.root)]);
+    expect(plan.warnings[0]).toContain(`the profile makes ${WS}/.git, ${WS}/.agents, ${WS}/.codex, ${WS}/.aws writable`);
+    // Not when the metadata directory is a writable root of its own, outside any other one.
+    expect(() => planLandlock(input({ policy: policy({ writableRoots: [granted[0] as (typeof granted)[number]] }) }))).toThrow(`${WS}/.git/.git (inside ${WS}/.git)`);
+  });
+
   it('front-end state outside every writable root is fine (it is read-only like the rest)', () => {
     expect(() => planLandlock(input({ policy: policy({ writableRoots: [open] }), protectedPaths: ['/root/.codex'] }))).not.toThrow();
   });
