@@ -1,4 +1,4 @@
-// Owns the decisions of the legacy Landlock backend (L31, LL1-LL6 in docs/behaviour.md): which
+// Owns the decisions of the legacy Landlock backend (LL1-LL6 in docs/behaviour.md): which
 // policies it can enforce exactly and the refusal for every other one, and, for those it can, the
 // Landlock ruleset (handled rights for the kernel's ABI, one rule per path) and the seccomp mode.
 // Landlock can only grant access below a path, never take it back deeper down, so every
