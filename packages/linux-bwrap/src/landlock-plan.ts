@@ -69,6 +69,11 @@ export interface LandlockPlan {
   rules: LandlockRule[];
   /** Installed after Landlock, with ioctl(TIOCSTI) refused too (the command shares the host's terminals). */
   seccompMode: SeccompMode;
+  /**
+   * The policy lets the command write nothing (but /dev/null): chmod, chown, utime and xattr
+   * changes, which Landlock does not confine, are refused by seccomp too (LL4).
+   */
+  denyMetadataChanges: boolean;
   warnings: string[];
 }
 
@@ -232,6 +237,7 @@ export function planLandlock(input: LandlockPlanInput): LandlockPlan {
     scopes,
     rules,
     seccompMode: isolated ? 'restricted' : 'base',
+    denyMetadataChanges: !policy.fullDiskWrite && policy.writableRoots.length === 0,
     warnings,
   };
 }

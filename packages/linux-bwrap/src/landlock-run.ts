@@ -35,7 +35,7 @@ export function landlockSpec(plan: LandlockPlan, parentPid: number): Uint8Array 
     handledAccessNet: masks.net,
     scoped: masks.scoped,
     pathRules: plan.rules.map((rule) => ({ path: rule.path, allowedAccess: landlockRuleMask(rule) })),
-    seccompProgram: buildSeccompProgram(plan.seccompMode, process.arch, { denyTerminalInjection: true }),
+    seccompProgram: buildSeccompProgram(plan.seccompMode, process.arch, { denyTerminalInjection: true, denyMetadataChanges: plan.denyMetadataChanges }),
     parentPid,
   });
 }

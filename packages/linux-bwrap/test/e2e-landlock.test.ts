@@ -65,7 +65,8 @@ describe.each(['system-bwrap as root', 'system-bwrap as nobody'])('legacy Landlo
     const script =
       PROBE_PRELUDE +
       `p read "cat /etc/hostname"; p list "ls /"; p create "touch ${ws}/new"; p append "echo x >> ${ws}/kept.txt"; ` +
-      `p truncate "truncate -s 0 ${ws}/kept.txt"; p remove "rm -f ${ws}/kept.txt"; p devnull "echo x > /dev/null"; p mkdir "mkdir ${ws}/d"`;
+      `p truncate "truncate -s 0 ${ws}/kept.txt"; p remove "rm -f ${ws}/kept.txt"; p devnull "echo x > /dev/null"; p mkdir "mkdir ${ws}/d"; ` +
+      `p chmod "chmod 600 ${ws}/kept.txt"; p touch-time "touch -d 2001-01-01 ${ws}/kept.txt"; p xattr "python3 -c 'import os; os.setxattr(\\"${ws}/kept.txt\\", \\"user.x\\", b\\"1\\")'"`;
     const result = await landlock(variant, { cwd: ws }, ['sh', '-c', script]);
     expect(result.stderr).toBe('');
     expect(result.stdout.trim().split('\n')).toEqual([
@@ -77,8 +78,12 @@ describe.each(['system-bwrap as root', 'system-bwrap as nobody'])('legacy Landlo
       'remove:denied',
       'devnull:ok',
       'mkdir:denied',
+      'chmod:denied',
+      'touch-time:denied',
+      'xattr:denied',
     ]);
     expect(fs.readFileSync(path.join(ws, 'kept.txt'), 'utf8')).toBe('kept\n');
+    expect(fs.statSync(path.join(ws, 'kept.txt')).mode & 0o777).toBe(0o644);
     expect(fs.existsSync(path.join(ws, 'new'))).toBe(false);
   });
 

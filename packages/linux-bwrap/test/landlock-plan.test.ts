@@ -80,11 +80,13 @@ describe('planLandlock rulesets (LL3, LL4)', () => {
       { path: '/dev/null', role: 'device', access: ['write_file', 'read_file', 'truncate', 'ioctl_dev'] },
     ]);
     expect(plan.seccompMode).toBe('restricted');
+    expect(plan.denyMetadataChanges).toBe(true);
   });
 
   it('a writable root gets every handled right', () => {
     const plan = planLandlock(input({ policy: policy({ writableRoots: [open] }) }));
     expect(plan.rules.at(-1)).toEqual({ path: WS, role: 'write', access: plan.handledFs });
+    expect(plan.denyMetadataChanges).toBe(false);
   });
 
   it.each<[number, number, number, number]>([
