@@ -143,7 +143,7 @@ class LinuxSandboxImpl implements LinuxSandbox {
   private landlockPlan(req: SandboxRunRequest, network: ReturnType<typeof requestNetwork>): SandboxPlan {
     if (this.landlock === undefined) {
       const helper = this.options.landlockHelper?.() ?? loadLandlockHelper({ frontEndPath: this.options.frontEndPath ?? process.argv[1], env: this.env });
-      this.landlock = { helper, ...probeLandlockAbi(helper) };
+      this.landlock = { helper, ...this.hostFacts.landlockAbi(helper, () => probeLandlockAbi(helper)) };
     }
     const { helper, abi, reason } = this.landlock;
     const landlock = planLandlock({
