@@ -30,7 +30,14 @@ export interface DryRunInput {
     environment: CommandEnvironment;
   };
   /** The backend's plan of the launch; absent when no command was given. */
-  launch?: { argv: string[]; backend: string; denyGlobMatches: string[]; placeholders: string[] };
+  launch?: {
+    argv: string[];
+    backend: string;
+    denyGlobMatches: string[];
+    placeholders: string[];
+    /** The backend's own sections (the Windows token, ACL and environment plan). */
+    sections?: ReadonlyArray<{ title: string; rows: readonly string[] }>;
+  };
   /** What a path may do in the run, given what its deny-glob scan found. */
   enforcedAccess: (denyGlobMatches: readonly string[]) => AccessQuery;
   managed: ManagedNetworkSession | undefined;
@@ -62,6 +69,7 @@ export function dryRunResult(input: DryRunInput): DryRunResult {
     backendDescription: launch?.backend ?? 'Linux bubblewrap',
     notes,
     extraSections: [
+      ...(launch?.sections ?? []),
       ...(described === undefined ? [] : [{ title: 'proxy', rows: described.proxy }, { title: 'routes', rows: described.routes }]),
       ...(prepared !== undefined ? environmentSections(prepared.environment) : []),
     ],

@@ -3,7 +3,7 @@
 // enforce never reaches here: planWindowsSandbox throws the run's own refusal first), resolve
 // anything, or print.
 import { ALLOW_WRITE_MASK, DENY_WRITE_MASK, GENERIC_ALL, READ_EXECUTE_MASK } from './access-masks.js';
-import type { SidAllocator } from './capability-sids.js';
+import { newCapabilitySids, type CapabilitySids, type SidAllocator } from './capability-sids.js';
 import type { HostIdentity, WindowsSandboxPlan } from './plan.js';
 
 /**
@@ -52,6 +52,11 @@ export const PLACEHOLDER_IDENTITY: HostIdentity = { userSid: '<user SID>', logon
 
 /** Stands in for a capability SID a real run would create (and write to cap_sid). */
 export const placeholderSidAllocator: SidAllocator = (purpose) => `<new capability SID: ${purpose}>`;
+
+/** What a dry run planned away from the Windows host uses for the host's facts. */
+export function offHostFacts(): { identity: HostIdentity; capabilityStore: CapabilitySids; allocate: SidAllocator } {
+  return { identity: PLACEHOLDER_IDENTITY, capabilityStore: newCapabilitySids(placeholderSidAllocator), allocate: placeholderSidAllocator };
+}
 
 function accessName(mask: number): string {
   switch (mask) {

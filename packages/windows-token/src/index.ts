@@ -17,6 +17,7 @@ export {
   renderWindowsDryRun,
   PLACEHOLDER_IDENTITY,
   placeholderSidAllocator,
+  offHostFacts,
   type WindowsDryRun,
   type WindowsDryRunJson,
 } from './dry-run.js';

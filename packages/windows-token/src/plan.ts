@@ -24,6 +24,8 @@ export interface HostIdentity {
 export interface WindowsPlanInput extends EnforceabilityInput {
   /** `$CODEX_HOME/cap_sid` as read (or new). */
   capabilityStore: CapabilitySids;
+  /** The store was missing or in the legacy format: the run writes it before it is used. */
+  capabilityStoreNeedsWrite?: boolean;
   /** Makes SIDs the store lacks (random in a run, placeholders in a dry run). */
   allocate: SidAllocator;
   identity: HostIdentity;
@@ -98,7 +100,7 @@ export function planWindowsSandbox(input: WindowsPlanInput): WindowsSandboxPlan 
     commandLine,
     cwd: input.cwd,
     capabilityStore: caps.store,
-    capabilityStoreChanged: caps.changed,
+    capabilityStoreChanged: caps.changed || input.capabilityStoreNeedsWrite === true,
     warnings: network === undefined ? [] : [BEST_EFFORT_NETWORK_WARNING],
   };
 }

@@ -14,6 +14,7 @@ test('the exported runtime names', () => {
     'WindowsSandboxError',
     'hostIdentity',
     'legacyWritableRoots',
+    'offHostFacts',
     'placeholderSidAllocator',
     'planWindowsSandbox',
     'randomCapabilitySid',
