@@ -32,7 +32,9 @@ export function legacyWritableRoots(profile: PermissionProfile, ctx: ResolveCont
 
 /** The paths under a writable root that stay read-only: carve-outs and protected metadata names. */
 export function readOnlyPathsUnder(root: ResolvedSandboxPolicy['writableRoots'][number]): string[] {
-  const join = (name: string): string => (root.root === '/' ? `/${name}` : `${root.root}/${name}`);
+  // A Windows root (`C:\\x`, `\\\\server\\share`) joins with its own separator.
+  const sep = /^([A-Za-z]:)?\\/.test(root.root) ? '\\' : '/';
+  const join = (name: string): string => (root.root.endsWith(sep) ? `${root.root}${name}` : `${root.root}${sep}${name}`);
   return [...new Set([...root.readOnlySubpaths, ...root.protectedMetadataNames.map(join)])].sort();
 }
 

@@ -116,7 +116,8 @@ function applyAces(w: Win32, aces: readonly AceChange[], undo: Array<() => void>
   }
 }
 
-function restrictedToken(w: Win32, plan: WindowsSandboxPlan): bigint {
+/** The planned token; exported for the Wine compatibility check (which cannot pass the read-back). */
+export function restrictedToken(w: Win32, plan: WindowsSandboxPlan): bigint {
   const own = openOwnToken(w, TOKEN_DUPLICATE | TOKEN_QUERY | TOKEN_ASSIGN_PRIMARY | TOKEN_ADJUST_DEFAULT | TOKEN_ADJUST_PRIVILEGES);
   try {
     const token = w.CreateRestrictedToken(own, RESTRICTED_TOKEN_FLAGS, plan.token.restrictingSids.map(sidToBytes)) ?? fail(w, 'CreateRestrictedToken');
@@ -164,6 +165,48 @@ function childStdio(w: Win32, stdio: WindowsRunOptions['stdio'], undo: Array<() 
   });
 }
 
+/**
+ * CreateProcessAsUserW suspended, into a new kill-on-close job, then resumed: nothing the command
+ * starts can escape the job, and closing the job (an `undo` step, or this process dying) kills them
+ * all. Exported for the Wine compatibility check; runWindowsPlan calls it only after the read-back.
+ */
+export function startInJob(w: Win32, token: bigint, plan: WindowsSandboxPlan, stdio: WindowsRunOptions['stdio'], undo: Array<() => void>): { process: bigint; job: bigint } {
+  const job = w.CreateJobObjectW();
+  if (job === 0n) fail(w, 'CreateJobObjectW');
+  // Closing the job (also when this process dies) kills every process in it.
+  undo.push(() => w.CloseHandle(job));
+  if (!w.SetInformationJobObject(job, JOB_EXTENDED_LIMIT_CLASS, killOnCloseLimits())) fail(w, 'SetInformationJobObject(kill on close)');
+  const [stdin, stdout, stderr] = childStdio(w, stdio, undo) as [bigint, bigint, bigint];
+  const info = Buffer.alloc(PROCESS_INFORMATION_SIZE);
+  const started = w.CreateProcessAsUserW(
+    token,
+    plan.applicationName,
+    plan.commandLine,
+    true,
+    CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT,
+    environmentBlock(plan.environment),
+    plan.cwd,
+    startupInfo(stdin, stdout, stderr),
+    info,
+  );
+  if (!started) fail(w, `CreateProcessAsUserW(${plan.applicationName})`);
+  const child = readProcessInformation(info);
+  undo.push(() => {
+    w.CloseHandle(child.thread);
+    w.CloseHandle(child.process);
+  });
+  // Suspended until it is in the job: nothing it starts can escape the kill-on-close.
+  if (!w.AssignProcessToJobObject(job, child.process)) {
+    w.TerminateProcess(child.process, 1);
+    fail(w, 'AssignProcessToJobObject');
+  }
+  if (w.ResumeThread(child.thread) === 0xffffffff) {
+    w.TerminateProcess(child.process, 1);
+    fail(w, 'ResumeThread');
+  }
+  return { process: child.process, job };
+}
+
 /** Runs the plan; resolves with the command's exit status. Throws WindowsRunError before the command starts otherwise. */
 export async function runWindowsPlan(plan: WindowsSandboxPlan, options: WindowsRunOptions): Promise<{ exitCode: number }> {
   const w = requireWindowsHost();
@@ -178,39 +221,7 @@ export async function runWindowsPlan(plan: WindowsSandboxPlan, options: WindowsR
     if (problems.length > 0) {
       throw new WindowsRunError(`the restricted token or ACLs as Windows reports them differ from the plan (${problems.join('; ')}); refusing to run unsandboxed`);
     }
-    const job = w.CreateJobObjectW();
-    if (job === 0n) fail(w, 'CreateJobObjectW');
-    // Closing the job (also when this process dies) kills every process in it.
-    undo.push(() => w.CloseHandle(job));
-    if (!w.SetInformationJobObject(job, JOB_EXTENDED_LIMIT_CLASS, killOnCloseLimits())) fail(w, 'SetInformationJobObject(kill on close)');
-    const [stdin, stdout, stderr] = childStdio(w, options.stdio, undo) as [bigint, bigint, bigint];
-    const info = Buffer.alloc(PROCESS_INFORMATION_SIZE);
-    const started = w.CreateProcessAsUserW(
-      token,
-      plan.applicationName,
-      plan.commandLine,
-      true,
-      CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT,
-      environmentBlock(plan.environment),
-      plan.cwd,
-      startupInfo(stdin, stdout, stderr),
-      info,
-    );
-    if (!started) fail(w, `CreateProcessAsUserW(${plan.applicationName})`);
-    const child = readProcessInformation(info);
-    undo.push(() => {
-      w.CloseHandle(child.thread);
-      w.CloseHandle(child.process);
-    });
-    // Suspended until it is in the job: nothing it starts can escape the kill-on-close.
-    if (!w.AssignProcessToJobObject(job, child.process)) {
-      w.TerminateProcess(child.process, 1);
-      fail(w, 'AssignProcessToJobObject');
-    }
-    if (w.ResumeThread(child.thread) === 0xffffffff) {
-      w.TerminateProcess(child.process, 1);
-      fail(w, 'ResumeThread');
-    }
+    const child = startInJob(w, token, plan, options.stdio, undo);
     await w.waitForProcess(child.process);
     const exitCode = w.GetExitCodeProcess(child.process);
     if (exitCode === undefined) fail(w, 'GetExitCodeProcess');

@@ -29,8 +29,8 @@ export interface Win32 {
   AssignProcessToJobObject(job: bigint, process: bigint): boolean;
   ResumeThread(thread: bigint): number;
   TerminateProcess(process: bigint, code: number): boolean;
-  /** Waits on a worker thread (the event loop keeps running). */
-  waitForProcess(process: bigint): Promise<number>;
+  /** Waits on a worker thread (the event loop keeps running); WAIT_OBJECT_0 (0) or WAIT_TIMEOUT (0x102). */
+  waitForProcess(process: bigint, timeoutMs?: number): Promise<number>;
   GetExitCodeProcess(process: bigint): number | undefined;
   CreateProcessAsUserW(token: bigint, application: string, commandLine: string, inherit: boolean, flags: number, environment: Buffer, cwd: string, startup: Buffer, info: Buffer): boolean;
   OpenProcessToken(process: bigint, access: number): bigint | undefined;
@@ -133,9 +133,9 @@ export function loadWin32(): Win32 {
     AssignProcessToJobObject: (job, p) => ok(f.AssignProcessToJobObject(job, p)),
     ResumeThread: (t) => f.ResumeThread(t) as number,
     TerminateProcess: (p, code) => ok(f.TerminateProcess(p, code)),
-    waitForProcess: (p) =>
+    waitForProcess: (p, timeoutMs) =>
       new Promise((resolve, reject) => {
-        f.WaitForSingleObject.async(p, INFINITE, (error: unknown, result: unknown) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(result as number)));
+        f.WaitForSingleObject.async(p, timeoutMs ?? INFINITE, (error: unknown, result: unknown) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(result as number)));
       }),
     GetExitCodeProcess: (p) => {
       const code = [0];

@@ -123,3 +123,12 @@ describe('W6: the command line in the plan', () => {
     expect(plan.commandLine).toBe('"C:\\Program Files\\node.exe" -e "console.log(\\"a b\\")"');
   });
 });
+
+describe('W3: Windows paths', () => {
+  test('protected metadata under a drive-letter root joins with a backslash', async () => {
+    const { readOnlyPathsUnder } = await import('../src/refusals.js');
+    expect(readOnlyPathsUnder({ root: 'C:\\ws', readOnlySubpaths: [], protectedMetadataNames: ['.git'] })).toEqual(['C:\\ws\\.git']);
+    expect(readOnlyPathsUnder({ root: 'C:\\', readOnlySubpaths: [], protectedMetadataNames: ['.git'] })).toEqual(['C:\\.git']);
+    expect(readOnlyPathsUnder({ root: '/ws', readOnlySubpaths: [], protectedMetadataNames: ['.git'] })).toEqual(['/ws/.git']);
+  });
+});
