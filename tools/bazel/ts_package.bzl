@@ -103,25 +103,7 @@ def ts_package(
     )
     if not has_tests:
         return
-    main_args = []
-    if os_only_test != None:
-        # The launcher is a shell script that joins args unquoted: quote the regex for it.
-        pattern = "'" + os_only_test["suffix"].replace(".", "\\.") + "$'"
-        main_args = ["--testPathIgnorePatterns", pattern]
-        jest_test(
-            name = os_only_test["name"],
-            size = test_size,
-            srcs = [":srcs"] + test_srcs + _SHARED_CONFIG,
-            data = test_data,
-            env = test_env,
-            env_from_files = test_env_from_files,
-            package_dir = pkg,
-            tags = test_tags,
-            jest_args = ["--testPathPatterns", pattern],
-            target_compatible_with = os_only_test["target_compatible_with"],
-        )
-    jest_test(
-        name = "test",
+    jest_common = dict(
         size = test_size,
         srcs = [":srcs"] + test_srcs + _SHARED_CONFIG,
         data = test_data,
@@ -129,6 +111,20 @@ def ts_package(
         env_from_files = test_env_from_files,
         package_dir = pkg,
         tags = test_tags,
+    )
+    main_args = []
+    if os_only_test != None:
+        # The launcher is a shell script that joins args unquoted: quote the regex for it.
+        pattern = "'" + os_only_test["suffix"].replace(".", "\\.") + "$'"
+        main_args = ["--testPathIgnorePatterns", pattern]
+        jest_test(
+            name = os_only_test["name"],
+            jest_args = ["--testPathPatterns", pattern],
+            target_compatible_with = os_only_test["target_compatible_with"],
+            **jest_common
+        )
+    jest_test(
+        name = "test",
         jest_args = main_args,
-        **compat
+        **dict(jest_common, **compat)
     )
