@@ -320,7 +320,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
       denyGlobMatches: launch.denyGlobMatches,
     };
     const sections = launch.windows === undefined ? [] : [{ title: 'windows', rows: launch.windows.lines }];
-    return { planned, placeholders: launch.placeholders, sections };
+    return { planned, placeholders: launch.placeholders, sections, windows: launch.windows?.json };
   };
   const plan = async (command: readonly string[], runOptions: RunOptions = {}): Promise<SandboxPlan> => {
     await loadManaged();
@@ -331,7 +331,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     await loadManaged();
     const prepared = command.length > 0 ? prepare(command, runOptions, true) : undefined;
     const launch = prepared === undefined ? undefined : await planPrepared(prepared);
-    return dryRunResult({
+    const result = dryRunResult({
       profileId: selected.id,
       policy,
       codexHome: statePaths[0] ?? codexHome,
@@ -341,6 +341,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
       enforcedAccess: (denyGlobMatches) => protectState(createAccessQuery(selected.profile, context, policy, { denyGlobMatches })),
       managed: managedNetwork.session,
     });
+    return launch?.windows === undefined ? result : { ...result, windows: launch.windows };
   };
 
   return {

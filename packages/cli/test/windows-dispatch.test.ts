@@ -32,6 +32,9 @@ describe('W1: dispatch on win32', () => {
     expect(result.text).toContain(`allow allow-write 0x001301bf <new capability SID: workspace ${cwd}> on ${cwd} (inherited below): writable root`);
     expect(result.text).toContain('PATH=C:\\Users\\u\\.sbx-denybin;');
     expect(result.text).toMatch(/command line: \S*sh -c "echo a b"/);
+    // The same plan as JSON, for tools (`--json`).
+    expect(result.windows?.process.commandLine).toMatch(/\S*sh -c "echo a b"$/);
+    expect(result.windows?.token.restrictingSids.slice(-1)).toEqual(['S-1-1-0']);
     // A dry run writes nothing: cap_sid appears only when a run needs it.
     expect(fs.existsSync(path.join(home, 'cap_sid'))).toBe(false);
   });
