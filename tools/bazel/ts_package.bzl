@@ -5,7 +5,8 @@
               `types.ok` exists only when it passes, so an output that depends on it
               (//packages/cli:codex) cannot be built from code with a type error
   :typecheck  tsc over src/ and test/ (strict); a type error fails
-  :test       jest over test/**/*.test.ts
+  :test       jest over test/**/*.test.ts (except the OS-only files of os_only_test)
+  :<os_only_test name>  jest over only those files, on that OS only (reported "not run" elsewhere)
   :repo_files the package's hand-written files (manifest, BUILD, README, src/, test/), for the
               repository checks in //tools/ci
 """
@@ -28,7 +29,8 @@ def ts_package(
         test_size = "medium",
         has_tests = True,
         build_typecheck = False,
-        target_compatible_with = None):
+        target_compatible_with = None,
+        os_only_test = None):
     """Declares :srcs, :typecheck and :test for the package this BUILD file belongs to.
 
     Args:
@@ -45,6 +47,9 @@ def ts_package(
         packages it imports, so only the shipping package needs it; `./dev test` stays fast).
       target_compatible_with: constraint values for :test (e.g. ["@platforms//os:macos"]); on
         other hosts `bazel test //...` reports it as skipped. :typecheck runs everywhere.
+      os_only_test: for a package whose pure tests run everywhere and whose end-to-end tests need
+        one OS: a dict with "name" (the target), "suffix" (e.g. ".windows.test.ts": those files)
+        and "target_compatible_with". :test then runs every other test file, on every host.
     """
     pkg = native.package_name()
     dep_srcs = [d + ":srcs" for d in deps]
@@ -98,8 +103,7 @@ def ts_package(
     )
     if not has_tests:
         return
-    jest_test(
-        name = "test",
+    jest_common = dict(
         size = test_size,
         srcs = [":srcs"] + test_srcs + _SHARED_CONFIG,
         data = test_data,
@@ -107,5 +111,20 @@ def ts_package(
         env_from_files = test_env_from_files,
         package_dir = pkg,
         tags = test_tags,
-        **compat
+    )
+    main_args = []
+    if os_only_test != None:
+        # The launcher is a shell script that joins args unquoted: quote the regex for it.
+        pattern = "'" + os_only_test["suffix"].replace(".", "\\.") + "$'"
+        main_args = ["--testPathIgnorePatterns", pattern]
+        jest_test(
+            name = os_only_test["name"],
+            jest_args = ["--testPathPatterns", pattern],
+            target_compatible_with = os_only_test["target_compatible_with"],
+            **jest_common
+        )
+    jest_test(
+        name = "test",
+        jest_args = main_args,
+        **dict(jest_common, **compat)
     )

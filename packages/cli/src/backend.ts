@@ -19,12 +19,7 @@ export function selectBackend(platform: NodeJS.Platform | string): BackendSelect
     case 'darwin':
       return { kind: 'not-implemented', id: 'macos-seatbelt', displayName: 'macOS Seatbelt', os: 'macOS' };
     case 'win32':
-      return {
-        kind: 'not-implemented',
-        id: 'windows-restricted-token',
-        displayName: 'Windows restricted-token',
-        os: 'Windows',
-      };
+      return { kind: 'available', id: 'windows-restricted-token', displayName: 'Windows restricted-token' };
     default:
       return { kind: 'unsupported', os: platform };
   }

@@ -4,6 +4,7 @@
 // resolve the policy, plan or run (it is given the plan) and must NOT print (explain.ts formats).
 import * as fs from 'node:fs';
 import { resolveSpelling, type AccessQuery, type CommandEnvironment, type ResolvedSandboxPolicy } from '@codex-sandbox/policy';
+import type { WindowsDryRunJson } from '@codex-sandbox/windows-token';
 
 import { pathNote } from './dry-run-notes.js';
 import type { CommandNotExecutableError, CommandNotFoundError } from './errors.js';
@@ -14,6 +15,8 @@ import type { ManagedNetworkSession } from './managed-network-session.js';
 export interface DryRunResult {
   text: string;
   exitCode: number;
+  /** On the Windows backend: the restricted-token plan as JSON (windows-token's `WindowsDryRunJson`). */
+  windows?: WindowsDryRunJson;
 }
 
 export interface DryRunInput {
@@ -30,7 +33,14 @@ export interface DryRunInput {
     environment: CommandEnvironment;
   };
   /** The backend's plan of the launch; absent when no command was given. */
-  launch?: { argv: string[]; backend: string; denyGlobMatches: string[]; placeholders: string[]; sections?: ReadonlyArray<{ title: string; rows: readonly string[] }> };
+  launch?: {
+    argv: string[];
+    backend: string;
+    denyGlobMatches: string[];
+    placeholders: string[];
+    /** The backend's own sections (the Windows token, ACL and environment plan). */
+    sections?: ReadonlyArray<{ title: string; rows: readonly string[] }>;
+  };
   /** What a path may do in the run, given what its deny-glob scan found. */
   enforcedAccess: (denyGlobMatches: readonly string[]) => AccessQuery;
   managed: ManagedNetworkSession | undefined;

@@ -23,6 +23,7 @@ export {
   UnsupportedPlatformError,
 } from './errors.js';
 export { UnenforceableNetworkPolicyError } from './network-enforcement.js';
+export { WindowsRefusalError, WindowsSandboxError } from '@codex-sandbox/windows-token';
 export { NetworkPolicyError, ProxyRouteError, ProxyStartError, type BlockedRequestEvent } from '@codex-sandbox/proxy-bridge';
 export { runCli, type CliIo } from './run-cli.js';
 export { runLinuxHelper, type HelperIo } from './run-linux-helper.js';

@@ -34,7 +34,7 @@ export interface PlannedLaunch {
   /** Empty stand-ins the run creates on the host (missing read-only or denied paths). */
   placeholders: string[];
   /** Backend-specific tables for the dry run (the Landlock ruleset). */
-  sections: Array<{ title: string; rows: string[] }>;
+  sections?: Array<{ title: string; rows: string[] }>;
 }
 
 export interface LinuxBackend {

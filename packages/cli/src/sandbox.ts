@@ -27,7 +27,7 @@ import {
   type ResolvedSandboxPolicy,
   type ShellEnvironmentPolicyToml,
 } from '@codex-sandbox/policy';
-import { selectBackend } from './backend.js';
+import { selectBackend, type BackendId } from './backend.js';
 import { runCollecting } from './collected-run.js';
 import { resolveCommand } from './command-resolution.js';
 import { dryRunResult, type DryRunResult } from './dry-run.js';
@@ -44,6 +44,7 @@ import { hiddenCommandRule } from './hidden-command.js';
 import { checkNetworkEnforceable } from './network-enforcement.js';
 import { linuxBackendFromFeatures } from './legacy-landlock.js';
 import { openLinuxBackend, type BackendRequest, type LinuxBackend } from './linux-backend.js';
+import { openWindowsBackend, type WindowsPlannedLaunch } from './windows-backend.js';
 import { requireWellFormed } from './raw-input.js';
 import { registerUserFacingErrors } from './report-error.js';
 // Types only: the proxy code loads (with net and http) only for a profile that asks for it.
@@ -88,6 +89,11 @@ export interface CreateSandboxOptions {
   onBlockedRequest?: (event: BlockedRequestEvent) => void;
   /** Name resolution of the managed network proxy (default: the system's); for hosts with their own naming, and tests. */
   resolveHost?: Resolver;
+  /**
+   * The OS whose backend plans and runs (default: process.platform). `win32` on another host gives
+   * the Windows backend's plan for dry runs (host facts shown as placeholders); its runs refuse.
+   */
+  platform?: NodeJS.Platform;
 }
 
 export interface RunOptions {
@@ -172,14 +178,15 @@ function requireDirectory(dir: string): string {
   return dir;
 }
 
-function requireLinuxBackend(): void {
-  const selection = selectBackend(process.platform);
+function requireBackend(platform: string): BackendId {
+  const selection = selectBackend(platform);
   if (selection.kind === 'unsupported') throw new UnsupportedPlatformError(selection.os);
   if (selection.kind === 'not-implemented') throw new BackendNotImplementedError(selection.displayName, selection.os);
+  return selection.id;
 }
 
 export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
-  requireLinuxBackend();
+  const backendId = requireBackend(options.platform ?? process.platform);
   const env: Env = options.env ?? process.env;
   const warnings: string[] = [];
   const warn = (message: string): void => {
@@ -240,13 +247,16 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
   const accessQuery = (): AccessQuery => (access ??= createAccessQuery(selected.profile, context, policy));
   let backend: LinuxBackend | undefined;
   const linux = (): LinuxBackend =>
-    (backend ??= openLinuxBackend({
-      env,
-      frontEndPath: options.frontEndPath ?? process.argv[1] ?? '',
-      onWarning: warn,
-      protectedPaths: statePaths,
-      backend: linuxBackendKind,
-    }));
+    (backend ??=
+      backendId === 'windows-restricted-token'
+        ? openWindowsBackend({ hostPlatform: process.platform, profile: selected.profile, context, codexHome, windowsConfig: config.merged['windows'], onWarning: warn })
+        : openLinuxBackend({
+            env,
+            frontEndPath: options.frontEndPath ?? process.argv[1] ?? '',
+            onWarning: warn,
+            protectedPaths: statePaths,
+            backend: linuxBackendKind,
+          }));
   // What a path may do in the sandbox: the policy's answer, with the front end's state read-only.
   const protectState = (query: AccessQuery): AccessQuery => {
     if (!policy.needsSandbox) return query;
@@ -297,7 +307,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
   /** The backend's plan for a prepared command, and what the dry run needs to explain it. */
   const planPrepared = async (prepared: ReturnType<typeof prepare>) => {
     const managed = managedNetwork.session;
-    const launch = await linux().plan({
+    const launch: WindowsPlannedLaunch = await linux().plan({
       policy,
       command: prepared.command,
       cwd: prepared.commandCwd,
@@ -313,7 +323,8 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
       environment: prepared.environment,
       denyGlobMatches: launch.denyGlobMatches,
     };
-    return { planned, placeholders: launch.placeholders, sections: launch.sections };
+    const sections = [...(launch.sections ?? []), ...(launch.windows === undefined ? [] : [{ title: 'windows', rows: launch.windows.lines }])];
+    return { planned, placeholders: launch.placeholders, sections, windows: launch.windows?.json };
   };
   const plan = async (command: readonly string[], runOptions: RunOptions = {}): Promise<SandboxPlan> => {
     await loadManaged();
@@ -324,7 +335,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     await loadManaged();
     const prepared = command.length > 0 ? prepare(command, runOptions, true) : undefined;
     const launch = prepared === undefined ? undefined : await planPrepared(prepared);
-    return dryRunResult({
+    const result = dryRunResult({
       profileId: selected.id,
       policy,
       codexHome: statePaths[0] ?? codexHome,
@@ -334,6 +345,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
       enforcedAccess: (denyGlobMatches) => protectState(createAccessQuery(selected.profile, context, policy, { denyGlobMatches })),
       managed: managedNetwork.session,
     });
+    return launch?.windows === undefined ? result : { ...result, windows: launch.windows };
   };
 
   return {

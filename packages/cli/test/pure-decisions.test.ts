@@ -8,7 +8,7 @@ describe('selectBackend', () => {
   test.each([
     ['linux', { kind: 'available', id: 'linux-bwrap' }],
     ['darwin', { kind: 'not-implemented', id: 'macos-seatbelt', os: 'macOS' }],
-    ['win32', { kind: 'not-implemented', id: 'windows-restricted-token', os: 'Windows' }],
+    ['win32', { kind: 'available', id: 'windows-restricted-token' }],
     ['freebsd', { kind: 'unsupported', os: 'freebsd' }],
     ['aix', { kind: 'unsupported', os: 'aix' }],
   ])('%s', (platform, expected) => {

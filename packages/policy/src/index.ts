@@ -47,6 +47,7 @@ export type { SandboxRequest } from './wire-checks.js';
 export {
   toLegacySandboxPolicy,
   needsDirectRuntimeEnforcement,
+  resolveLegacyProjection,
   choosePlatformSandbox,
   type LegacySandboxPolicy,
   type SandboxPreference,

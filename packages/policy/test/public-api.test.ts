@@ -47,6 +47,7 @@ test('the exported runtime names', () => {
     'permissionProfileToJson',
     'realPathOrSelf',
     'resolveGlobSpelling',
+    'resolveLegacyProjection',
     'resolveSandboxPolicy',
     'resolveSpelling',
     'runtimeRootForExecutable',
