@@ -47,6 +47,7 @@ test('the exported runtime names', () => {
     'resolveGlobSpelling',
     'resolveSandboxPolicy',
     'resolveSpelling',
+    'resolveTopLevelAlias',
     'runtimeRootForExecutable',
     'sandboxRequestFromJson',
     'sandboxRequestToJson',
