@@ -11,7 +11,7 @@ import * as os from 'node:os';
 
 import { commandLookupExitCode, commandLookupMessage, type CommandLookupFailure } from '@codex-sandbox/policy';
 
-import { launchChild, type RunningChild, type StdioSlot } from './child-launch.js';
+import { launchChild, type RunningChild, type StdioSlot } from '@codex-sandbox/process-launch';
 import { descriptorAtOrAbove, readStatusFile, unnamedDataFile, unnamedFileDirectories, unnamedStatusFile } from './descriptors.js';
 import { spawnWithoutInheritedDescriptors } from './inherited-descriptors.js';
 import type { NetnsHelper } from './netns-helper.js';

@@ -11,3 +11,5 @@ export { checkSeatbeltPolicy, type CheckResult } from './checker.js';
 export { seatbeltInputFor, type SeatbeltHostOptions } from './host-paths.js';
 export type { SeatbeltProfileKind } from './fixed-sections.js';
 export { planSeatbelt, sandboxExecArgv, SANDBOX_EXEC_PATH, SEATBELT_SANDBOX_VARIABLE, type SeatbeltPlan } from './plan.js';
+export { runSeatbelt, type SeatbeltRunRequest, type SeatbeltRunResult } from './runner.js';
+export { formatDenials, type Denial } from './denial-log.js';

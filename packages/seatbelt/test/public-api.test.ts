@@ -13,10 +13,12 @@ test('the exported runtime names', () => {
     'buildSeatbeltPolicy',
     'checkSeatbeltPolicy',
     'escapeRegexLiteral',
+    'formatDenials',
     'globAncestors',
     'globToRegex',
     'loopbackProxyPorts',
     'planSeatbelt',
+    'runSeatbelt',
     'sandboxExecArgv',
     'seatbeltInputFor',
   ]);
