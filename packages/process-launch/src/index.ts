@@ -4,3 +4,4 @@
 // Must NOT know about any sandbox: what to run and where signals go are the backends' business.
 export { launchChild, type ChildEnd, type ChildLaunch, type RunningChild, type StdioSlot } from './child-launch.js';
 export { exitStatusOf, signalForwarding, FORWARDED_SIGNALS } from './signal-forwarding.js';
+export { runDirect, type DirectRunRequest } from './direct-run.js';
