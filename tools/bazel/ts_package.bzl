@@ -108,9 +108,7 @@ def ts_package(
 
     # Jest reads these as regexes over the test file's path (a `.` matching any character is
     # harmless here; a backslash would not survive the launcher's unquoted command line).
-    os_only_patterns = [spec["suffix"] + "$" for spec in os_only_tests.values()]
-    jest_test(
-        name = "test",
+    jest_common = dict(
         size = test_size,
         srcs = [":srcs"] + test_srcs + _SHARED_CONFIG,
         data = test_data,
@@ -118,19 +116,16 @@ def ts_package(
         env_from_files = test_env_from_files,
         package_dir = pkg,
         tags = test_tags,
-        jest_args = ["--testPathIgnorePatterns=" + pattern for pattern in os_only_patterns],
-        **compat
+    )
+    jest_test(
+        name = "test",
+        jest_args = ["--testPathIgnorePatterns=" + spec["suffix"] + "$" for spec in os_only_tests.values()],
+        **dict(jest_common, **compat)
     )
     for name, spec in os_only_tests.items():
         jest_test(
             name = name,
-            size = test_size,
-            srcs = [":srcs"] + test_srcs + _SHARED_CONFIG,
-            data = test_data,
-            env = test_env,
-            env_from_files = test_env_from_files,
-            package_dir = pkg,
-            tags = test_tags,
             jest_args = [spec["suffix"] + "$"],
             target_compatible_with = spec["target_compatible_with"],
+            **jest_common
         )

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 
 import { commandLookupExitCode, commandLookupMessage, type CommandLookupFailure } from '@codex-sandbox/policy';
 
-import { launchChild, type RunningChild, type StdioSlot } from '@codex-sandbox/process-launch';
+import { launchChild, toProcessGroupOf, type RunningChild, type StdioSlot } from '@codex-sandbox/process-launch';
 import { descriptorAtOrAbove, readStatusFile, unnamedDataFile, unnamedFileDirectories, unnamedStatusFile } from './descriptors.js';
 import { spawnWithoutInheritedDescriptors } from './inherited-descriptors.js';
 import type { NetnsHelper } from './netns-helper.js';
@@ -143,15 +143,7 @@ export async function launchDirect(req: LaunchRequest, forwardSignals: boolean):
   const [program, ...args] = req.command;
   if (program === undefined) throw new SandboxRequestError('no command to run');
   const child = await startChild(req, program, program, args, stdioSlots(req.stdio));
-  const forward = (signal: NodeJS.Signals): void => {
-    if (child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, signal);
-    } catch {
-      child.kill(signal);
-    }
-  };
-  const stopForwarding = forwardSignals ? signalForwarding.add(forward) : () => {};
+  const stopForwarding = forwardSignals ? signalForwarding.add(toProcessGroupOf(child)) : () => {};
   const end = await child.ended;
   stopForwarding();
   if (end.kind === 'not-started') {

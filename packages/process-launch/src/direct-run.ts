@@ -3,8 +3,8 @@
 // own session, the front end's signals forwarded to its process group, the shell's exit status.
 // Must NOT decide that no sandbox is needed (the policy says so).
 import type { ChildProcess } from 'node:child_process';
-import { launchChild, type StdioSlot } from './child-launch.js';
-import { exitStatusOf, signalForwarding } from './signal-forwarding.js';
+import { launchChild, standardStdio } from './child-launch.js';
+import { exitStatusOf, signalForwarding, toProcessGroupOf } from './signal-forwarding.js';
 
 export interface DirectRunRequest {
   command: readonly string[];
@@ -14,27 +14,14 @@ export interface DirectRunRequest {
   onSpawn?: (child: ChildProcess) => void;
 }
 
-function slots(stdio: DirectRunRequest['stdio']): StdioSlot[] {
-  if (stdio === 'pipe') return ['pipe', 'pipe', 'pipe'];
-  if (stdio === 'ignore') return ['ignore', 'ignore', 'ignore'];
-  return [0, 1, 2];
-}
-
 /** Runs the command; a command that cannot start is 127 (missing) or 126, as a shell reports. */
 export async function runDirect(request: DirectRunRequest): Promise<number> {
   const [program, ...args] = request.command;
   if (program === undefined) return 127;
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(request.env)) if (value !== undefined) env[key] = value;
-  const child = launchChild({ file: program, argv0: program, args, cwd: request.cwd, env, stdio: slots(request.stdio), detached: true, onSpawn: request.onSpawn });
-  const stop = signalForwarding.add((signal) => {
-    if (child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, signal);
-    } catch {
-      child.kill(signal);
-    }
-  });
+  const child = launchChild({ file: program, argv0: program, args, cwd: request.cwd, env, stdio: standardStdio(request.stdio), detached: true, onSpawn: request.onSpawn });
+  const stop = signalForwarding.add(toProcessGroupOf(child));
   const end = await child.ended;
   stop();
   if (end.kind === 'not-started') {

@@ -64,3 +64,18 @@ class SignalForwarding {
 
 export const signalForwarding = new SignalForwarding();
 
+
+/**
+ * Forwards a signal to the process group a child leads (it was started in its own session), or to
+ * the child itself when the group is gone or never formed.
+ */
+export function toProcessGroupOf(child: { readonly pid: number | undefined; kill(signal: NodeJS.Signals): void }): (signal: NodeJS.Signals) => void {
+  return (signal) => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      child.kill(signal);
+    }
+  };
+}

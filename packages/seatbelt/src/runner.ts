@@ -3,7 +3,7 @@
 // the front end's signals forwarded to its process group, its status passed on as a shell would
 // (C6, C7), and --log-denials around it (M15). Must NOT build or change the policy (plan.ts does).
 import type { ChildProcess } from 'node:child_process';
-import { exitStatusOf, launchChild, signalForwarding, type StdioSlot } from '@codex-sandbox/process-launch';
+import { exitStatusOf, launchChild, signalForwarding, standardStdio, toProcessGroupOf } from '@codex-sandbox/process-launch';
 import { startDenialLogger, type Denial } from './denial-log.js';
 import { SeatbeltRunError } from './errors.js';
 import { SANDBOX_EXEC_PATH, type SeatbeltPlan } from './plan.js';
@@ -32,12 +32,6 @@ export function launchEnvironment(env: Readonly<Record<string, string | undefine
   return { ...out, ...plan.envAdditions };
 }
 
-function slots(stdio: SeatbeltRunRequest['stdio']): StdioSlot[] {
-  if (stdio === 'pipe') return ['pipe', 'pipe', 'pipe'];
-  if (stdio === 'ignore') return ['ignore', 'ignore', 'ignore'];
-  return [0, 1, 2];
-}
-
 /** Runs `executable` with the plan's arguments. Only tests pass another executable than sandbox-exec. */
 export async function launchPlanned(request: SeatbeltRunRequest, executable: string): Promise<SeatbeltRunResult> {
   const logger = request.logDenials === true ? await startDenialLogger() : undefined;
@@ -47,21 +41,13 @@ export async function launchPlanned(request: SeatbeltRunRequest, executable: str
     args: request.plan.argv.slice(1),
     cwd: request.cwd,
     env: launchEnvironment(request.env, request.plan),
-    stdio: slots(request.stdio),
+    stdio: standardStdio(request.stdio),
     // Own session: a terminal's SIGINT reaches only the front end, which forwards it once.
     detached: true,
     onSpawn: request.onSpawn,
   });
   if (child.pid !== undefined) logger?.track(child.pid);
-  const forward = (signal: NodeJS.Signals): void => {
-    if (child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, signal);
-    } catch {
-      child.kill(signal);
-    }
-  };
-  const stopForwarding = signalForwarding.add(forward);
+  const stopForwarding = signalForwarding.add(toProcessGroupOf(child));
   const end = await child.ended;
   stopForwarding();
   const denials = await logger?.finish();
