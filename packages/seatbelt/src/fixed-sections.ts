@@ -108,7 +108,7 @@ export const PREFERENCES = `; user preferences (the whole disk is readable)
 /** Which of the two profiles (M2): the command's, or the one for Codex's own file helpers. */
 export type SeatbeltProfileKind = 'process' | 'file-system-helper';
 
-const PLATFORM_DEFAULTS = `; platform defaults (:minimal): what a program needs to load and run, no user data
+const PLATFORM_METADATA = `; platform defaults (:minimal): what a program needs to load and run, no user data
 (allow file-read-metadata
   (literal "/")
   (literal "/private")
@@ -121,41 +121,52 @@ const PLATFORM_DEFAULTS = `; platform defaults (:minimal): what a program needs 
   (literal "/var")
   (literal "/etc")
   (literal "/tmp")
-)
-(allow file-read*
-  (subpath "/bin")
-  (subpath "/sbin")
-  (subpath "/usr/bin")
-  (subpath "/usr/sbin")
-  (subpath "/usr/lib")
-  (subpath "/usr/libexec")
-  (subpath "/usr/share")
-  (subpath "/System/Library")
-  (subpath "/System/Cryptexes")
-  (subpath "/System/Volumes/Preboot/Cryptexes")
-  (subpath "/Library/Apple")
-  (subpath "/Library/Preferences/Logging")
-  (subpath "/private/var/db/dyld")
-  (subpath "/private/var/db/timezone")
-  (literal "/private/etc/localtime")
-  (literal "/private/etc/hosts")
-  (literal "/private/etc/passwd")
-  (literal "/private/etc/group")
-  (literal "/private/etc/protocols")
-  (literal "/private/etc/services")
-  (literal "/private/etc/shells")
-  (subpath "/private/etc/ssl")
-  (literal "/dev/null")
-  (literal "/dev/zero")
-  (literal "/dev/random")
-  (literal "/dev/urandom")
-  (literal "/dev/dtracehelper")
-)
-(allow file-write-data (literal "/dev/dtracehelper"))`;
+)`;
 
-const APPLICATIONS = '(allow file-read* (subpath "/Applications"))';
+/** What `:minimal` lets a program read: system binaries, libraries, frameworks, zone and host data. */
+const PLATFORM_READS = [
+  '(subpath "/bin")',
+  '(subpath "/sbin")',
+  '(subpath "/usr/bin")',
+  '(subpath "/usr/sbin")',
+  '(subpath "/usr/lib")',
+  '(subpath "/usr/libexec")',
+  '(subpath "/usr/share")',
+  '(subpath "/System/Library")',
+  '(subpath "/System/Cryptexes")',
+  '(subpath "/System/Volumes/Preboot/Cryptexes")',
+  '(subpath "/Library/Apple")',
+  '(subpath "/Library/Preferences/Logging")',
+  '(subpath "/private/var/db/dyld")',
+  '(subpath "/private/var/db/timezone")',
+  '(literal "/private/etc/localtime")',
+  '(literal "/private/etc/hosts")',
+  '(literal "/private/etc/passwd")',
+  '(literal "/private/etc/group")',
+  '(literal "/private/etc/protocols")',
+  '(literal "/private/etc/services")',
+  '(literal "/private/etc/shells")',
+  '(subpath "/private/etc/ssl")',
+  '(literal "/dev/null")',
+  '(literal "/dev/zero")',
+  '(literal "/dev/random")',
+  '(literal "/dev/urandom")',
+  '(literal "/dev/dtracehelper")',
+];
 
-/** M3: the platform defaults; only the command's profile may read /Applications (M2). */
-export function platformDefaults(profile: SeatbeltProfileKind): string {
-  return profile === 'process' ? `${PLATFORM_DEFAULTS}\n${APPLICATIONS}` : PLATFORM_DEFAULTS;
+/** M2: only the command's profile may read /Applications. */
+const APPLICATIONS = '(subpath "/Applications")';
+
+/**
+ * M3: the platform defaults. `exclusions` are filter clauses (`(require-not ...)`) for the denied
+ * paths: a deny entry inside a system location (say `/usr/share/secrets`) stays denied, because
+ * this section comes after the read section and would otherwise re-allow it.
+ */
+export function platformDefaults(profile: SeatbeltProfileKind, exclusions: readonly string[] = []): string {
+  const reads = profile === 'process' ? [...PLATFORM_READS, APPLICATIONS] : PLATFORM_READS;
+  const readRule =
+    exclusions.length === 0
+      ? `(allow file-read*\n  ${reads.join('\n  ')}\n)`
+      : `(allow file-read*\n  (require-all\n    (require-any\n      ${reads.join('\n      ')}\n    )\n    ${exclusions.join(' ')}\n  )\n)`;
+  return `${PLATFORM_METADATA}\n${readRule}\n(allow file-write-data (literal "/dev/dtracehelper"))`;
 }

@@ -72,6 +72,15 @@ function writeSection(input: SeatbeltInput, params: ParamList): string {
   return [section, ...keys.map(rootUnlinkDeny)].join('\n');
 }
 
+/** M3: the platform defaults, with every denied path excluded (it comes after the read section). */
+function platformSection(input: SeatbeltInput, params: ParamList): string {
+  const exclusions = [...new Set(input.unreadableRoots)].flatMap((path, j) => {
+    const ref = params.define(`PLATFORM_DEFAULTS_EXCLUDED_${j}`, path);
+    return [`(require-not (literal ${ref}))`, `(require-not (subpath ${ref}))`];
+  });
+  return platformDefaults(input.profile ?? 'process', exclusions);
+}
+
 /** M8: reads and writes of a match (and below it) are denied; no ancestor directory can be renamed. */
 function denyGlobSection(globs: readonly string[]): string {
   const lines: string[] = [];
@@ -92,6 +101,7 @@ export function buildSeatbeltPolicy(input: SeatbeltInput): SeatbeltPolicy {
   const ancestorParams = new ParamList();
   const socketParams = new ParamList();
   const read = readSection(input, readParams);
+  const platform = input.includePlatformDefaults && !input.fullDiskRead ? platformSection(input, readParams) : '';
   const write = writeSection(input, writeParams);
   const ancestors = [...new Set(input.protectedAncestors)]
     .sort()
@@ -103,7 +113,7 @@ export function buildSeatbeltPolicy(input: SeatbeltInput): SeatbeltPolicy {
     write,
     network,
     input.fullDiskRead ? PREFERENCES : '',
-    input.includePlatformDefaults && !input.fullDiskRead ? platformDefaults(input.profile ?? 'process') : '',
+    platform,
     denyGlobSection(input.denyGlobs),
     // Last, so nothing after it re-allows the renames.
     ancestors.join('\n'),

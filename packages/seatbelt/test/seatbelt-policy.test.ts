@@ -157,10 +157,24 @@ describe('platform defaults and preferences (M2, M3)', () => {
   test(':minimal without full read: the platform defaults, /Applications only for the process profile', () => {
     const process = build({ includePlatformDefaults: true, readableRoots: ['/w'] });
     expect(process.text).toContain(platformDefaults('process'));
-    expect(process.text).toContain('(allow file-read* (subpath "/Applications"))');
+    expect(process.text).toContain('(subpath "/Applications")');
     expect(process.text).not.toContain(PREFERENCES);
     const helper = build({ includePlatformDefaults: true, readableRoots: ['/w'], profile: 'file-system-helper' });
     expect(helper.text).not.toContain('/Applications');
+  });
+
+  test('a denied path inside a system location stays denied: the platform defaults exclude every denied path', () => {
+    const policy = build({ includePlatformDefaults: true, readableRoots: ['/w'], unreadableRoots: ['/usr/share/secret', '/w/s'] });
+    expect(policy.params).toEqual([
+      ['READABLE_ROOT_0', '/w'],
+      ['READABLE_ROOT_0_EXCLUDED_0', '/w/s'],
+      ['PLATFORM_DEFAULTS_EXCLUDED_0', '/usr/share/secret'],
+      ['PLATFORM_DEFAULTS_EXCLUDED_1', '/w/s'],
+    ]);
+    expect(policy.text).toContain(
+      '    )\n    (require-not (literal (param "PLATFORM_DEFAULTS_EXCLUDED_0"))) (require-not (subpath (param "PLATFORM_DEFAULTS_EXCLUDED_0")))',
+    );
+    expect(policy.text).toMatch(/\(allow file-read\*\n  \(require-all\n    \(require-any\n      \(subpath "\/bin"\)/);
   });
 
   test('preferences only with full-disk read', () => {
