@@ -92,8 +92,6 @@ export interface CreateSandboxOptions {
   allowUnixSockets?: readonly string[];
   /** macOS (`--log-denials`): each run reports the sandbox denials of the command's process tree. */
   logDenials?: boolean;
-  /** The host platform whose backend runs commands; default process.platform. For tests of the dispatch only. */
-  platform?: NodeJS.Platform | string;
 }
 
 export interface RunOptions {
@@ -197,7 +195,14 @@ function requireHostBackend(platform: NodeJS.Platform | string): TargetOs {
 const SEATBELT_VARIABLE = 'CODEX_SANDBOX';
 
 export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
-  const hostPlatform = options.platform ?? process.platform;
+  return createSandboxOn(process.platform, options);
+}
+
+/**
+ * createSandbox for the backend of `hostPlatform`. Not exported by the package: the dispatch's
+ * tests plan with another platform's backend here; nothing else may pick a backend the host lacks.
+ */
+export function createSandboxOn(hostPlatform: NodeJS.Platform | string, options: CreateSandboxOptions = {}): Sandbox {
   const hostOs = requireHostBackend(hostPlatform);
   const env: Env = options.env ?? process.env;
   const warnings: string[] = [];

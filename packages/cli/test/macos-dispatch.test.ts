@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BackendNotImplementedError, CliError, createSandbox, UnsupportedPlatformError } from '../src/index.js';
+import { createSandboxOn } from '../src/sandbox.js';
 import { withFrontEndStateReadOnly } from '../src/macos-backend.js';
 import { makeWorkspace } from './helpers/executable.js';
 
@@ -20,7 +21,7 @@ function env(): Record<string, string | undefined> {
 
 describe('dispatch by host platform (C1, M1)', () => {
   test('darwin: the plan is /usr/bin/sandbox-exec with the generated policy and CODEX_SANDBOX=seatbelt', async () => {
-    const sandbox = createSandbox({ platform: 'darwin', permissionProfile: ':workspace', cwd: ws.work, env: env() });
+    const sandbox = createSandboxOn('darwin', { permissionProfile: ':workspace', cwd: ws.work, env: env() });
     const plan = await sandbox.plan(['/bin/echo', 'hi']);
     expect(plan.argv.slice(0, 2)).toEqual(['/usr/bin/sandbox-exec', '-p']);
     expect(plan.argv[2]).toMatch(/^\(version 1\)\n/);
@@ -31,7 +32,7 @@ describe('dispatch by host platform (C1, M1)', () => {
   });
 
   test('linux: the same sandbox object plans bubblewrap, without CODEX_SANDBOX', async () => {
-    const sandbox = createSandbox({ platform: 'linux', permissionProfile: ':read-only', cwd: ws.work, env: env() });
+    const sandbox = createSandboxOn('linux', { permissionProfile: ':read-only', cwd: ws.work, env: env() });
     expect(sandbox.profileId).toBe(':read-only');
     const dry = await sandbox.dryRun([]);
     expect(dry.json.os).toBe('linux');
@@ -41,18 +42,18 @@ describe('dispatch by host platform (C1, M1)', () => {
     ['win32', BackendNotImplementedError],
     ['freebsd', UnsupportedPlatformError],
   ])('%s refuses to create a sandbox', (platform, error) => {
-    expect(() => createSandbox({ platform, cwd: ws.work, env: env() })).toThrow(error);
+    expect(() => createSandboxOn(platform, { cwd: ws.work, env: env() })).toThrow(error);
   });
 
   test('macOS options on another backend refuse instead of being ignored', async () => {
-    const sockets = createSandbox({ platform: 'linux', cwd: ws.work, env: env(), allowUnixSockets: ['s.sock'] });
+    const sockets = createSandboxOn('linux', { cwd: ws.work, env: env(), allowUnixSockets: ['s.sock'] });
     await expect(sockets.plan(['/bin/true'])).rejects.toThrow(new CliError('--allow-unix-socket is a macOS (Seatbelt) option; this backend cannot enforce a Unix-socket allowlist, refusing'));
-    const denials = createSandbox({ platform: 'linux', cwd: ws.work, env: env(), logDenials: true });
+    const denials = createSandboxOn('linux', { cwd: ws.work, env: env(), logDenials: true });
     await expect(denials.run(['/bin/true'], { stdio: 'ignore' })).rejects.toThrow(/--log-denials is a macOS \(Seatbelt\) option/);
   });
 
   test('darwin: --allow-unix-socket paths resolve against the working directory (M10)', async () => {
-    const sandbox = createSandbox({ platform: 'darwin', cwd: ws.work, env: env(), allowUnixSockets: ['run/s.sock'] });
+    const sandbox = createSandboxOn('darwin', { cwd: ws.work, env: env(), allowUnixSockets: ['run/s.sock'] });
     const plan = await sandbox.plan(['/bin/true']);
     expect(plan.argv).toContain(`-DUNIX_SOCKET_PATH_0=${fs.realpathSync(ws.work)}/run/s.sock`);
   });
@@ -62,7 +63,7 @@ describe('H6 on macOS: the front end state stays read-only', () => {
   test('CODEX_HOME inside a writable root becomes its read-only carve-out; full-disk write narrows to / minus it', async () => {
     const home = path.join(ws.work, '.config-codex');
     fs.mkdirSync(home);
-    const sandbox = createSandbox({ platform: 'darwin', permissionProfile: ':workspace', cwd: ws.work, env: { ...env(), CODEX_HOME: home } });
+    const sandbox = createSandboxOn('darwin', { permissionProfile: ':workspace', cwd: ws.work, env: { ...env(), CODEX_HOME: home } });
     const plan = await sandbox.plan(['/bin/true']);
     expect(plan.argv.some((a) => /^-DWRITABLE_ROOT_0_EXCLUDED_\d+=/.test(a) && a.endsWith(`=${fs.realpathSync(home)}`))).toBe(true);
     const full = withFrontEndStateReadOnly({ ...sandbox.policy, fullDiskWrite: true, writableRoots: [] }, ['/state']);
@@ -71,11 +72,11 @@ describe('H6 on macOS: the front end state stays read-only', () => {
   });
 
   test('refused as on Linux: CODEX_HOME as the writable root itself, or reached through a symlink inside one', async () => {
-    const asRoot = createSandbox({ platform: 'darwin', permissionProfile: ':workspace', cwd: ws.codexHome, env: env() });
+    const asRoot = createSandboxOn('darwin', { permissionProfile: ':workspace', cwd: ws.codexHome, env: env() });
     await expect(asRoot.plan(['/bin/true'])).rejects.toThrow(/the policy makes it a writable root, but it holds the sandbox's own configuration/);
     fs.mkdirSync(path.join(ws.root, 'real-home'));
     fs.symlinkSync(path.join(ws.root, 'real-home'), path.join(ws.work, 'home-link'));
-    const linked = createSandbox({ platform: 'darwin', permissionProfile: ':workspace', cwd: ws.work, env: { ...env(), CODEX_HOME: path.join(ws.work, 'home-link') } });
+    const linked = createSandboxOn('darwin', { permissionProfile: ':workspace', cwd: ws.work, env: { ...env(), CODEX_HOME: path.join(ws.work, 'home-link') } });
     await expect(linked.plan(['/bin/true'])).rejects.toThrow(`because it crosses writable symlink ${path.join(ws.work, 'home-link')}`);
   });
 });
