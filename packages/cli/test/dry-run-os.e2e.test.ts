@@ -31,6 +31,19 @@ test('--dry-run --os macos --json: the sandbox-exec argv, the SBPL and the polic
   expect(json.policy.network).toBe('restricted');
 });
 
+test('--dry-run --json on Linux (and --os linux): the bubblewrap argv, no seatbelt field', () => {
+  for (const extra of [[], ['--os', 'linux']]) {
+    const result = codex(['sandbox', '-P', ':workspace', '--dry-run', ...extra, '--json', '--', '/bin/true']);
+    expect(result.status).toBe(0);
+    const json = JSON.parse(result.stdout) as Record<string, unknown> & { argv: string[]; env: { added: Record<string, string> } };
+    expect(json['os']).toBe('linux');
+    expect(json.argv[0]).toMatch(/bwrap$/);
+    expect(json.argv.slice(-2)).toEqual(['--', '/bin/true']);
+    expect(json.env.added).toEqual({ CODEX_SANDBOX_NETWORK_DISABLED: '1' });
+    expect(json['seatbelt']).toBeUndefined();
+  }
+});
+
 test('--dry-run --os macos: the table with the SBPL and the command line', () => {
   const result = codex(['sandbox', '--dry-run', '--os', 'macos', '--', '/bin/true']);
   expect(result.status).toBe(0);
