@@ -92,7 +92,9 @@ export interface PlannedLaunch {
   denyGlobMatches: string[];
   /** Empty stand-ins the run creates on the host (missing read-only or denied paths). */
   placeholders: string[];
-  /** macOS: the generated policy text and its `-D` parameters. */
+  /** Backend-specific tables for the dry run (the Landlock ruleset; the Seatbelt parameters and policy). */
+  sections: Array<{ title: string; rows: string[] }>;
+  /** macOS: the generated policy text and its `-D` parameters (for `--json`). */
   seatbelt?: { policy: string; params: ReadonlyArray<readonly [string, string]> };
 }
 

@@ -46,6 +46,8 @@ export interface DryRunInput {
     placeholders: string[];
     envAdditions: Record<string, string>;
     seatbelt?: { policy: string; params: ReadonlyArray<readonly [string, string]> };
+    /** Backend-specific tables (the Landlock ruleset). */
+    sections?: ReadonlyArray<{ title: string; rows: readonly string[] }>;
   };
   /** What a path may do in the run, given what its deny-glob scan found. */
   enforcedAccess: (denyGlobMatches: readonly string[]) => AccessQuery;
@@ -80,6 +82,7 @@ export function dryRunResult(input: DryRunInput): DryRunResult {
     backendDescription: launch?.backend ?? 'Linux bubblewrap',
     notes,
     extraSections: [
+      ...(launch?.sections ?? []),
       ...(described === undefined ? [] : [{ title: 'proxy', rows: described.proxy }, { title: 'routes', rows: described.routes }]),
       ...(prepared !== undefined ? environmentSections(prepared.environment) : []),
       ...(seatbelt === undefined

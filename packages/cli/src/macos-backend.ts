@@ -76,7 +76,7 @@ export function openMacosBackend(options: OpenMacosBackendOptions): SandboxBacke
   return {
     async plan(request): Promise<PlannedLaunch> {
       if (!request.policy.needsSandbox) {
-        return { argv: [...request.command], description: 'none: the policy restricts nothing, the command runs directly', denyGlobMatches: [], placeholders: [] };
+        return { argv: [...request.command], description: 'none: the policy restricts nothing, the command runs directly', denyGlobMatches: [], placeholders: [], sections: [] };
       }
       const plan = planFor(request);
       return {
@@ -84,6 +84,7 @@ export function openMacosBackend(options: OpenMacosBackendOptions): SandboxBacke
         description: 'macOS: /usr/bin/sandbox-exec with the generated Seatbelt policy below (structurally checked)',
         denyGlobMatches: [],
         placeholders: [],
+        sections: [],
         seatbelt: { policy: plan.policy.text, params: plan.policy.params },
       };
     },

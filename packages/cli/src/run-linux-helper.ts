@@ -44,6 +44,7 @@ export async function runLinuxHelper(argv: readonly string[], io: HelperIo): Pro
       frontEndPath: io.frontEndPath,
       onWarning: (message) => sink.warn(message),
       protectedPaths: frontEndStatePaths(defaultCodexHome(io.env, homeDir), undefined, io.cwd),
+      backend: args.legacyLandlock ? 'landlock' : 'bwrap',
     });
     const result = await backend.run({
       policy,

@@ -43,6 +43,7 @@ import {
 import { frontEndStatePaths, withFrontEndState } from './front-end-state.js';
 import { hiddenCommandRule } from './hidden-command.js';
 import { checkNetworkEnforceable } from './network-enforcement.js';
+import { linuxBackendFromFeatures } from './legacy-landlock.js';
 import { openLinuxBackend } from './linux-backend.js';
 import { requireWellFormed } from './raw-input.js';
 import { registerUserFacingErrors } from './report-error.js';
@@ -258,6 +259,8 @@ export function createSandboxOn(hostPlatform: NodeJS.Platform | string, options:
     warn,
   });
   const loadManaged = (): Promise<void> => managedNetwork.load();
+  // LL1: features.use_legacy_landlock (config or -c) picks the Landlock backend.
+  const linuxBackendKind = linuxBackendFromFeatures(config.merged['features']);
   let access: AccessQuery | undefined;
   const accessQuery = (): AccessQuery => (access ??= createAccessQuery(selected.profile, context, policy));
   const unixSocketPaths = (options.allowUnixSockets ?? []).map((p) => {
@@ -275,8 +278,16 @@ export function createSandboxOn(hostPlatform: NodeJS.Platform | string, options:
     if (open !== undefined) return open;
     let created: SandboxBackend;
     if (os === 'linux') {
-      created = openLinuxBackend({ env, frontEndPath: options.frontEndPath ?? process.argv[1] ?? '', onWarning: warn, protectedPaths: statePaths });
+      created = openLinuxBackend({
+        env,
+        frontEndPath: options.frontEndPath ?? process.argv[1] ?? '',
+        onWarning: warn,
+        protectedPaths: statePaths,
+        backend: linuxBackendKind,
+      });
     } else if (os === 'macos') {
+      // LL1's switch picks between Linux backends; Seatbelt has no legacy mode to fall back to.
+      if (linuxBackendKind === 'landlock') warn('features.use_legacy_landlock selects a Linux backend; the macOS plan uses Seatbelt');
       // Loaded only here: a Linux run never parses the Seatbelt generator.
       const { openMacosBackend } = await import('./macos-backend.js');
       created = openMacosBackend({ protectedPaths: statePaths });
@@ -356,7 +367,7 @@ export function createSandboxOn(hostPlatform: NodeJS.Platform | string, options:
       environment: prepared.environment,
       denyGlobMatches: launch.denyGlobMatches,
     };
-    return { planned, placeholders: launch.placeholders, seatbelt: launch.seatbelt };
+    return { planned, placeholders: launch.placeholders, sections: launch.sections, seatbelt: launch.seatbelt };
   };
   const plan = async (command: readonly string[], runOptions: RunOptions = {}): Promise<SandboxPlan> => {
     await loadManaged();
@@ -379,7 +390,7 @@ export function createSandboxOn(hostPlatform: NodeJS.Platform | string, options:
       codexHome: statePaths[0] ?? codexHome,
       command,
       ...(prepared === undefined ? {} : { prepared }),
-      ...(launch === undefined ? {} : { launch: { ...launch.planned, placeholders: launch.placeholders, ...(launch.seatbelt !== undefined ? { seatbelt: launch.seatbelt } : {}) } }),
+      ...(launch === undefined ? {} : { launch: { ...launch.planned, placeholders: launch.placeholders, sections: launch.sections, ...(launch.seatbelt !== undefined ? { seatbelt: launch.seatbelt } : {}) } }),
       // macOS checks deny globs by regex at every access; Linux masks what its scan found at launch.
       enforcedAccess: (denyGlobMatches) => protectState(os === 'macos' ? accessQuery() : createAccessQuery(selected.profile, context, policy, { denyGlobMatches })),
       managed: managedNetwork.session,

@@ -25,6 +25,8 @@ export {
 export { hidingRule, visibilityRules } from './visibility.js';
 export { splitDenyGlob } from './deny-globs.js';
 export { closeInheritedDescriptors, inheritableDescriptors, loadCloseOnExecControl } from './inherited-descriptors.js';
+export { loadLandlockHelper, LandlockHelperError, type LandlockHelper, type LoadLandlockHelperOptions } from './landlock-helper.js';
+export { LandlockUnsupportedError, type LandlockPlan, type LandlockRule } from './landlock-plan.js';
 export { loadNetnsHelper, NetnsHelperError, type LoadNetnsHelperOptions, type NetnsHelper } from './netns-helper.js';
 export type { ProxyRoute } from './proxy-only-args.js';
 export { frontEndStateSubdir } from './state-dir.js';

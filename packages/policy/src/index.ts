@@ -84,3 +84,4 @@ export {
   type VariableOrigin,
 } from './command-environment.js';
 export { encodeNetnsHelperSpec, decodeNetnsHelperSpec, type NetnsHelperSpec, type ProxyBridgeRouteSpec } from './netns-spec.js';
+export { encodeLandlockHelperSpec, decodeLandlockHelperSpec, type LandlockHelperSpec, type LandlockPathRuleSpec } from './landlock-spec.js';
