@@ -5,8 +5,9 @@
               `types.ok` exists only when it passes, so an output that depends on it
               (//packages/cli:codex) cannot be built from code with a type error
   :typecheck  tsc over src/ and test/ (strict); a type error fails
-  :test       jest over test/**/*.test.ts (except the OS-only files of os_only_test)
-  :<os_only_test name>  jest over only those files, on that OS only (reported "not run" elsewhere)
+  :test       jest over test/**/*.test.ts (except the OS-only ones below)
+  :<name>     (os_only_tests) jest over the tests whose file name ends with the given suffix, for
+              one OS only: elsewhere `bazel test //...` reports the target as not run
   :repo_files the package's hand-written files (manifest, BUILD, README, src/, test/), for the
               repository checks in //tools/ci
 """
@@ -30,7 +31,7 @@ def ts_package(
         has_tests = True,
         build_typecheck = False,
         target_compatible_with = None,
-        os_only_test = None):
+        os_only_tests = {}):
     """Declares :srcs, :typecheck and :test for the package this BUILD file belongs to.
 
     Args:
@@ -47,9 +48,10 @@ def ts_package(
         packages it imports, so only the shipping package needs it; `./dev test` stays fast).
       target_compatible_with: constraint values for :test (e.g. ["@platforms//os:macos"]); on
         other hosts `bazel test //...` reports it as skipped. :typecheck runs everywhere.
-      os_only_test: for a package whose pure tests run everywhere and whose end-to-end tests need
-        one OS: a dict with "name" (the target), "suffix" (e.g. ".windows.test.ts": those files)
-        and "target_compatible_with". :test then runs every other test file, on every host.
+      os_only_tests: {name: {"suffix": ".macos.test.ts", "target_compatible_with": [...]}}: a
+        separate jest target per entry for the test files ending with `suffix` (they need that
+        OS's real facility), compatible with that OS only; :test leaves those files out. Their
+        sources are still type-checked by :typecheck on every host.
     """
     pkg = native.package_name()
     dep_srcs = [d + ":srcs" for d in deps]
@@ -103,6 +105,9 @@ def ts_package(
     )
     if not has_tests:
         return
+
+    # Jest reads these as regexes over the test file's path (a `.` matching any character is
+    # harmless here; a backslash would not survive the launcher's unquoted command line).
     jest_common = dict(
         size = test_size,
         srcs = [":srcs"] + test_srcs + _SHARED_CONFIG,
@@ -112,19 +117,15 @@ def ts_package(
         package_dir = pkg,
         tags = test_tags,
     )
-    main_args = []
-    if os_only_test != None:
-        # The launcher is a shell script that joins args unquoted: quote the regex for it.
-        pattern = "'" + os_only_test["suffix"].replace(".", "\\.") + "$'"
-        main_args = ["--testPathIgnorePatterns", pattern]
-        jest_test(
-            name = os_only_test["name"],
-            jest_args = ["--testPathPatterns", pattern],
-            target_compatible_with = os_only_test["target_compatible_with"],
-            **jest_common
-        )
     jest_test(
         name = "test",
-        jest_args = main_args,
+        jest_args = ["--testPathIgnorePatterns=" + spec["suffix"] + "$" for spec in os_only_tests.values()],
         **dict(jest_common, **compat)
     )
+    for name, spec in os_only_tests.items():
+        jest_test(
+            name = name,
+            jest_args = [spec["suffix"] + "$"],
+            target_compatible_with = spec["target_compatible_with"],
+            **jest_common
+        )

@@ -5,6 +5,7 @@ export {
   createSandbox,
   NETWORK_DISABLED_VARIABLE,
   type CreateSandboxOptions,
+  type DryRunOptions,
   type Env,
   type RunOptions,
   type RunResult,
@@ -13,7 +14,8 @@ export {
   type StdioChoice,
 } from './sandbox.js';
 export type { DryRunResult } from './dry-run.js';
-export { selectBackend, type BackendId, type BackendSelection } from './backend.js';
+export type { DryRunJson } from './dry-run-json.js';
+export { selectBackend, type BackendId, type BackendSelection, type TargetOs } from './backend.js';
 export {
   CliError,
   UsageError,

@@ -4,44 +4,14 @@
 // Must NOT build bwrap arguments or choose launchers itself (linux-bwrap does).
 import { BundledBwrapError } from '@codex-sandbox/bundled-bwrap';
 import { createLinuxSandbox, LinuxSandboxError, type SandboxPlan as BackendPlan } from '@codex-sandbox/linux-bwrap';
-import type { ChildProcess } from 'node:child_process';
-import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
+import type { BackendRequest, PlannedLaunch, SandboxBackend } from './backend.js';
 import { registerUserFacingErrors } from './report-error.js';
 
 registerUserFacingErrors(LinuxSandboxError, BundledBwrapError);
 
-export interface BackendRequest {
-  policy: ResolvedSandboxPolicy;
-  command: string[];
-  cwd: string;
-  env: Record<string, string | undefined>;
-  stdio?: 'inherit' | 'ignore' | 'pipe';
-  /** Called once the process is spawned (reads piped streams). */
-  onSpawn?: (child: ChildProcess) => void;
-  /** `false`: never mount a fresh /proc (the helper's `--no-proc`). */
-  mountProc?: boolean;
-  /** `proxy-only` (with `proxyRoutes`): the managed network proxy is the only way out. */
-  network?: 'proxy-only';
-  proxyRoutes?: ReadonlyArray<{ listenPort: number; socketPath: string }>;
-}
-
-export interface PlannedLaunch {
-  argv: string[];
-  /** One line: what runs the command (which bubblewrap, seccomp, /proc), for the dry run. */
-  description: string;
-  /** What the deny globs mask in this run (the scan's real locations). */
-  denyGlobMatches: string[];
-  /** Empty stand-ins the run creates on the host (missing read-only or denied paths). */
-  placeholders: string[];
-  /** Backend-specific tables for the dry run (the Landlock ruleset). */
-  sections?: Array<{ title: string; rows: string[] }>;
-}
-
-export interface LinuxBackend {
-  plan(request: BackendRequest): Promise<PlannedLaunch>;
-  run(request: BackendRequest): Promise<{ exitCode: number }>;
-  dispose(): void;
-}
+/** The Linux backend is one SandboxBackend (backend.ts owns the shape every backend shares). */
+export type LinuxBackend = SandboxBackend;
+export type { BackendRequest, PlannedLaunch };
 
 export interface OpenLinuxBackendOptions {
   env: Record<string, string | undefined>;

@@ -9,7 +9,6 @@ function as(platform: string): void {
 }
 
 test.each([
-  ['darwin', BackendNotImplementedError, /macOS Seatbelt backend is not implemented yet on this OS \(macOS\); refusing to run unsandboxed/],
   ['sunos', UnsupportedPlatformError, /not supported on this operating system \(sunos\)/],
 ])('%s: createSandbox refuses with exit status 1', (platform, cls, message) => {
   as(platform);

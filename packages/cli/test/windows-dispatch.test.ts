@@ -1,11 +1,13 @@
 // W1, W8: createSandbox dispatches to the Windows restricted-token backend for `win32`, tested with
-// the platform injected (the option a dry run for Windows uses on any host). On this Linux host the
+// the platform injected (createSandboxOn, the dispatch's test seam; `--dry-run --os windows` plans
+// the same way on any host). On this Linux host the
 // backend plans with placeholders for the host's SIDs and refuses to run; nothing here pretends
 // to be Windows: the real runs are //packages/windows-token:windows_test.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createSandbox, WindowsRefusalError } from '../src/index.js';
+import { WindowsRefusalError } from '../src/index.js';
+import { createSandboxOn } from '../src/sandbox.js';
 import { checkWindowsConfig } from '../src/windows-backend.js';
 
 let cwd: string;
@@ -20,7 +22,7 @@ afterEach(() => {
 });
 
 const sandbox = (permissionProfile: string, extra = {}) =>
-  createSandbox({ platform: 'win32', permissionProfile, cwd, codexHome: home, env: { PATH: process.env['PATH'], USERPROFILE: 'C:\\Users\\u' }, ...extra });
+  createSandboxOn('win32', { permissionProfile, cwd, codexHome: home, env: { PATH: process.env['PATH'], USERPROFILE: 'C:\\Users\\u' }, ...extra });
 
 describe('W1: dispatch on win32', () => {
   test('the dry run shows the restricted-token plan: SIDs, ACL changes, environment, command line', async () => {

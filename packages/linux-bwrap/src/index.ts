@@ -7,7 +7,7 @@ export type { SandboxRunRequest, SandboxRunResult } from './run-request.js';
 export type { SandboxPlan } from './run-plan.js';
 export type { BwrapNetworkMode } from './bwrap-args.js';
 /** One of the command's standard descriptors. */
-export type { StdioSlot } from './child-launch.js';
+export type { StdioSlot } from '@codex-sandbox/process-launch';
 export { bundledLauncher, systemLauncher, type BundledBwrapOpener, type LauncherChoice, type OpenedBwrapDescriptor } from './launcher.js';
 export { ProbeCache } from './probe-cache.js';
 export type { PlaceholderTarget } from './registry.js';

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 
 import { encodeLandlockHelperSpec } from '@codex-sandbox/policy';
 
-import type { StdioSlot } from './child-launch.js';
+import type { StdioSlot } from '@codex-sandbox/process-launch';
 import { descriptorAtOrAbove, unnamedDataFile, unnamedFileDirectories } from './descriptors.js';
 import type { LandlockHelper } from './landlock-helper.js';
 import { landlockMasks, landlockRuleMask, type LandlockPlan } from './landlock-plan.js';

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 
 import { commandLookupExitCode, commandLookupMessage, type CommandLookupFailure } from '@codex-sandbox/policy';
 
-import { launchChild, type RunningChild, type StdioSlot } from './child-launch.js';
+import { launchChild, toProcessGroupOf, type RunningChild, type StdioSlot } from '@codex-sandbox/process-launch';
 import { descriptorAtOrAbove, readStatusFile, unnamedDataFile, unnamedFileDirectories, unnamedStatusFile } from './descriptors.js';
 import { spawnWithoutInheritedDescriptors } from './inherited-descriptors.js';
 import type { NetnsHelper } from './netns-helper.js';
@@ -154,15 +154,7 @@ export async function launchDirect(req: LaunchRequest, forwardSignals: boolean):
 
 /** Waits for a child that leads its own process group, forwarding signals to the whole group. */
 export async function waitForwardingToGroup(child: RunningChild, forwardSignals: boolean): Promise<Awaited<RunningChild['ended']>> {
-  const forward = (signal: NodeJS.Signals): void => {
-    if (child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, signal);
-    } catch {
-      child.kill(signal);
-    }
-  };
-  const stopForwarding = forwardSignals ? signalForwarding.add(forward) : () => {};
+  const stopForwarding = forwardSignals ? signalForwarding.add(toProcessGroupOf(child)) : () => {};
   try {
     return await child.ended;
   } finally {

@@ -39,7 +39,7 @@ export {
   type AccessQuery,
   type AccessQueryOptions,
 } from './access-query.js';
-export { canonicalSpelling, realPathOrSelf, resolveSpelling, resolveGlobSpelling, PathSpellingError } from './spelling.js';
+export { canonicalSpelling, realPathOrSelf, resolveSpelling, resolveGlobSpelling, resolveTopLevelAlias, PathSpellingError } from './spelling.js';
 export { depthOf, isWithin } from './paths.js';
 export { encodeSandboxRequest, decodeSandboxRequest } from './wire.js';
 export { sandboxRequestToJson, sandboxRequestFromJson, permissionProfileToJson, permissionProfileFromJson } from './wire-json.js';

@@ -50,6 +50,7 @@ test('the exported runtime names', () => {
     'resolveLegacyProjection',
     'resolveSandboxPolicy',
     'resolveSpelling',
+    'resolveTopLevelAlias',
     'runtimeRootForExecutable',
     'sandboxRequestFromJson',
     'sandboxRequestToJson',
