@@ -5,11 +5,14 @@ CODEX_BWRAP_TEST_DATA = [
     "//third_party/bubblewrap:codex-bwrap-sha256",
     # The inner stage of proxy-only sandboxes.
     "//packages/linux-bwrap/native/netns-helper:codex-netns-helper",
+    # The legacy Landlock backend's helper.
+    "//packages/linux-bwrap/native/landlock-helper:codex-landlock-helper",
 ]
 
 CODEX_BWRAP_TEST_ENV = {
     "CODEX_BWRAP_TEST_BINARY": "$ws/$(rootpath //third_party/bubblewrap:codex-bwrap)",
     "CODEX_NETNS_HELPER_TEST_BINARY": "$ws/$(rootpath //packages/linux-bwrap/native/netns-helper:codex-netns-helper)",
+    "CODEX_LANDLOCK_HELPER_TEST_BINARY": "$ws/$(rootpath //packages/linux-bwrap/native/landlock-helper:codex-landlock-helper)",
 }
 
 CODEX_BWRAP_TEST_ENV_FROM_FILES = {

@@ -5,7 +5,9 @@
               `types.ok` exists only when it passes, so an output that depends on it
               (//packages/cli:codex) cannot be built from code with a type error
   :typecheck  tsc over src/ and test/ (strict); a type error fails
-  :test       jest over test/**/*.test.ts
+  :test       jest over test/**/*.test.ts (except the OS-only ones below)
+  :<name>     (os_only_tests) jest over the tests whose file name ends with the given suffix, for
+              one OS only: elsewhere `bazel test //...` reports the target as not run
   :repo_files the package's hand-written files (manifest, BUILD, README, src/, test/), for the
               repository checks in //tools/ci
 """
@@ -28,7 +30,8 @@ def ts_package(
         test_size = "medium",
         has_tests = True,
         build_typecheck = False,
-        target_compatible_with = None):
+        target_compatible_with = None,
+        os_only_tests = {}):
     """Declares :srcs, :typecheck and :test for the package this BUILD file belongs to.
 
     Args:
@@ -45,6 +48,10 @@ def ts_package(
         packages it imports, so only the shipping package needs it; `./dev test` stays fast).
       target_compatible_with: constraint values for :test (e.g. ["@platforms//os:macos"]); on
         other hosts `bazel test //...` reports it as skipped. :typecheck runs everywhere.
+      os_only_tests: {name: {"suffix": ".macos.test.ts", "target_compatible_with": [...]}}: a
+        separate jest target per entry for the test files ending with `suffix` (they need that
+        OS's real facility), compatible with that OS only; :test leaves those files out. Their
+        sources are still type-checked by :typecheck on every host.
     """
     pkg = native.package_name()
     dep_srcs = [d + ":srcs" for d in deps]
@@ -98,8 +105,10 @@ def ts_package(
     )
     if not has_tests:
         return
-    jest_test(
-        name = "test",
+
+    # Jest reads these as regexes over the test file's path (a `.` matching any character is
+    # harmless here; a backslash would not survive the launcher's unquoted command line).
+    jest_common = dict(
         size = test_size,
         srcs = [":srcs"] + test_srcs + _SHARED_CONFIG,
         data = test_data,
@@ -107,5 +116,16 @@ def ts_package(
         env_from_files = test_env_from_files,
         package_dir = pkg,
         tags = test_tags,
-        **compat
     )
+    jest_test(
+        name = "test",
+        jest_args = ["--testPathIgnorePatterns=" + spec["suffix"] + "$" for spec in os_only_tests.values()],
+        **dict(jest_common, **compat)
+    )
+    for name, spec in os_only_tests.items():
+        jest_test(
+            name = name,
+            jest_args = [spec["suffix"] + "$"],
+            target_compatible_with = spec["target_compatible_with"],
+            **jest_common
+        )

@@ -14,7 +14,8 @@ import { commentsOf, loadTypeScript, stringLiteralsOf, walk } from './repo-files
 
 const DOC = 'docs/behaviour.md';
 const FAMILIES = 'PLBGCNWMHA';
-const ID = `[${FAMILIES}]\\d+(?:\\.\\d+)*`;
+/** `LL`: the legacy Landlock backend, the one two-letter family. */
+const ID = `(?:LL|[${FAMILIES}])\\d+(?:\\.\\d+)*`;
 /** An id (or a range of two) not glued to a word, a path or a version. */
 const CITED_ID = new RegExp(`(?<![\\w.#/$@-])(${ID})(?:-(${ID}))?(?![\\w/]|\\.\\d)`, 'g');
 const ISSUE_REF = /(?<![\w&#/])#(\d+(?:\.\d+)?)(?![\w.]*\w)/g;
@@ -29,7 +30,7 @@ export function parseDoc(text) {
     const heading = /^### (\S+) (.+)$/.exec(line);
     if (heading !== null) {
       const id = heading[1];
-      if (!new RegExp(`^${ID}$`).test(id)) problems.push(`${DOC}:${i + 1}: heading id \`${id}\` is not of the form ${FAMILIES.split('').join('|')}N[.N]`);
+      if (!new RegExp(`^${ID}$`).test(id)) problems.push(`${DOC}:${i + 1}: heading id \`${id}\` is not of the form ${['LL', ...FAMILIES.split('')].join('|')}N[.N]`);
       if (rules.has(id)) problems.push(`${DOC}:${i + 1}: rule ${id} is defined twice`);
       current = { id, line: i + 1, tests: [] };
       rules.set(id, current);

@@ -23,9 +23,9 @@ mkdir -p "$scratch/repo"
 cp -rL package.json packages tools "$scratch/repo/"
 (
   cd "$scratch/repo"
-  sed -i 's|"@codex-sandbox/policy": "workspace:\*"|"@codex-sandbox/policy": "workspace:*", "@codex-sandbox/seatbelt": "workspace:*"|' packages/cli/package.json
+  sed -i 's|"dependencies": {|"dependencies": {\n    "@codex-sandbox/seatbelt": "workspace:*",|' packages/policy/package.json
   sed -i '/"@codex-sandbox\/bundled-bwrap"/d' packages/linux-bwrap/package.json
-  sed -i 's|^ts_package(|ts_package(\n    deps = ["//packages/policy"],|' packages/seatbelt/BUILD.bazel
+  sed -i 's|    deps = \[\],|    deps = ["//packages/policy"],|' packages/proxy-bridge/BUILD.bazel
   sed -i '/"\/\/packages\/bundled-bwrap",/d' packages/cli/BUILD.bazel
   echo "import 'left-pad';" >>packages/policy/test/types.test.ts
 )
@@ -42,9 +42,9 @@ expect() {
     failures=$((failures + 1))
   fi
 }
-expect "package.json listing a package src never imports fails" 'packages/cli/package.json: lists @codex-sandbox/seatbelt in "dependencies", but nothing in packages/cli/src imports it'
+expect "package.json listing a package src never imports fails" 'packages/policy/package.json: lists @codex-sandbox/seatbelt in "dependencies", but nothing in packages/policy/src imports it'
 expect "package.json missing a package src imports fails" 'imports @codex-sandbox/bundled-bwrap, which "dependencies" does not list'
-expect "BUILD.bazel deps listing a package nothing imports fails" 'packages/seatbelt/BUILD.bazel: ts_package(deps) lists @codex-sandbox/policy, which nothing in packages/seatbelt imports'
+expect "BUILD.bazel deps listing a package nothing imports fails" 'packages/proxy-bridge/BUILD.bazel: ts_package(deps) lists @codex-sandbox/policy, which nothing in packages/proxy-bridge imports'
 expect "BUILD.bazel deps missing an imported package fails" 'packages/cli/BUILD.bazel: the code imports @codex-sandbox/bundled-bwrap, which ts_package(deps) does not list'
 expect "a test importing an undeclared package fails" "imports left-pad, which neither packages/policy/package.json nor the root devDependencies list"
 if ((failures > 0)); then

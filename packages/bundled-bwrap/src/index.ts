@@ -18,6 +18,7 @@ export {
 } from './errors.js';
 export {
   bundledBwrapCandidates,
+  frontEndDirectory,
   locateBundledBwrap,
   type BundledBwrapCandidate,
   type BundledBwrapSource,

@@ -13,6 +13,7 @@ test('the exported runtime names', () => {
     'OpenedBundledBwrap',
     'bundledBwrapCandidates',
     'embeddedBwrapDigest',
+    'frontEndDirectory',
     'locateBundledBwrap',
     'openBundledBwrap',
     'openVerifiedBwrap',

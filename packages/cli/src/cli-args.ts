@@ -8,6 +8,7 @@
 // at the first positional argument or `--`; everything from there is the command and its arguments.
 import { parseArgs } from 'node:util';
 
+import { TARGET_OSES, type TargetOs } from './backend.js';
 import { UsageError } from './errors.js';
 import { CLI_VERSION } from './version.js';
 
@@ -22,6 +23,14 @@ export interface SandboxCliArgs {
   cd: string | undefined;
   /** `--dry-run`/`--explain`: print the resolved policy and backend command line, run nothing. */
   dryRun: boolean;
+  /** `--os`: the OS whose plan the dry run renders (only with --dry-run). */
+  os: TargetOs | undefined;
+  /** `--json`: the dry run as one JSON object (only with --dry-run). */
+  json: boolean;
+  /** `--allow-unix-socket PATH`, repeatable (macOS). */
+  allowUnixSockets: string[];
+  /** `--log-denials` (macOS). */
+  logDenials: boolean;
   command: string[];
 }
 
@@ -67,12 +76,21 @@ const SANDBOX_OPTIONS: readonly OptionSpec[] = [
   { long: 'cd', short: 'C', value: 'DIR', description: 'working directory for profile resolution and for the command' },
   { long: 'dry-run', description: 'print the resolved policy and the exact backend command line; run nothing' },
   { long: 'explain', description: 'same as --dry-run', hidden: true },
+  { long: 'os', value: 'OS', description: "with --dry-run: render the plan of OS (linux, macos or windows) instead of this host's" },
+  { long: 'json', description: 'with --dry-run: print the plan as one JSON object (schema: the cli README)' },
+  {
+    long: 'allow-unix-socket',
+    value: 'PATH',
+    description: 'macOS: allow binding and connecting to Unix sockets at or below PATH (relative to the working directory); repeatable',
+    multiple: true,
+  },
+  { long: 'log-denials', description: "macOS: after the command, list the sandbox's denials of its process tree" },
   HELP_OPTION,
 ];
 
 const SANDBOX_USAGE = '[OPTIONS] [--] COMMAND [ARGS]...';
 const SANDBOX_DESCRIPTION =
-  "Run COMMAND under this host's sandbox (Linux: bubblewrap + seccomp), governed by a permission profile.\n" +
+  "Run COMMAND under this host's sandbox (Linux: bubblewrap + seccomp; macOS: Seatbelt), governed by a permission profile.\n" +
   'Config is read from $CODEX_HOME/config.toml (default ~/.codex).';
 const EXIT_STATUS_NOTE =
   "Exit status: the command's own; 128+N if it died from signal N; 126 not executable; 127 not found; " +
@@ -225,6 +243,15 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     throw new UsageError('--permission-profile and --permissions-profile disagree; give only one');
   }
   const dryRun = options.has('dry-run') || options.has('explain');
+  const os = lastValue(options, 'os');
+  if (os !== undefined && !dryRun) throw new UsageError('--os renders another OS\'s plan and needs --dry-run');
+  if (os !== undefined && !(TARGET_OSES as readonly string[]).includes(os)) {
+    throw new UsageError(`--os expects one of ${TARGET_OSES.join(', ')}, got ${JSON.stringify(os)}`);
+  }
+  const json = options.has('json');
+  if (json && !dryRun) throw new UsageError('--json prints the dry run as JSON and needs --dry-run');
+  const allowUnixSockets = (options.get('allow-unix-socket') ?? []).filter((value): value is string => typeof value === 'string');
+  for (const socket of allowUnixSockets) if (socket === '') throw new UsageError('--allow-unix-socket expects a path, got an empty string');
   const overrides = [...globalOverrides, ...configOverrides(options)];
   if (command.length === 0 && !dryRun) throw new UsageError('missing COMMAND to run');
   return {
@@ -235,6 +262,10 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       configOverrides: overrides,
       cd: lastValue(options, 'cd'),
       dryRun,
+      os: os as TargetOs | undefined,
+      json,
+      allowUnixSockets,
+      logDenials: options.has('log-denials'),
       command,
     },
   };

@@ -1,17 +1,19 @@
 // Owns one backend run with the stdio a library caller chose: `pipe` gives the command the caller's
 // input on stdin (then closes it) and collects stdout and stderr until the sandboxed process tree
 // has closed them. Must NOT plan, resolve the command or choose the network (the request says).
-import type { BackendRequest, LinuxBackend } from './linux-backend.js';
+import type { BackendRequest, SandboxBackend } from './backend.js';
 
 export interface CollectedRun {
   exitCode: number;
+  /** macOS --log-denials: the denial report. */
+  denialReport?: string;
   /** With stdio 'pipe' only. */
   stdout?: Buffer;
   stderr?: Buffer;
 }
 
 export async function runCollecting(
-  backend: LinuxBackend,
+  backend: SandboxBackend,
   request: Omit<BackendRequest, 'stdio' | 'onSpawn'>,
   stdio: 'inherit' | 'ignore' | 'pipe',
   input: string | Buffer | undefined,
@@ -27,7 +29,7 @@ export async function runCollecting(
     },
   });
   const [stdout, stderr] = await collected;
-  return { exitCode: result.exitCode, stdout, stderr };
+  return { ...result, stdout, stderr };
 }
 
 /** Reads a stream to its end; output streams close when the sandboxed process tree exits. */

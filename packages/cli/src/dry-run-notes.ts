@@ -11,6 +11,11 @@ import { isWithin, type AccessQuery, type FileSystemAccessMode } from '@codex-sa
 export interface PathNoteContext {
   /** Access as the run enforces it (`createAccessQuery` with the plan's deny-glob matches). */
   enforced: AccessQuery;
+  /**
+   * macOS: rules are checked by path at every access (Seatbelt), so a deny glob or a denied path
+   * also covers what is created during the run; Linux's mask caveats do not apply.
+   */
+  checkedAtAccess?: boolean;
   /** Empty stand-ins the run creates on the host for missing read-only or denied paths. */
   placeholders: readonly string[];
 }
@@ -52,7 +57,7 @@ export function pathNote(target: string, ctx: PathNoteContext): string {
   const exists = statOf(target, false) !== undefined;
   const caveats: string[] = [];
   if (mode !== 'deny') {
-    const glob = ctx.enforced.denyGlobFor(target);
+    const glob = ctx.checkedAtAccess === true ? undefined : ctx.enforced.denyGlobFor(target);
     if (glob !== undefined) {
       caveats.push(
         exists
@@ -65,7 +70,7 @@ export function pathNote(target: string, ctx: PathNoteContext): string {
     if (followed?.isFile() === true && followed.nlink > 1) {
       caveats.push(`it has ${followed.nlink} hard links: its other names stay readable unless they are denied too`);
     }
-    if (!exists && !missingPathIsCovered(target, ctx)) {
+    if (!exists && ctx.checkedAtAccess !== true && !missingPathIsCovered(target, ctx)) {
       caveats.push('it does not exist at launch: created on the host while the command runs, it would not be masked');
     }
   }

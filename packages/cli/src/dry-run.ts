@@ -4,7 +4,10 @@
 // resolve the policy, plan or run (it is given the plan) and must NOT print (explain.ts formats).
 import * as fs from 'node:fs';
 import { resolveSpelling, type AccessQuery, type CommandEnvironment, type ResolvedSandboxPolicy } from '@codex-sandbox/policy';
+import type { WindowsDryRunJson } from '@codex-sandbox/windows-token';
 
+import type { TargetOs } from './backend.js';
+import { dryRunJson, type DryRunJson } from './dry-run-json.js';
 import { pathNote } from './dry-run-notes.js';
 import type { CommandNotExecutableError, CommandNotFoundError } from './errors.js';
 import { formatExplanation } from './explain.js';
@@ -13,10 +16,19 @@ import type { ManagedNetworkSession } from './managed-network-session.js';
 
 export interface DryRunResult {
   text: string;
+  /** The same dry run as one object (`--json`; schema in the cli README). */
+  json: DryRunJson;
   exitCode: number;
+  /** On the Windows backend: the restricted-token plan as JSON (windows-token's `WindowsDryRunJson`). */
+  windows?: WindowsDryRunJson;
 }
 
 export interface DryRunInput {
+  /** The OS whose plan this is, and the host's. */
+  os: TargetOs;
+  hostOs: TargetOs;
+  /** The sandbox's warnings so far. */
+  warnings: readonly string[];
   profileId: string;
   policy: ResolvedSandboxPolicy;
   /** CODEX_HOME as the run protects it (its canonical path when it exists). */
@@ -30,7 +42,16 @@ export interface DryRunInput {
     environment: CommandEnvironment;
   };
   /** The backend's plan of the launch; absent when no command was given. */
-  launch?: { argv: string[]; backend: string; denyGlobMatches: string[]; placeholders: string[] };
+  launch?: {
+    argv: string[];
+    backend: string;
+    denyGlobMatches: string[];
+    placeholders: string[];
+    envAdditions: Record<string, string>;
+    seatbelt?: { policy: string; params: ReadonlyArray<readonly [string, string]> };
+    /** Backend-specific tables (the Landlock ruleset; the Windows token, ACL and environment plan). */
+    sections?: ReadonlyArray<{ title: string; rows: readonly string[] }>;
+  };
   /** What a path may do in the run, given what its deny-glob scan found. */
   enforcedAccess: (denyGlobMatches: readonly string[]) => AccessQuery;
   managed: ManagedNetworkSession | undefined;
@@ -49,11 +70,13 @@ export function dryRunResult(input: DryRunInput): DryRunResult {
     for (const arg of input.command.slice(1)) {
       if (!arg.startsWith('/') && !arg.startsWith('./') && !arg.startsWith('../')) continue;
       const target = resolveSpelling(arg.startsWith('/') ? arg : `${realCwd}/${arg}`);
-      notes.push(pathNote(target, { enforced, placeholders: launch.placeholders }));
+      notes.push(pathNote(target, { enforced, placeholders: launch.placeholders, ...(input.os === 'macos' ? { checkedAtAccess: true } : {}) }));
     }
   }
   const described = input.managed?.describe();
+  const seatbelt = launch?.seatbelt;
   const text = formatExplanation({
+    os: input.os,
     profileId: input.profileId,
     policy,
     commandPath: prepared?.commandPath,
@@ -62,11 +85,34 @@ export function dryRunResult(input: DryRunInput): DryRunResult {
     backendDescription: launch?.backend ?? 'Linux bubblewrap',
     notes,
     extraSections: [
+      ...(launch?.sections ?? []),
       ...(described === undefined ? [] : [{ title: 'proxy', rows: described.proxy }, { title: 'routes', rows: described.routes }]),
       ...(prepared !== undefined ? environmentSections(prepared.environment) : []),
+      ...(seatbelt === undefined
+        ? []
+        : [
+            { title: 'params', rows: seatbelt.params.length === 0 ? ['(none)'] : seatbelt.params.map(([k, v]) => `-D${k}=${v}`) },
+            { title: 'sbpl', rows: seatbelt.policy.trimEnd().split('\n') },
+          ]),
     ],
     ...(launch !== undefined ? { denyGlobMatches: launch.denyGlobMatches } : {}),
     ...(described === undefined ? {} : { networkRows: described.network }),
   });
-  return { text, exitCode: prepared?.commandProblem?.exitCode ?? 0 };
+  const exitCode = prepared?.commandProblem?.exitCode ?? 0;
+  const json = dryRunJson({
+    os: input.os,
+    hostOs: input.hostOs,
+    profileId: input.profileId,
+    policy,
+    command: input.command,
+    commandPath: prepared?.commandPath,
+    commandProblem: prepared?.commandProblem?.message,
+    launch,
+    envAdditions: launch?.envAdditions ?? {},
+    environment: prepared?.environment,
+    proxyOnly: input.managed !== undefined,
+    exitCode,
+    warnings: input.warnings,
+  });
+  return { text, json, exitCode };
 }

@@ -2,10 +2,13 @@
 // line, so a user can see why a path is readable, writable or denied. Pure string formatting over
 // already-resolved data. Must NOT resolve policy or build command lines itself.
 import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
+import type { TargetOs } from './backend.js';
 import { listedReadableRoots, listedReadOnlySubpaths } from './explain-paths.js';
 import { shellQuoteArgv } from './shell-quote.js';
 
 export interface ExplainInput {
+  /** Whose plan this is (default linux): the network and deny-glob lines differ. */
+  os?: TargetOs;
   profileId: string;
   policy: ResolvedSandboxPolicy;
   /** Resolved absolute path of the command, when a command was given. */
@@ -34,7 +37,8 @@ function section(title: string, rows: readonly string[]): string[] {
   return rows.map((row, i) => `${(i === 0 ? title : '').padEnd(10)} ${row}`);
 }
 
-function networkLine(policy: ResolvedSandboxPolicy): string {
+function networkLine(policy: ResolvedSandboxPolicy, os: TargetOs): string {
+  if (os === 'macos') return policy.network === 'enabled' ? 'enabled (Seatbelt allows network-outbound and network-inbound)' : 'restricted (no network: Seatbelt denies every network operation)';
   return policy.network === 'enabled'
     ? 'enabled (host network namespace)'
     : 'restricted (no network: private network namespace, socket syscalls filtered)';
@@ -60,11 +64,13 @@ function writableRows(policy: ResolvedSandboxPolicy): string[] {
   return rows;
 }
 
-function deniedRows(policy: ResolvedSandboxPolicy, masked: readonly string[] | undefined): string[] {
+function deniedRows(policy: ResolvedSandboxPolicy, masked: readonly string[] | undefined, os: TargetOs): string[] {
   if (policy.kind !== 'restricted') return [];
   const rows = [...policy.unreadableRoots];
   for (const glob of policy.unreadableGlobs) rows.push(`glob ${glob}`);
-  if (policy.unreadableGlobs.length > 0) {
+  if (policy.unreadableGlobs.length > 0 && os === 'macos') {
+    rows.push('  (globs are Seatbelt regexes checked at every access: a match created during the run is denied too, with everything below it)');
+  } else if (policy.unreadableGlobs.length > 0) {
     // Never claim more than the run masks: only what the scan found at launch is hidden.
     const depth = policy.globScanMaxDepth !== undefined ? `, scanning ${policy.globScanMaxDepth} levels deep` : '';
     rows.push(`  (globs are matched against what exists at launch${depth}; a matching directory is masked with everything below it, a matching symlink at its target)`);
@@ -101,10 +107,10 @@ export function formatExplanation(input: ExplainInput): string {
     ...section('profile', [input.profileId]),
     ...section('mode', [kindLine(policy)]),
     ...section('cwd', [policy.cwd]),
-    ...section('network', input.networkRows ?? [networkLine(policy)]),
+    ...section('network', input.networkRows ?? [networkLine(policy, input.os ?? 'linux')]),
     ...section('readable', readableRows(policy)),
     ...section('writable', writableRows(policy)),
-    ...section('denied', deniedRows(policy, input.denyGlobMatches)),
+    ...section('denied', deniedRows(policy, input.denyGlobMatches, input.os ?? 'linux')),
     ...section('backend', [input.backendDescription]),
   ];
   if (input.commandPath !== undefined) lines.push(...section('command', [input.commandPath]));

@@ -5,6 +5,7 @@ export {
   createSandbox,
   NETWORK_DISABLED_VARIABLE,
   type CreateSandboxOptions,
+  type DryRunOptions,
   type Env,
   type RunOptions,
   type RunResult,
@@ -13,7 +14,8 @@ export {
   type StdioChoice,
 } from './sandbox.js';
 export type { DryRunResult } from './dry-run.js';
-export { selectBackend, type BackendId, type BackendSelection } from './backend.js';
+export type { DryRunJson } from './dry-run-json.js';
+export { selectBackend, type BackendId, type BackendSelection, type TargetOs } from './backend.js';
 export {
   CliError,
   UsageError,
@@ -23,6 +25,7 @@ export {
   UnsupportedPlatformError,
 } from './errors.js';
 export { UnenforceableNetworkPolicyError } from './network-enforcement.js';
+export { WindowsRefusalError, WindowsSandboxError } from '@codex-sandbox/windows-token';
 export { NetworkPolicyError, ProxyRouteError, ProxyStartError, type BlockedRequestEvent } from '@codex-sandbox/proxy-bridge';
 export { runCli, type CliIo } from './run-cli.js';
 export { runLinuxHelper, type HelperIo } from './run-linux-helper.js';

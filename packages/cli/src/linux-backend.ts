@@ -4,42 +4,14 @@
 // Must NOT build bwrap arguments or choose launchers itself (linux-bwrap does).
 import { BundledBwrapError } from '@codex-sandbox/bundled-bwrap';
 import { createLinuxSandbox, LinuxSandboxError, type SandboxPlan as BackendPlan } from '@codex-sandbox/linux-bwrap';
-import type { ChildProcess } from 'node:child_process';
-import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
+import type { BackendRequest, PlannedLaunch, SandboxBackend } from './backend.js';
 import { registerUserFacingErrors } from './report-error.js';
 
 registerUserFacingErrors(LinuxSandboxError, BundledBwrapError);
 
-export interface BackendRequest {
-  policy: ResolvedSandboxPolicy;
-  command: string[];
-  cwd: string;
-  env: Record<string, string | undefined>;
-  stdio?: 'inherit' | 'ignore' | 'pipe';
-  /** Called once the process is spawned (reads piped streams). */
-  onSpawn?: (child: ChildProcess) => void;
-  /** `false`: never mount a fresh /proc (the helper's `--no-proc`). */
-  mountProc?: boolean;
-  /** `proxy-only` (with `proxyRoutes`): the managed network proxy is the only way out. */
-  network?: 'proxy-only';
-  proxyRoutes?: ReadonlyArray<{ listenPort: number; socketPath: string }>;
-}
-
-export interface PlannedLaunch {
-  argv: string[];
-  /** One line: what runs the command (which bubblewrap, seccomp, /proc), for the dry run. */
-  description: string;
-  /** What the deny globs mask in this run (the scan's real locations). */
-  denyGlobMatches: string[];
-  /** Empty stand-ins the run creates on the host (missing read-only or denied paths). */
-  placeholders: string[];
-}
-
-export interface LinuxBackend {
-  plan(request: BackendRequest): Promise<PlannedLaunch>;
-  run(request: BackendRequest): Promise<{ exitCode: number }>;
-  dispose(): void;
-}
+/** The Linux backend is one SandboxBackend (backend.ts owns the shape every backend shares). */
+export type LinuxBackend = SandboxBackend;
+export type { BackendRequest, PlannedLaunch };
 
 export interface OpenLinuxBackendOptions {
   env: Record<string, string | undefined>;
@@ -47,13 +19,33 @@ export interface OpenLinuxBackendOptions {
   onWarning: (message: string) => void;
   /** The front end's own state (CODEX_HOME, config files): read-only inside every sandbox. */
   protectedPaths: readonly string[];
+  /** `landlock`: features.use_legacy_landlock (LL1). Default `bwrap`. */
+  backend?: 'bwrap' | 'landlock';
 }
 
 function describePlan(plan: BackendPlan): string {
   if (plan.mode === 'direct') return 'none: the policy restricts nothing, the command runs directly';
+  if (plan.mode === 'landlock') {
+    return `Linux: legacy Landlock (ABI ${plan.landlock?.abi ?? '?'}), no namespaces, seccomp filter "${plan.seccompMode}" + no terminal injection`;
+  }
   const launcher = plan.launcher === undefined ? 'bubblewrap' : `${plan.launcher.kind} bubblewrap ${plan.launcher.path}`;
   const seccomp = plan.seccompMode === 'none' ? 'no seccomp filter' : `seccomp filter "${plan.seccompMode}"`;
   return `Linux: ${launcher}, ${seccomp}, ${plan.mountProc ? 'fresh /proc' : 'no fresh /proc'}`;
+}
+
+/** LL6: the ruleset the helper applies, one row per rule, for the dry run. */
+function landlockSections(plan: BackendPlan): Array<{ title: string; rows: string[] }> {
+  const landlock = plan.landlock;
+  if (landlock === undefined) return [];
+  const rows = [`ABI ${landlock.abi}; everything below is denied unless a rule grants it`];
+  for (const rule of landlock.rules) {
+    const rights = rule.access.length === landlock.handledFs.length ? 'every handled right' : rule.access.join(', ');
+    rows.push(`${rule.role.padEnd(6)} ${rule.path} (${rights})`);
+  }
+  rows.push(`handled: ${landlock.handledFs.join(', ')}`);
+  rows.push(landlock.handledNet.length === 0 ? 'network: no TCP rules (seccomp decides)' : `network: ${landlock.handledNet.join(', ')} denied everywhere`);
+  rows.push(landlock.scopes.length === 0 ? 'scopes: none (this ABI has none)' : `scopes: ${landlock.scopes.join(', ')} (only within the sandbox)`);
+  return [{ title: 'landlock', rows }];
 }
 
 export function openLinuxBackend(options: OpenLinuxBackendOptions): LinuxBackend {
@@ -63,6 +55,7 @@ export function openLinuxBackend(options: OpenLinuxBackendOptions): LinuxBackend
     frontEndPath: options.frontEndPath,
     onWarning: options.onWarning,
     protectedPaths: options.protectedPaths,
+    ...(options.backend === undefined ? {} : { backend: options.backend }),
   });
   const toRequest = (request: BackendRequest) => ({
     policy: request.policy,
@@ -83,6 +76,7 @@ export function openLinuxBackend(options: OpenLinuxBackendOptions): LinuxBackend
         description: describePlan(planned),
         denyGlobMatches: planned.denyGlobMatches,
         placeholders: planned.syntheticTargets.map((target) => target.path),
+        sections: landlockSections(planned),
       };
     },
     async run(request) {

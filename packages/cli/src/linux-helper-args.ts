@@ -1,7 +1,8 @@
 // Owns parsing of the `codex-linux-sandbox` helper command line (L6):
-//   codex-linux-sandbox --sandbox-policy-cwd P [--command-cwd C] --permission-profile JSON [--no-proc] -- COMMAND...
-// Pure. Flags of the upstream helper that this architecture does not need (its inner stage, legacy
-// Landlock, proxy routing) are rejected by name rather than ignored. Must NOT parse the profile JSON
+//   codex-linux-sandbox --sandbox-policy-cwd P [--command-cwd C] --permission-profile JSON [--no-proc]
+//                       [--use-legacy-landlock] -- COMMAND...
+// Pure. Flags of the upstream helper that this architecture does not need (its inner stage, proxy
+// routing) are rejected by name rather than ignored. Must NOT parse the profile JSON
 // (the policy package owns that) or run anything.
 import { UsageError } from './errors.js';
 
@@ -10,6 +11,8 @@ export interface LinuxHelperArgs {
   commandCwd: string | undefined;
   permissionProfileJson: string;
   mountProc: boolean;
+  /** `--use-legacy-landlock`: the Landlock backend instead of bubblewrap (LL1). */
+  legacyLandlock: boolean;
   command: string[];
 }
 
@@ -19,7 +22,6 @@ type ValueFlag = (typeof VALUE_FLAGS)[number];
 /** Upstream flags we deliberately do not implement, with the reason shown to the caller. */
 const REJECTED_FLAGS: Readonly<Record<string, string>> = {
   '--apply-seccomp-then-exec': 'there is no inner helper stage: bubblewrap applies the seccomp filter itself',
-  '--use-legacy-landlock': 'only the bubblewrap backend exists; legacy Landlock is not implemented',
   '--allow-network-for-proxy': 'managed network proxy routing is not supported by this helper',
   '--managed-network': 'managed network proxy routing is not supported by this helper',
   '--proxy-route-spec': 'managed network proxy routing is not supported by this helper',
@@ -28,7 +30,7 @@ const REJECTED_FLAGS: Readonly<Record<string, string>> = {
 };
 
 export const LINUX_HELPER_USAGE =
-  'usage: codex-linux-sandbox --sandbox-policy-cwd DIR [--command-cwd DIR] --permission-profile JSON [--no-proc] -- COMMAND [ARGS]...';
+  'usage: codex-linux-sandbox --sandbox-policy-cwd DIR [--command-cwd DIR] --permission-profile JSON [--no-proc] [--use-legacy-landlock] -- COMMAND [ARGS]...';
 
 function isValueFlag(name: string): name is ValueFlag {
   return (VALUE_FLAGS as readonly string[]).includes(name);
@@ -37,6 +39,7 @@ function isValueFlag(name: string): name is ValueFlag {
 export function parseLinuxHelperArgs(argv: readonly string[]): LinuxHelperArgs {
   const values: Partial<Record<ValueFlag, string>> = {};
   let mountProc = true;
+  let legacyLandlock = false;
   let index = 0;
   for (; index < argv.length; index++) {
     const arg = argv[index] as string;
@@ -54,8 +57,13 @@ export function parseLinuxHelperArgs(argv: readonly string[]): LinuxHelperArgs {
       mountProc = false;
       continue;
     }
+    if (name === '--use-legacy-landlock') {
+      if (eq !== -1) throw new UsageError('--use-legacy-landlock takes no value');
+      legacyLandlock = true;
+      continue;
+    }
     if (!isValueFlag(name)) {
-      throw new UsageError(`unknown option ${name}; allowed: ${[...VALUE_FLAGS, '--no-proc'].join(', ')}`);
+      throw new UsageError(`unknown option ${name}; allowed: ${[...VALUE_FLAGS, '--no-proc', '--use-legacy-landlock'].join(', ')}`);
     }
     let value: string | undefined;
     if (eq !== -1) value = arg.slice(eq + 1);
@@ -80,6 +88,7 @@ export function parseLinuxHelperArgs(argv: readonly string[]): LinuxHelperArgs {
     commandCwd: values['--command-cwd'],
     permissionProfileJson,
     mountProc,
+    legacyLandlock,
     command,
   };
 }

@@ -37,15 +37,18 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       env: io.env,
       frontEndPath: io.frontEndPath,
       onWarning: (message) => sink.warn(message),
+      ...(args.allowUnixSockets.length > 0 ? { allowUnixSockets: args.allowUnixSockets } : {}),
+      ...(args.logDenials ? { logDenials: true } : {}),
     });
     if (args.dryRun) {
       // A command that would not start is explained, and the status is the one the run would have.
-      const dry = await sandbox.dryRun(args.command);
-      io.writeOut(dry.text);
+      const dry = await sandbox.dryRun(args.command, args.os !== undefined ? { os: args.os } : {});
+      io.writeOut(args.json ? `${JSON.stringify(dry.json, null, 2)}\n` : dry.text);
       return dry.exitCode;
     }
     try {
       const result = await sandbox.run(args.command);
+      if (result.denialReport !== undefined) io.writeErr(result.denialReport);
       const blocked = formatBlockedRequests(result.blockedRequests ?? []);
       if (blocked !== '') io.writeErr(blocked);
       return result.exitCode;

@@ -10,7 +10,7 @@ import { LINUX_HELPER_USAGE, parseLinuxHelperArgs } from './linux-helper-args.js
 import { registerUserFacingErrors, reportError } from './report-error.js';
 import { resolveCommand } from './command-resolution.js';
 import { openLinuxBackend } from './linux-backend.js';
-import { BackendNotImplementedError, UnsupportedPlatformError } from './errors.js';
+import { BackendNotImplementedError, CliError, UnsupportedPlatformError } from './errors.js';
 import { selectBackend } from './backend.js';
 import { frontEndStatePaths } from './front-end-state.js';
 
@@ -31,6 +31,7 @@ export async function runLinuxHelper(argv: readonly string[], io: HelperIo): Pro
     const selection = selectBackend(process.platform);
     if (selection.kind === 'unsupported') throw new UnsupportedPlatformError(selection.os);
     if (selection.kind === 'not-implemented') throw new BackendNotImplementedError(selection.displayName, selection.os);
+    if (selection.id !== 'linux-bwrap') throw new CliError(`${HELPER_PROGRAM_NAME} runs only on Linux; use \`codex sandbox\` on this OS`);
     const args = parseLinuxHelperArgs(argv);
     const profile = permissionProfileFromJson(args.permissionProfileJson);
     const policyCwd = path.resolve(io.cwd, args.sandboxPolicyCwd);
@@ -44,6 +45,7 @@ export async function runLinuxHelper(argv: readonly string[], io: HelperIo): Pro
       frontEndPath: io.frontEndPath,
       onWarning: (message) => sink.warn(message),
       protectedPaths: frontEndStatePaths(defaultCodexHome(io.env, homeDir), undefined, io.cwd),
+      backend: args.legacyLandlock ? 'landlock' : 'bwrap',
     });
     const result = await backend.run({
       policy,

@@ -1,8 +1,9 @@
 // Owns one configured sandbox: config loading, profile selection and policy resolution done once,
 // then any number of plan/run calls that reuse them and the backend (launcher choice, probes). This
 // is what both the CLI and the library API use. A call resolves the command and its environment
-// here, then hands over one way: the backend plans (linux-backend.ts), the dry run explains that
-// plan (dry-run.ts), a run launches it (collected-run.ts); the managed network is loaded by
+// here, then hands over one way: the host's backend plans (linux-backend.ts, macos-backend.ts; a
+// dry run may render another OS's plan, backend.ts says which), the dry run explains that plan
+// (dry-run.ts), a run launches it (collected-run.ts); the managed network is loaded by
 // managed-network-loader.ts. Must NOT parse command lines or print anything: warnings go to the
 // caller's callback; failures are thrown as typed errors.
 import * as fs from 'node:fs';
@@ -27,7 +28,7 @@ import {
   type ResolvedSandboxPolicy,
   type ShellEnvironmentPolicyToml,
 } from '@codex-sandbox/policy';
-import { selectBackend } from './backend.js';
+import { planRenderingFor, selectBackend, targetOsOf, type BackendRequest, type SandboxBackend, type TargetOs } from './backend.js';
 import { runCollecting } from './collected-run.js';
 import { resolveCommand } from './command-resolution.js';
 import { dryRunResult, type DryRunResult } from './dry-run.js';
@@ -42,7 +43,9 @@ import {
 import { frontEndStatePaths, withFrontEndState } from './front-end-state.js';
 import { hiddenCommandRule } from './hidden-command.js';
 import { checkNetworkEnforceable } from './network-enforcement.js';
-import { openLinuxBackend, type BackendRequest, type LinuxBackend } from './linux-backend.js';
+import { linuxBackendFromFeatures } from './legacy-landlock.js';
+import { openLinuxBackend } from './linux-backend.js';
+import { openWindowsBackend, type WindowsPlannedLaunch } from './windows-backend.js';
 import { requireWellFormed } from './raw-input.js';
 import { registerUserFacingErrors } from './report-error.js';
 // Types only: the proxy code loads (with net and http) only for a profile that asks for it.
@@ -87,6 +90,10 @@ export interface CreateSandboxOptions {
   onBlockedRequest?: (event: BlockedRequestEvent) => void;
   /** Name resolution of the managed network proxy (default: the system's); for hosts with their own naming, and tests. */
   resolveHost?: Resolver;
+  /** macOS (`--allow-unix-socket`): Unix sockets the command may bind and connect to; relative paths resolve against cwd. */
+  allowUnixSockets?: readonly string[];
+  /** macOS (`--log-denials`): each run reports the sandbox denials of the command's process tree. */
+  logDenials?: boolean;
 }
 
 export interface RunOptions {
@@ -100,6 +107,11 @@ export interface RunOptions {
   input?: string | Buffer;
 }
 
+export interface DryRunOptions extends RunOptions {
+  /** Render this OS's plan instead of the host's (`--os`); default: the host's. */
+  os?: TargetOs;
+}
+
 export interface RunResult {
   /** The command's exit code; 128+N when it died from signal N. */
   exitCode: number;
@@ -108,6 +120,8 @@ export interface RunResult {
   stderr?: Buffer;
   /** With the managed network proxy: the requests it blocked during this run (host, port, reason). */
   blockedRequests?: BlockedRequestEvent[];
+  /** macOS with logDenials: `=== Sandbox denials ===` and one line per unique denial, or `None found.`. */
+  denialReport?: string;
 }
 
 export interface SandboxPlan {
@@ -146,7 +160,7 @@ export interface Sandbox {
    * starts (127 not found or hidden, 126 not executable; else 0). A command that cannot be found
    * is explained (which rule hides it), not thrown.
    */
-  dryRun(command: readonly string[], options?: RunOptions): Promise<DryRunResult>;
+  dryRun(command: readonly string[], options?: DryRunOptions): Promise<DryRunResult>;
   run(command: readonly string[], options?: RunOptions): Promise<RunResult>;
   /**
    * Releases what the backend holds (a bundled-bwrap descriptor) and stops the managed network
@@ -171,14 +185,27 @@ function requireDirectory(dir: string): string {
   return dir;
 }
 
-function requireLinuxBackend(): void {
-  const selection = selectBackend(process.platform);
+/** C1: the host's backend, or a refusal (never a run without one). */
+function requireHostBackend(platform: NodeJS.Platform | string): TargetOs {
+  const selection = selectBackend(platform);
   if (selection.kind === 'unsupported') throw new UnsupportedPlatformError(selection.os);
   if (selection.kind === 'not-implemented') throw new BackendNotImplementedError(selection.displayName, selection.os);
+  return selection.os;
 }
 
+/** Variable set for commands under Seatbelt (M1). */
+const SEATBELT_VARIABLE = 'CODEX_SANDBOX';
+
 export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
-  requireLinuxBackend();
+  return createSandboxOn(process.platform, options);
+}
+
+/**
+ * createSandbox for the backend of `hostPlatform`. Not exported by the package: the dispatch's
+ * tests plan with another platform's backend here; nothing else may pick a backend the host lacks.
+ */
+export function createSandboxOn(hostPlatform: NodeJS.Platform | string, options: CreateSandboxOptions = {}): Sandbox {
+  const hostOs = requireHostBackend(hostPlatform);
   const env: Env = options.env ?? process.env;
   const warnings: string[] = [];
   const warn = (message: string): void => {
@@ -233,16 +260,47 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     warn,
   });
   const loadManaged = (): Promise<void> => managedNetwork.load();
+  // LL1: features.use_legacy_landlock (config or -c) picks the Landlock backend.
+  const linuxBackendKind = linuxBackendFromFeatures(config.merged['features']);
   let access: AccessQuery | undefined;
   const accessQuery = (): AccessQuery => (access ??= createAccessQuery(selected.profile, context, policy));
-  let backend: LinuxBackend | undefined;
-  const linux = (): LinuxBackend =>
-    (backend ??= openLinuxBackend({
-      env,
-      frontEndPath: options.frontEndPath ?? process.argv[1] ?? '',
-      onWarning: warn,
-      protectedPaths: statePaths,
-    }));
+  const unixSocketPaths = (options.allowUnixSockets ?? []).map((p) => {
+    requireWellFormed('an --allow-unix-socket path', p);
+    return path.resolve(cwd, p);
+  });
+  const backends = new Map<TargetOs, SandboxBackend>();
+  /** The backend that plans (and on its own OS runs) for `os`; macOS options are refused elsewhere. */
+  const backendFor = async (os: TargetOs): Promise<SandboxBackend> => {
+    if (os !== 'macos' && unixSocketPaths.length > 0) {
+      throw new CliError('--allow-unix-socket is a macOS (Seatbelt) option; this backend cannot enforce a Unix-socket allowlist, refusing');
+    }
+    if (os !== 'macos' && options.logDenials === true) throw new CliError('--log-denials is a macOS (Seatbelt) option; refusing rather than ignoring it');
+    const open = backends.get(os);
+    if (open !== undefined) return open;
+    let created: SandboxBackend;
+    if (os === 'linux') {
+      created = openLinuxBackend({
+        env,
+        frontEndPath: options.frontEndPath ?? process.argv[1] ?? '',
+        onWarning: warn,
+        protectedPaths: statePaths,
+        backend: linuxBackendKind,
+      });
+    } else if (os === 'macos') {
+      // LL1's switch picks between Linux backends; Seatbelt has no legacy mode to fall back to.
+      if (linuxBackendKind === 'landlock') warn('features.use_legacy_landlock selects a Linux backend; the macOS plan uses Seatbelt');
+      // Loaded only here: a Linux run never parses the Seatbelt generator.
+      const { openMacosBackend } = await import('./macos-backend.js');
+      created = openMacosBackend({ protectedPaths: statePaths });
+    } else {
+      // W1: planned from any host (host facts shown as placeholders); runs refuse off Windows.
+      created = openWindowsBackend({ hostPlatform: process.platform, profile: selected.profile, context, codexHome, windowsConfig: config.merged['windows'], onWarning: warn });
+    }
+    backends.set(os, created);
+    return created;
+  };
+  const macosRequest = (os: TargetOs): Pick<BackendRequest, 'unixSocketPaths' | 'logDenials'> =>
+    os !== 'macos' ? {} : { ...(unixSocketPaths.length > 0 ? { unixSocketPaths } : {}), ...(options.logDenials === true ? { logDenials: true } : {}) };
   // What a path may do in the sandbox: the policy's answer, with the front end's state read-only.
   const protectState = (query: AccessQuery): AccessQuery => {
     if (!policy.needsSandbox) return query;
@@ -257,7 +315,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     policy.includePlatformDefaults || accessQuery().canRead(p);
 
   /** `lenient`: a command that cannot be found or executed is returned as `commandProblem`, not thrown. */
-  const prepare = (command: readonly string[], runOptions: RunOptions, lenient = false) => {
+  const prepare = (command: readonly string[], runOptions: RunOptions, lenient = false, os: TargetOs = hostOs) => {
     const [program] = command;
     if (program === undefined) throw new UsageError('missing COMMAND to run');
     command.forEach((word, index) => requireWellFormed(index === 0 ? 'the command' : `argument ${index} of the command`, word));
@@ -270,6 +328,7 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
     }
     const additions: EnvironmentAddition[] =
       policy.needsSandbox && policy.network === 'restricted' ? [{ name: NETWORK_DISABLED_VARIABLE, value: '1', reason: 'the network is restricted' }] : [];
+    if (policy.needsSandbox && os === 'macos') additions.push({ name: SEATBELT_VARIABLE, value: 'seatbelt', reason: 'the command runs under Seatbelt' });
     const managed = managedNetwork.session;
     if (managed !== undefined) additions.push(...managed.additions());
     const environment = computeCommandEnvironment(baseEnv, environmentPolicies, additions);
@@ -291,13 +350,14 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
   };
 
   /** The backend's plan for a prepared command, and what the dry run needs to explain it. */
-  const planPrepared = async (prepared: ReturnType<typeof prepare>) => {
+  const planPrepared = async (prepared: ReturnType<typeof prepare>, os: TargetOs = hostOs) => {
     const managed = managedNetwork.session;
-    const launch = await linux().plan({
+    const launch: WindowsPlannedLaunch = await (await backendFor(os)).plan({
       policy,
       command: prepared.command,
       cwd: prepared.commandCwd,
       env: prepared.commandEnv,
+      ...macosRequest(os),
       // The proxy's sockets exist only once a run starts it; the plan shows where they will be.
       ...(managed === undefined ? {} : { network: 'proxy-only' as const, proxyRoutes: managed.plannedRoutes(prepared.commandEnv) }),
     });
@@ -309,27 +369,37 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
       environment: prepared.environment,
       denyGlobMatches: launch.denyGlobMatches,
     };
-    return { planned, placeholders: launch.placeholders };
+    const sections = [...(launch.sections ?? []), ...(launch.windows === undefined ? [] : [{ title: 'windows', rows: launch.windows.lines }])];
+    return { planned, placeholders: launch.placeholders, sections, seatbelt: launch.seatbelt, windows: launch.windows };
   };
   const plan = async (command: readonly string[], runOptions: RunOptions = {}): Promise<SandboxPlan> => {
     await loadManaged();
     return (await planPrepared(prepare(command, runOptions))).planned;
   };
 
-  const dryRun = async (command: readonly string[], runOptions: RunOptions = {}): Promise<DryRunResult> => {
+  const dryRun = async (command: readonly string[], runOptions: DryRunOptions = {}): Promise<DryRunResult> => {
+    const rendering = planRenderingFor(runOptions.os ?? hostOs, hostPlatform);
+    if (rendering.kind === 'refuse') throw new CliError(`--os ${runOptions.os ?? hostOs}: ${rendering.reason}`);
+    const os = rendering.os;
     await loadManaged();
-    const prepared = command.length > 0 ? prepare(command, runOptions, true) : undefined;
-    const launch = prepared === undefined ? undefined : await planPrepared(prepared);
-    return dryRunResult({
+    const prepared = command.length > 0 ? prepare(command, runOptions, true, os) : undefined;
+    const launch = prepared === undefined ? undefined : await planPrepared(prepared, os);
+    const result = dryRunResult({
+      os,
+      hostOs: targetOsOf(hostPlatform) ?? hostOs,
+      warnings,
       profileId: selected.id,
       policy,
       codexHome: statePaths[0] ?? codexHome,
       command,
       ...(prepared === undefined ? {} : { prepared }),
-      ...(launch === undefined ? {} : { launch: { ...launch.planned, placeholders: launch.placeholders } }),
-      enforcedAccess: (denyGlobMatches) => protectState(createAccessQuery(selected.profile, context, policy, { denyGlobMatches })),
+      ...(launch === undefined ? {} : { launch: { ...launch.planned, placeholders: launch.placeholders, sections: launch.sections, ...(launch.seatbelt !== undefined ? { seatbelt: launch.seatbelt } : {}) } }),
+      // macOS checks deny globs by regex at every access; Linux masks what its scan found at launch.
+      enforcedAccess: (denyGlobMatches) => protectState(os === 'macos' ? accessQuery() : createAccessQuery(selected.profile, context, policy, { denyGlobMatches })),
       managed: managedNetwork.session,
     });
+    if (launch?.windows === undefined) return result;
+    return { ...result, windows: launch.windows.json, json: { ...result.json, windows: launch.windows.json } };
   };
 
   return {
@@ -356,23 +426,23 @@ export function createSandbox(options: CreateSandboxOptions = {}): Sandbox {
       return runPrepared(prepared, runOptions, {});
     },
     dispose() {
-      backend?.dispose();
-      backend = undefined;
+      for (const backend of backends.values()) backend.dispose();
+      backends.clear();
       void managedNetwork.session?.stop();
     },
     async close() {
-      backend?.dispose();
-      backend = undefined;
+      for (const backend of backends.values()) backend.dispose();
+      backends.clear();
       await managedNetwork.session?.close();
     },
   };
 
-  function runPrepared(
+  async function runPrepared(
     prepared: ReturnType<typeof prepare>,
     runOptions: RunOptions,
     network: Pick<BackendRequest, 'network' | 'proxyRoutes'>,
   ): Promise<RunResult> {
-    const request = { policy, command: prepared.command, cwd: prepared.commandCwd, env: prepared.commandEnv, ...network };
-    return runCollecting(linux(), request, runOptions.stdio ?? 'inherit', runOptions.input);
+    const request = { policy, command: prepared.command, cwd: prepared.commandCwd, env: prepared.commandEnv, ...network, ...macosRequest(hostOs) };
+    return runCollecting(await backendFor(hostOs), request, runOptions.stdio ?? 'inherit', runOptions.input);
   }
 }

@@ -9,8 +9,6 @@ function as(platform: string): void {
 }
 
 test.each([
-  ['darwin', BackendNotImplementedError, /macOS Seatbelt backend is not implemented yet on this OS \(macOS\); refusing to run unsandboxed/],
-  ['win32', BackendNotImplementedError, /Windows restricted-token backend is not implemented yet on this OS \(Windows\); refusing to run unsandboxed/],
   ['sunos', UnsupportedPlatformError, /not supported on this operating system \(sunos\)/],
 ])('%s: createSandbox refuses with exit status 1', (platform, cls, message) => {
   as(platform);

@@ -16,6 +16,10 @@ describe('parseCommandLine', () => {
       configOverrides: [],
       cd: undefined,
       dryRun: false,
+      os: undefined,
+      json: false,
+      allowUnixSockets: [],
+      logDenials: false,
       command: ['true'],
     });
   });
@@ -28,6 +32,10 @@ describe('parseCommandLine', () => {
       configOverrides: ['a=1', 'b="x y"', 'c=3'],
       cd: '/w',
       dryRun: false,
+      os: undefined,
+      json: false,
+      allowUnixSockets: [],
+      logDenials: false,
       command: ['echo', 'hi'],
     });
   });
@@ -105,5 +113,27 @@ describe('parseCommandLine', () => {
   ])('%j is a usage error', (argv, message) => {
     expect(() => parseCommandLine(argv)).toThrow(UsageError);
     expect(() => parseCommandLine(argv)).toThrow(message);
+  });
+});
+
+describe('--os, --json, --allow-unix-socket, --log-denials', () => {
+  test('--os and --json with --dry-run', () => {
+    expect(args(['sandbox', '--dry-run', '--os', 'macos', '--json', '--', 'true'])).toMatchObject({ dryRun: true, os: 'macos', json: true });
+    expect(args(['sandbox', '--dry-run', '--os=windows'])).toMatchObject({ os: 'windows' });
+  });
+  test.each([
+    [['sandbox', '--os', 'macos', 'true'], '--os renders another OS\'s plan and needs --dry-run'],
+    [['sandbox', '--dry-run', '--os', 'darwin', 'true'], '--os expects one of linux, macos, windows, got "darwin"'],
+    [['sandbox', '--json', 'true'], '--json prints the dry run as JSON and needs --dry-run'],
+    [['sandbox', '--allow-unix-socket=', 'true'], '--allow-unix-socket expects a path, got an empty string'],
+  ])('%j is a usage error: %s', (argv, message) => {
+    expect(() => parseCommandLine(argv)).toThrow(new UsageError(message));
+  });
+  test('--allow-unix-socket repeats in order; --log-denials is a flag', () => {
+    expect(args(['sandbox', '--allow-unix-socket', '/a.sock', '--allow-unix-socket', 'rel/b', '--log-denials', 'true'])).toMatchObject({
+      allowUnixSockets: ['/a.sock', 'rel/b'],
+      logDenials: true,
+      command: ['true'],
+    });
   });
 });

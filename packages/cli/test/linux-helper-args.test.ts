@@ -9,7 +9,7 @@ describe('parseLinuxHelperArgs', () => {
       parseLinuxHelperArgs([
         '--sandbox-policy-cwd', '/w', '--command-cwd', '/w/sub', '--permission-profile', PROFILE, '--no-proc', '--', 'ls', '-l',
       ]),
-    ).toEqual({ sandboxPolicyCwd: '/w', commandCwd: '/w/sub', permissionProfileJson: PROFILE, mountProc: false, command: ['ls', '-l'] });
+    ).toEqual({ sandboxPolicyCwd: '/w', commandCwd: '/w/sub', permissionProfileJson: PROFILE, mountProc: false, legacyLandlock: false, command: ['ls', '-l'] });
   });
   test('--flag=value form, no --, defaults', () => {
     expect(parseLinuxHelperArgs(['--sandbox-policy-cwd=/w', `--permission-profile=${PROFILE}`, 'true', '--x'])).toEqual({
@@ -17,8 +17,12 @@ describe('parseLinuxHelperArgs', () => {
       commandCwd: undefined,
       permissionProfileJson: PROFILE,
       mountProc: true,
+      legacyLandlock: false,
       command: ['true', '--x'],
     });
+  });
+  test('--use-legacy-landlock selects the Landlock backend (LL1)', () => {
+    expect(parseLinuxHelperArgs(['--sandbox-policy-cwd', '/w', '--permission-profile', PROFILE, '--use-legacy-landlock', '--', 'true']).legacyLandlock).toBe(true);
   });
   test('options after -- belong to the command', () => {
     expect(parseLinuxHelperArgs(['--sandbox-policy-cwd', '/w', '--permission-profile', PROFILE, '--', '--no-proc']).command).toEqual([
@@ -34,7 +38,7 @@ describe('parseLinuxHelperArgs', () => {
     [['--bogus', 'x'], /unknown option --bogus; allowed: /],
     [['--no-proc=1'], /--no-proc takes no value/],
     [['--apply-seccomp-then-exec'], /--apply-seccomp-then-exec is not supported: there is no inner helper stage/],
-    [['--use-legacy-landlock'], /--use-legacy-landlock is not supported: .*Landlock/],
+    [['--use-legacy-landlock=yes'], /--use-legacy-landlock takes no value/],
     [['--allow-network-for-proxy'], /not supported: managed network proxy/],
     [['--managed-network', '{}'], /--managed-network is not supported/],
     [['--proxy-route-spec=x'], /--proxy-route-spec is not supported/],

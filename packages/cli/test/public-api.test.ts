@@ -16,6 +16,8 @@ test('the exported runtime names', () => {
     'UnenforceableNetworkPolicyError',
     'UnsupportedPlatformError',
     'UsageError',
+    'WindowsRefusalError',
+    'WindowsSandboxError',
     'createSandbox',
     'runCli',
     'runLinuxHelper',

@@ -1,4 +1,4 @@
-import { selectBackend } from '../src/backend.js';
+import { planRenderingFor, selectBackend } from '../src/backend.js';
 import { selectEntryPoint } from '../src/arg0.js';
 import { shellQuote, shellQuoteArgv } from '../src/shell-quote.js';
 import { restoreLauncherEnvironment } from '../src/launcher-env.js';
@@ -7,12 +7,24 @@ import { createDiagnosticSink } from '../src/diagnostics.js';
 describe('selectBackend', () => {
   test.each([
     ['linux', { kind: 'available', id: 'linux-bwrap' }],
-    ['darwin', { kind: 'not-implemented', id: 'macos-seatbelt', os: 'macOS' }],
-    ['win32', { kind: 'not-implemented', id: 'windows-restricted-token', os: 'Windows' }],
+    ['darwin', { kind: 'available', id: 'macos-seatbelt', os: 'macos' }],
+    ['win32', { kind: 'available', id: 'windows-restricted-token', os: 'windows' }],
     ['freebsd', { kind: 'unsupported', os: 'freebsd' }],
     ['aix', { kind: 'unsupported', os: 'aix' }],
   ])('%s', (platform, expected) => {
     expect(selectBackend(platform)).toMatchObject(expected);
+  });
+});
+
+describe('planRenderingFor (--os)', () => {
+  test.each([
+    ['macos', 'linux', { kind: 'render', os: 'macos' }],
+    ['macos', 'darwin', { kind: 'render', os: 'macos' }],
+    ['linux', 'linux', { kind: 'render', os: 'linux' }],
+    ['linux', 'darwin', { kind: 'refuse', reason: "the Linux plan depends on the host's bubblewrap and can only be rendered on Linux" }],
+    ['windows', 'linux', { kind: 'render', os: 'windows' }],
+  ] as const)('--os %s on %s', (target, host, expected) => {
+    expect(planRenderingFor(target, host)).toEqual(expected);
   });
 });
 

@@ -13,7 +13,7 @@ import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
 import type { BwrapNetworkMode } from './bwrap-args.js';
 import { chooseLauncher, type BundledBwrapOpener, type LauncherChoice, type LauncherSelection } from './launcher.js';
 import { probeProcMount, probeUserNamespaces } from './preflight.js';
-import { hostKey, identityKey, type ProbeCache } from './probe-cache.js';
+import { hostKey, identityKey, identityOfStat, type ProbeCache } from './probe-cache.js';
 import { Wsl1UnsupportedError } from './runtime-errors.js';
 import { USER_NAMESPACE_WARNING } from './warnings.js';
 import { isWsl1 } from './wsl.js';
@@ -66,6 +66,9 @@ function frontEndCwd(): string[] {
     return []; // Removed: relative PATH entries resolve nowhere.
   }
 }
+
+/** How the kernel's Landlock ABI is learnt when the cache does not know it (asks the helper). */
+export type LandlockAbiProbe = () => { abi: number; reason?: string };
 
 export class HostFactsGatherer {
   private readonly host = hostKey();
@@ -191,6 +194,21 @@ export class HostFactsGatherer {
     }
     this.memoProc.set(procKey, outcome !== 'no-proc');
     return { mountProc: outcome !== 'no-proc', provedUserNamespaces };
+  }
+
+  /**
+   * LL3: the kernel's Landlock ABI, which holds for a boot: from the cache (keyed by the helper
+   * binary and the boot) or from `probe`, whose answer is cached.
+   */
+  landlockAbi(helper: { path: string; fd: number }, probe: LandlockAbiProbe): { abi: number; reason?: string } {
+    const identity = identityOfStat(helper.path, fs.fstatSync(helper.fd));
+    const cached = this.cache.hostFacts(identity, this.host)?.landlockAbi;
+    if (cached !== undefined) return { abi: cached };
+    const found = probe();
+    this.cache.updateHost(identity, this.host, (facts) => {
+      facts.landlockAbi = found.abi;
+    });
+    return found;
   }
 
   /**

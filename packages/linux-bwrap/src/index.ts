@@ -7,7 +7,7 @@ export type { SandboxRunRequest, SandboxRunResult } from './run-request.js';
 export type { SandboxPlan } from './run-plan.js';
 export type { BwrapNetworkMode } from './bwrap-args.js';
 /** One of the command's standard descriptors. */
-export type { StdioSlot } from './child-launch.js';
+export type { StdioSlot } from '@codex-sandbox/process-launch';
 export { bundledLauncher, systemLauncher, type BundledBwrapOpener, type LauncherChoice, type OpenedBwrapDescriptor } from './launcher.js';
 export { ProbeCache } from './probe-cache.js';
 export type { PlaceholderTarget } from './registry.js';
@@ -25,6 +25,8 @@ export {
 export { hidingRule, visibilityRules } from './visibility.js';
 export { splitDenyGlob } from './deny-globs.js';
 export { closeInheritedDescriptors, inheritableDescriptors, loadCloseOnExecControl } from './inherited-descriptors.js';
+export { loadLandlockHelper, LandlockHelperError, type LandlockHelper, type LoadLandlockHelperOptions } from './landlock-helper.js';
+export { LandlockUnsupportedError, type LandlockPlan, type LandlockRule } from './landlock-plan.js';
 export { loadNetnsHelper, NetnsHelperError, type LoadNetnsHelperOptions, type NetnsHelper } from './netns-helper.js';
 export type { ProxyRoute } from './proxy-only-args.js';
 export { frontEndStateSubdir } from './state-dir.js';

@@ -32,6 +32,8 @@ export interface HostFacts {
   userNamespacesOk?: true;
   /** /proc preflight outcome per network mode. */
   procMount?: Partial<Record<BwrapNetworkMode, ProcMountOutcome>>;
+  /** For codex-landlock-helper: the kernel's Landlock ABI it reported (0: none). */
+  landlockAbi?: number;
 }
 
 export interface BinaryFacts {
@@ -101,6 +103,8 @@ function sanitizeBinaryFacts(value: unknown): BinaryFacts | undefined {
       if (!isRecord(raw)) continue;
       const host: HostFacts = Object.create(null) as HostFacts;
       if (raw['userNamespacesOk'] === true) host.userNamespacesOk = true;
+      const abi = raw['landlockAbi'];
+      if (typeof abi === 'number' && Number.isInteger(abi) && abi >= 0 && abi < 1000) host.landlockAbi = abi;
       const proc = raw['procMount'];
       if (isRecord(proc)) {
         host.procMount = Object.create(null) as Partial<Record<BwrapNetworkMode, ProcMountOutcome>>;

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 
 import { commandLookupExitCode, commandLookupMessage, type CommandLookupFailure } from '@codex-sandbox/policy';
 
-import { launchChild, type RunningChild, type StdioSlot } from './child-launch.js';
+import { launchChild, toProcessGroupOf, type RunningChild, type StdioSlot } from '@codex-sandbox/process-launch';
 import { descriptorAtOrAbove, readStatusFile, unnamedDataFile, unnamedFileDirectories, unnamedStatusFile } from './descriptors.js';
 import { spawnWithoutInheritedDescriptors } from './inherited-descriptors.js';
 import type { NetnsHelper } from './netns-helper.js';
@@ -32,7 +32,7 @@ export interface LaunchContext {
   forwardSignals: boolean;
 }
 
-type LaunchRequest = Pick<SandboxRunRequest, 'command' | 'commandCwd' | 'env' | 'stdio' | 'onSpawn'>;
+export type LaunchRequest = Pick<SandboxRunRequest, 'command' | 'commandCwd' | 'env' | 'stdio' | 'onSpawn'>;
 
 function cleanEnv(env: Record<string, string | undefined>): Record<string, string> {
   const result: Record<string, string> = {};
@@ -40,7 +40,7 @@ function cleanEnv(env: Record<string, string | undefined>): Record<string, strin
   return result;
 }
 
-function stdioSlots(stdio: SandboxRunRequest['stdio']): [StdioSlot, StdioSlot, StdioSlot] {
+export function stdioSlots(stdio: SandboxRunRequest['stdio']): [StdioSlot, StdioSlot, StdioSlot] {
   if (stdio === undefined || stdio === 'inherit') return ['inherit', 'inherit', 'inherit'];
   if (stdio === 'ignore') return ['ignore', 'ignore', 'ignore'];
   if (stdio === 'pipe') return ['pipe', 'pipe', 'pipe'];
@@ -104,7 +104,7 @@ export async function launchBwrap(req: LaunchRequest, prepared: PreparedRun, con
   }
 }
 
-function startChild(req: LaunchRequest, file: string, argv0: string, args: string[], stdio: StdioSlot[]): Promise<RunningChild> {
+export function startChild(req: LaunchRequest, file: string, argv0: string, args: string[], stdio: StdioSlot[]): Promise<RunningChild> {
   return spawnWithoutInheritedDescriptors(() =>
     launchChild({
       file,
@@ -143,21 +143,21 @@ export async function launchDirect(req: LaunchRequest, forwardSignals: boolean):
   const [program, ...args] = req.command;
   if (program === undefined) throw new SandboxRequestError('no command to run');
   const child = await startChild(req, program, program, args, stdioSlots(req.stdio));
-  const forward = (signal: NodeJS.Signals): void => {
-    if (child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, signal);
-    } catch {
-      child.kill(signal);
-    }
-  };
-  const stopForwarding = forwardSignals ? signalForwarding.add(forward) : () => {};
-  const end = await child.ended;
-  stopForwarding();
+  const end = await waitForwardingToGroup(child, forwardSignals);
   if (end.kind === 'not-started') {
     // What a shell reports: 127 for a missing command, 126 when it cannot be executed.
     writeToCommandStderr(`codex sandbox: ${program}: ${end.message}\n`, req.stdio);
     return end.code === 'ENOENT' ? 127 : 126;
   }
   return exitStatusOf(end.code, end.signal);
+}
+
+/** Waits for a child that leads its own process group, forwarding signals to the whole group. */
+export async function waitForwardingToGroup(child: RunningChild, forwardSignals: boolean): Promise<Awaited<RunningChild['ended']>> {
+  const stopForwarding = forwardSignals ? signalForwarding.add(toProcessGroupOf(child)) : () => {};
+  try {
+    return await child.ended;
+  } finally {
+    stopForwarding();
+  }
 }

@@ -14,6 +14,7 @@ import { buildBwrapArgs, type BwrapNetworkMode } from './bwrap-args.js';
 import { expandDenyGlobs } from './deny-globs.js';
 import { assignDataDescriptors, FIRST_DATA_FD, SECCOMP_FD, STATUS_FD } from './descriptors.js';
 import type { RunHostFacts } from './host-facts.js';
+import type { LandlockPlan } from './landlock-plan.js';
 import type { LauncherChoice } from './launcher.js';
 import { checkProxyRoutes, type ProxyRoute } from './proxy-only-args.js';
 import { NETNS_HELPER_FD, NETNS_SPEC_FD, PROXY_ONLY_FIRST_DATA_FD } from './proxy-only-run.js';
@@ -24,8 +25,12 @@ import { buildSeccompProgram, type SeccompMode } from './seccomp.js';
 import { commandVisibility, visibilityRules } from './visibility.js';
 
 export interface SandboxPlan {
-  /** `bwrap`: run argv under bubblewrap; `direct`: the policy restricts nothing, argv is the command. */
-  mode: 'bwrap' | 'direct';
+  /**
+   * `bwrap`: run argv under bubblewrap; `landlock`: the legacy Landlock backend (argv is the helper
+   * that confines itself, then becomes the command); `direct`: the policy restricts nothing, argv
+   * is the command.
+   */
+  mode: 'bwrap' | 'landlock' | 'direct';
   /**
    * The complete command line, program first. For bwrap runs the descriptor numbers (3 seccomp,
    * 4 status, 5.. empty data) are those a real run passes; a bundled bwrap is shown by its path.
@@ -44,6 +49,8 @@ export interface SandboxPlan {
   denyGlobMatches: string[];
   /** proxy-only: the routes, host socket and in-sandbox socket of each. */
   proxyRoutes?: Array<ProxyRoute & { socketInSandbox: string }>;
+  /** `landlock` runs: the ABI and the ruleset the helper applies. */
+  landlock?: LandlockPlan;
 }
 
 /** A planned bwrap run: what the launch needs besides the plan it shows. */

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
 
 import type { BwrapNetworkMode } from './bwrap-args.js';
-import type { StdioSlot } from './child-launch.js';
+import type { StdioSlot } from '@codex-sandbox/process-launch';
 import type { LauncherChoice } from './launcher.js';
 import type { ProxyRoute } from './proxy-only-args.js';
 import { SandboxRequestError } from './runtime-errors.js';

@@ -6,10 +6,14 @@
 // seccomp rules, probe the host or spawn anything itself, and must never fall back to running a
 // command with less confinement than the policy asks for.
 
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { HostFactsGatherer } from './host-facts.js';
 import type { BundledBwrapOpener, LauncherChoice } from './launcher.js';
+import { loadLandlockHelper, probeLandlockAbi, type LandlockHelper } from './landlock-helper.js';
+import { planLandlock } from './landlock-plan.js';
+import { landlockHelperArgs, launchLandlock } from './landlock-run.js';
 import { loadNetnsHelper, type NetnsHelper } from './netns-helper.js';
 import { defaultCacheDir, ProbeCache } from './probe-cache.js';
 import { defaultRegistryDir, PlaceholderRegistry } from './registry.js';
@@ -25,6 +29,7 @@ import {
   type SandboxPlan,
 } from './run-plan.js';
 import { requestNetwork, runsUnsandboxed, validateRequest, type SandboxRunRequest, type SandboxRunResult } from './run-request.js';
+import { SandboxRequestError } from './runtime-errors.js';
 import { prepareStateDir, REGISTRY_DIR_NAME } from './state-dir.js';
 
 export interface LinuxSandboxOptions {
@@ -62,6 +67,14 @@ export interface LinuxSandboxOptions {
   onWarning?: (message: string) => void;
   /** Supplies codex-netns-helper for proxy-only runs. Default: verified from codex-resources next to `frontEndPath`. */
   netnsHelper?: () => NetnsHelper;
+  /**
+   * `bwrap` (default): bubblewrap with namespaces and seccomp. `landlock`: the legacy Landlock
+   * backend (`features.use_legacy_landlock`), for hosts where bubblewrap cannot create namespaces;
+   * it refuses every policy it cannot enforce exactly (docs/behaviour.md LL1-LL6).
+   */
+  backend?: 'bwrap' | 'landlock';
+  /** Supplies codex-landlock-helper for Landlock runs. Default: verified from codex-resources next to `frontEndPath`. */
+  landlockHelper?: () => LandlockHelper;
 }
 
 export interface LinuxSandbox {
@@ -78,6 +91,7 @@ class LinuxSandboxImpl implements LinuxSandbox {
   private readonly stateDir: string | undefined;
   private readonly hostFacts: HostFactsGatherer;
   private netnsHelper: NetnsHelper | undefined;
+  private landlock: { helper: LandlockHelper; abi: number; reason?: string } | undefined;
 
   constructor(private readonly options: LinuxSandboxOptions) {
     this.env = options.env ?? process.env;
@@ -99,6 +113,13 @@ class LinuxSandboxImpl implements LinuxSandbox {
 
   dispose(): void {
     this.hostFacts.dispose();
+    if (this.landlock !== undefined && this.options.landlockHelper === undefined) fs.closeSync(this.landlock.helper.fd);
+    this.landlock = undefined;
+  }
+
+  /** What every run of this sandbox must keep read-only: the caller's paths, the state, the front end. */
+  private keptReadOnly(): string[] {
+    return [...(this.stateDir === undefined ? [this.registry.root] : [this.stateDir]), ...frontEndFiles(this.options.frontEndPath)];
   }
 
   /** Resolve and plan; a dry run (`dryRun`) spawns no probe. */
@@ -106,15 +127,43 @@ class LinuxSandboxImpl implements LinuxSandbox {
     validateRequest(req);
     const network = requestNetwork(req);
     if (runsUnsandboxed(req.policy, network)) return directPlan(req);
+    if (this.options.backend === 'landlock') return this.landlockPlan(req, network);
     const facts = await this.hostFacts.gather(
       { policy: req.policy, commandCwd: req.commandCwd, network, bwrap: req.bwrap, mountProc: req.mountProc ?? true },
       dryRun,
     );
     const denyGlobMatches = await scanDenyGlobs(req);
     return planBwrapRun(req, network, facts, denyGlobMatches, {
-      extraReadOnlyBinds: [...(this.stateDir === undefined ? [this.registry.root] : [this.stateDir]), ...frontEndFiles(this.options.frontEndPath)],
+      extraReadOnlyBinds: this.keptReadOnly(),
       protectedPaths: this.options.protectedPaths ?? [],
     });
+  }
+
+  /** LL1-LL6: the Landlock plan; the ABI is asked of the verified helper once per sandbox object. */
+  private landlockPlan(req: SandboxRunRequest, network: ReturnType<typeof requestNetwork>): SandboxPlan {
+    if (this.landlock === undefined) {
+      const helper = this.options.landlockHelper?.() ?? loadLandlockHelper({ frontEndPath: this.options.frontEndPath ?? process.argv[1], env: this.env });
+      this.landlock = { helper, ...this.hostFacts.landlockAbi(helper, () => probeLandlockAbi(helper)) };
+    }
+    const { helper, abi, reason } = this.landlock;
+    const landlock = planLandlock({
+      policy: req.policy,
+      network,
+      abi,
+      ...(reason === undefined ? {} : { abiUnavailableReason: reason }),
+      protectedPaths: [...(this.options.protectedPaths ?? []), ...this.keptReadOnly()],
+    });
+    for (const warning of landlock.warnings) this.options.onWarning?.(warning);
+    return {
+      mode: 'landlock',
+      argv: [helper.path, ...landlockHelperArgs(req.command)],
+      seccompMode: landlock.seccompMode,
+      mountProc: false,
+      syntheticTargets: [],
+      warnings: landlock.warnings,
+      denyGlobMatches: [],
+      landlock,
+    };
   }
 
   async plan(req: SandboxRunRequest): Promise<SandboxPlan> {
@@ -132,7 +181,15 @@ class LinuxSandboxImpl implements LinuxSandbox {
     if (onHost !== undefined) return { exitCode: reportCommandFailure(program, onHost, req.stdio), warnings: [] };
     const prepared = await this.prepare(req, false);
     const forwardSignals = this.options.forwardSignals ?? true;
-    if (!('args' in prepared)) return { exitCode: await launchDirect(req, forwardSignals), warnings: prepared.warnings };
+    if (!('args' in prepared)) {
+      if (prepared.mode === 'landlock') {
+        if (prepared.landlock === undefined || this.landlock === undefined) throw new SandboxRequestError('a Landlock plan without its ruleset or helper cannot run');
+        const exitCode = await launchLandlock(req, prepared.landlock, this.landlock.helper, { tmpDir: this.options.tmpDir, forwardSignals });
+        return { exitCode, warnings: prepared.warnings };
+      }
+      if (prepared.mode !== 'direct') throw new SandboxRequestError(`a ${prepared.mode} plan without bwrap arguments cannot run`);
+      return { exitCode: await launchDirect(req, forwardSignals), warnings: prepared.warnings };
+    }
     const inSandbox = sandboxCommandFailure(req, prepared.denyGlobMatches);
     if (inSandbox !== undefined) return { exitCode: reportCommandFailure(program, inSandbox, req.stdio), warnings: prepared.plan.warnings };
     const exitCode = await launchBwrap(req, prepared, {

@@ -72,7 +72,8 @@ export type FilteredSyscall =
   | 'listen'
   | 'sendto'
   | 'sendmmsg'
-  | 'recvmmsg';
+  | 'recvmmsg'
+  | 'ioctl';
 
 /** Syscall numbers, checked against asm/unistd_64.h and asm-generic/unistd.h by a test. */
 export const SYSCALL_NUMBERS: Readonly<Record<SeccompArch, Readonly<Record<FilteredSyscall, number>>>> = {
@@ -91,6 +92,7 @@ export const SYSCALL_NUMBERS: Readonly<Record<SeccompArch, Readonly<Record<Filte
     request_key: 249,
     keyctl: 250,
     sendmmsg: 307,
+    ioctl: 16,
     process_vm_readv: 310,
     process_vm_writev: 311,
     io_uring_setup: 425,
@@ -112,6 +114,7 @@ export const SYSCALL_NUMBERS: Readonly<Record<SeccompArch, Readonly<Record<Filte
     accept4: 242,
     recvmmsg: 243,
     sendmmsg: 269,
+    ioctl: 29,
     process_vm_readv: 270,
     process_vm_writev: 271,
     io_uring_setup: 425,
@@ -211,12 +214,52 @@ type Insn =
 /** `next` falls through; a label jumps forward to a shared return. */
 type Target = 'next' | 'deny' | 'allow' | { skip: number };
 
+/** ioctl requests that push input into a terminal (asm-generic/ioctls.h, the same on both arches). */
+export const TIOCSTI = 0x5412;
+export const TIOCLINUX = 0x541c;
+
+/**
+ * Syscalls that change a file's mode, owner, timestamps or extended attributes, per architecture
+ * (arm64 has only the *at and f* forms). Landlock does not confine these, so a Landlock run whose
+ * policy writes nothing refuses them all (`denyMetadataChanges`). fchmodat2 (Linux 6.6) and
+ * setxattrat/removexattrat (6.13) use the unified numbers, the same on both architectures, and are
+ * newer than the headers the table is checked against.
+ */
+export const METADATA_SYSCALL_NUMBERS: Readonly<Record<SeccompArch, Readonly<Record<string, number>>>> = {
+  x64: {
+    chmod: 90, fchmod: 91, chown: 92, fchown: 93, lchown: 94, utime: 132,
+    setxattr: 188, lsetxattr: 189, fsetxattr: 190, removexattr: 197, lremovexattr: 198, fremovexattr: 199,
+    utimes: 235, fchownat: 260, futimesat: 261, fchmodat: 268, utimensat: 280,
+    fchmodat2: 452, setxattrat: 463, removexattrat: 466,
+  },
+  arm64: {
+    setxattr: 5, lsetxattr: 6, fsetxattr: 7, removexattr: 14, lremovexattr: 15, fremovexattr: 16,
+    fchmod: 52, fchmodat: 53, fchownat: 54, fchown: 55, utimensat: 88,
+    fchmodat2: 452, setxattrat: 463, removexattrat: 466,
+  },
+};
+
+export interface SeccompOptions {
+  /**
+   * Also refuse every change of a file's mode, owner, timestamps or extended attributes: for
+   * Landlock runs under a policy that lets the command write nothing (Landlock leaves these
+   * unconfined; bwrap's read-only mounts refuse them).
+   */
+  denyMetadataChanges?: boolean;
+  /**
+   * Also refuse ioctl(TIOCSTI) and ioctl(TIOCLINUX): for commands that share the host's terminals
+   * (the Landlock backend has no private /dev and no new session of bwrap's), so that one cannot
+   * type commands into the user's shell.
+   */
+  denyTerminalInjection?: boolean;
+}
+
 /**
  * Layout: check arch (foreign arch kills the process), load nr, [x86_64: x32 numbers -> EPERM],
  * one compare per denied syscall, one block per domain rule, then ALLOW; the shared DENY and
  * ALLOW returns sit at the end so every jump is forward and short.
  */
-export function buildSeccompProgram(mode: SeccompMode, arch: string): Buffer {
+export function buildSeccompProgram(mode: SeccompMode, arch: string, options: SeccompOptions = {}): Buffer {
   if (!isSeccompArch(arch)) {
     throw new SeccompError(
       `no seccomp filter is available for CPU architecture ${arch}; supported: x64 (x86_64), arm64 (aarch64)`,
@@ -232,6 +275,9 @@ export function buildSeccompProgram(mode: SeccompMode, arch: string): Buffer {
   ];
   if (arch === 'x64') body.push({ op: 'jge', k: X32_SYSCALL_BIT, jt: 'deny', jf: 'next' });
   for (const name of rules.denied) body.push({ op: 'jeq', k: numbers[name], jt: 'deny', jf: 'next' });
+  if (options.denyMetadataChanges === true) {
+    for (const nr of Object.values(METADATA_SYSCALL_NUMBERS[arch])) body.push({ op: 'jeq', k: nr, jt: 'deny', jf: 'next' });
+  }
   for (const rule of rules.domainRules) {
     // Block: nr == syscall ? (load arg0; domain in list ? [type check | ALLOW] : DENY) : skip it.
     // Type check: load arg1; mask the flags; type in list ? ALLOW : DENY.
@@ -252,6 +298,13 @@ export function buildSeccompProgram(mode: SeccompMode, arch: string): Buffer {
       for (const type of types) body.push({ op: 'jeq', k: type, jt: 'allow', jf: 'next' });
       body.push({ op: 'ret', value: SECCOMP_RET_ERRNO | EPERM });
     }
+  }
+  if (options.denyTerminalInjection === true) {
+    // Block: nr == ioctl ? (load arg1; request is TIOCSTI or TIOCLINUX ? DENY : ALLOW) : ALLOW.
+    body.push({ op: 'jeq', k: numbers.ioctl, jt: 'next', jf: 'allow' });
+    body.push({ op: 'load', offset: SECCOMP_DATA_ARG1_LOW_OFFSET });
+    body.push({ op: 'jeq', k: TIOCSTI, jt: 'deny', jf: 'next' });
+    body.push({ op: 'jeq', k: TIOCLINUX, jt: 'deny', jf: 'next' });
   }
   body.push({ op: 'ret', value: SECCOMP_RET_ALLOW });
   const denyIndex = body.length;

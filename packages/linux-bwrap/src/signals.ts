@@ -1,71 +1,12 @@
-// Owns getting signals to the sandboxed command: the process-wide handlers that exist only while a
-// run is active, delivery to the sandbox's process group once bwrap has reported its pid, and the
-// exit-status mapping. Must NOT spawn processes or decide anything about the sandbox itself.
+// Owns getting signals to the sandboxed command under bwrap: delivery to the sandbox's process
+// group once bwrap has reported its pid (the process-wide handlers and the exit-status mapping are
+// @codex-sandbox/process-launch's). Must NOT spawn processes or decide anything about the sandbox itself.
 
 import * as fs from 'node:fs';
-import * as os from 'node:os';
+import type { RunningChild } from '@codex-sandbox/process-launch';
 
-import type { RunningChild } from './child-launch.js';
-
-/** Signals received by the front end that go on to the command. */
-const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
-
-/**
- * Signals whose listener, once installed, stays for the life of the process (a no-op between
- * runs). Node's own SIGUSR1 handler opens the inspector, an unauthenticated debugger on
- * 127.0.0.1:9229 that a sandboxed command with network access could connect to; a JS listener
- * replaces that handler, and removing the last listener would not bring Node's back (libuv resets
- * the signal to its default action, which kills the process). So after the first run, SIGUSR1 in a
- * host program is forwarded during runs and ignored otherwise, never a debugger.
- */
-const KEPT_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(['SIGUSR1']);
-const keptListeners = new Set<NodeJS.Signals>();
-
-function keepListening(signal: NodeJS.Signals): void {
-  if (!KEPT_SIGNALS.has(signal) || keptListeners.has(signal)) return;
-  keptListeners.add(signal);
-  process.on(signal, () => {});
-}
-
-function signalNumber(signal: NodeJS.Signals): number {
-  return os.constants.signals[signal] ?? 0;
-}
-
-/** exit code → same; killed by signal N → 128+N (what a shell reports). */
-export function exitStatusOf(code: number | null, signal: NodeJS.Signals | null): number {
-  if (code !== null) return code;
-  if (signal !== null) return 128 + signalNumber(signal);
-  return 1;
-}
-
-/** The running children signals are forwarded to; handlers exist only while something runs. */
-class SignalForwarding {
-  private readonly targets = new Set<(signal: NodeJS.Signals) => void>();
-  private readonly handlers = new Map<NodeJS.Signals, () => void>();
-
-  add(target: (signal: NodeJS.Signals) => void): () => void {
-    this.targets.add(target);
-    if (this.handlers.size === 0) {
-      for (const signal of FORWARDED_SIGNALS) {
-        keepListening(signal);
-        const handler = (): void => {
-          for (const t of this.targets) t(signal);
-        };
-        this.handlers.set(signal, handler);
-        process.on(signal, handler);
-      }
-    }
-    return () => {
-      this.targets.delete(target);
-      if (this.targets.size === 0) {
-        for (const [signal, handler] of this.handlers) process.removeListener(signal, handler);
-        this.handlers.clear();
-      }
-    };
-  }
-}
-
-export const signalForwarding = new SignalForwarding();
+// The handlers and the status mapping are shared with the macOS runner (@codex-sandbox/process-launch).
+export { exitStatusOf, signalForwarding } from '@codex-sandbox/process-launch';
 
 /**
  * Delivers signals to the sandbox's process group. bwrap reports the host pid of the namespace's

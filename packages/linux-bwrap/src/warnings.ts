@@ -19,7 +19,8 @@ export function unusableSystemBwrapWarning(binary: string, missingOptions: reado
 export const USER_NAMESPACE_WARNING =
   `${PRODUCT_NAME} uses bubblewrap and needs access to create user namespaces. Sandboxed commands will fail ` +
   'until the host allows it (check kernel.unprivileged_userns_clone, user.max_user_namespaces, and AppArmor ' +
-  'rules for bwrap).';
+  'rules for bwrap). Where the profile allows it, features.use_legacy_landlock = true (in config.toml, or ' +
+  '-c features.use_legacy_landlock=true) confines commands with Landlock instead, which needs no namespaces.';
 
 /** stderr fragments of the known "cannot create user namespaces" failures. */
 const USER_NAMESPACE_FAILURE_MARKERS = [
@@ -29,6 +30,9 @@ const USER_NAMESPACE_FAILURE_MARKERS = [
   'No permissions to create a new namespace',
   // Debian's bubblewrap words it without the article.
   'No permissions to create new namespace',
+  // Inside a sandbox that forbids further user namespaces (bwrap --disable-userns, a container
+  // whose max_user_namespaces is 0).
+  'Creating new namespace failed',
 ] as const;
 
 /** Pure: does this stderr of a failed probe show one of the known user-namespace failures? */

@@ -195,7 +195,8 @@ describe('host facts from the cache', () => {
     [run({ stderr: 'bwrap: setting up uid map: Permission denied' }), true],
     [run({ stderr: 'bwrap: No permissions to create a new namespace, likely because the kernel does not allow non-privileged user namespaces.' }), true],
     [run({ stderr: 'bwrap: No permissions to create new namespace, likely because the kernel does not allow non-privileged user namespaces. See <https://deb.li/bubblewrap>' }), true],
-    [run({ stderr: 'bwrap: Creating new namespace failed: nesting depth or /proc/sys/user/max_*_namespaces exceeded (ENOSPC)' }), false],
+    // LL5: what bwrap says inside a sandbox that forbids more user namespaces (or max_user_namespaces = 0).
+    [run({ stderr: 'bwrap: Creating new namespace failed: nesting depth or /proc/sys/user/max_*_namespaces exceeded (ENOSPC)' }), true],
     [run({ stderr: 'bwrap: Unknown option --argv0' }), false],
     [run({ exitCode: 0, stderr: 'bwrap: setting up uid map: Permission denied' }), false],
     [run({ exitCode: null, timedOut: true, stderr: 'bwrap: setting up uid map: Permission denied' }), false],
@@ -206,6 +207,11 @@ describe('host facts from the cache', () => {
 
   it('the user-namespace warning text names the product', () => {
     expect(USER_NAMESPACE_WARNING).toMatch(/^codex sandbox uses bubblewrap and needs access to create user namespaces\./);
+  });
+
+  it('the user-namespace warning names the Landlock backend as the way to run without namespaces (LL5)', () => {
+    expect(USER_NAMESPACE_WARNING).toContain('features.use_legacy_landlock = true');
+    expect(USER_NAMESPACE_WARNING).toContain('-c features.use_legacy_landlock=true');
   });
 });
 

@@ -77,6 +77,16 @@ describe('loadNetnsHelper', () => {
     expect(loaded.bytes.equals(fs.readFileSync(file))).toBe(true);
   });
 
+  it('release: a front end reached through a symlink (the codex-linux-sandbox arg0 link) finds the helper beside the real program', () => {
+    const file = copy();
+    fs.writeFileSync(frontEnd(), '');
+    const elsewhere = fs.mkdtempSync(path.join(dir, 'links-'));
+    const link = path.join(elsewhere, 'codex-linux-sandbox');
+    fs.symlinkSync(frontEnd(), link);
+    const loaded = loadNetnsHelper({ frontEndPath: link, env: {}, digest: digest(file) });
+    expect(loaded.path).toBe(fs.realpathSync(file));
+  });
+
   it('release: bytes that do not match the embedded digest refuse', () => {
     const file = copy();
     const expected = digest(file);

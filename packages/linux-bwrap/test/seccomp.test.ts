@@ -14,7 +14,10 @@ import {
   SOCK_DGRAM,
   SOCK_SEQPACKET,
   SOCK_STREAM,
+  METADATA_SYSCALL_NUMBERS,
   SYSCALL_NUMBERS,
+  TIOCLINUX,
+  TIOCSTI,
   buildSeccompProgram,
   seccompRules,
   type SeccompArch,
@@ -181,7 +184,7 @@ describe.each(ARCHES)('seccomp program for %s', (arch) => {
 
   it('covers every syscall in the table', () => {
     expect(Object.keys(SYSCALL_NUMBERS[arch]).sort()).toEqual(
-      [...new Set(MODES.flatMap((m) => [...seccompRules(m).denied, ...seccompRules(m).domainRules.map((r) => r.syscall)]))].sort(),
+      [...new Set([...MODES.flatMap((m) => [...seccompRules(m).denied, ...seccompRules(m).domainRules.map((r) => r.syscall)]), 'ioctl'])].sort(),
     );
   });
 });
@@ -222,5 +225,52 @@ describe('syscall numbers match the kernel headers', () => {
       const match = new RegExp(`^#define __NR_${name}\\s+(\\d+)\\s*$`, 'm').exec(text);
       expect([name, match?.[1]]).toEqual([name, String(nr)]);
     }
+    for (const [name, nr] of Object.entries(METADATA_SYSCALL_NUMBERS[arch])) {
+      const match = new RegExp(`^#define __NR_${name}\\s+(\\d+)\\s*$`, 'm').exec(text);
+      // Newer than these headers: fchmodat2, setxattrat, removexattrat (unified numbers).
+      if (match === null && ['fchmodat2', 'setxattrat', 'removexattrat'].includes(name)) continue;
+      expect([name, match?.[1]]).toEqual([name, String(nr)]);
+    }
+  });
+});
+
+describe.each<SeccompArch>(['x64', 'arm64'])('terminal injection (%s)', (arch) => {
+  const archValue = arch === 'x64' ? AUDIT_ARCH_X86_64 : AUDIT_ARCH_AARCH64;
+  const ioctl = SYSCALL_NUMBERS[arch].ioctl;
+  const TCGETS = 0x5401n;
+
+  it.each(MODES)('%s with denyTerminalInjection refuses TIOCSTI and TIOCLINUX and allows other ioctls', (mode) => {
+    const program = buildSeccompProgram(mode, arch, { denyTerminalInjection: true });
+    expect(runBpf(program, { arch: archValue, nr: ioctl, arg0: 0n, arg1: BigInt(TIOCSTI) }) >>> 0).toBe(DENY);
+    expect(runBpf(program, { arch: archValue, nr: ioctl, arg0: 0n, arg1: BigInt(TIOCLINUX) }) >>> 0).toBe(DENY);
+    expect(runBpf(program, { arch: archValue, nr: ioctl, arg0: 0n, arg1: TCGETS }) >>> 0).toBe(SECCOMP_RET_ALLOW);
+    // The rest of the mode is unchanged.
+    for (const name of seccompRules(mode).denied) {
+      expect(runBpf(program, { arch: archValue, nr: SYSCALL_NUMBERS[arch][name], arg0: 0n }) >>> 0).toBe(DENY);
+    }
+  });
+
+  it.each(MODES)('%s without the option leaves ioctl alone (bwrap gives the command a session and /dev of its own)', (mode) => {
+    const program = buildSeccompProgram(mode, arch);
+    expect(runBpf(program, { arch: archValue, nr: ioctl, arg0: 0n, arg1: BigInt(TIOCSTI) }) >>> 0).toBe(SECCOMP_RET_ALLOW);
+  });
+});
+
+describe.each<SeccompArch>(['x64', 'arm64'])('metadata changes (%s)', (arch) => {
+  const archValue = arch === 'x64' ? AUDIT_ARCH_X86_64 : AUDIT_ARCH_AARCH64;
+
+  it.each(MODES)('%s with denyMetadataChanges refuses every chmod, chown, utime and xattr change', (mode) => {
+    const program = buildSeccompProgram(mode, arch, { denyMetadataChanges: true });
+    for (const nr of Object.values(METADATA_SYSCALL_NUMBERS[arch])) {
+      expect(runBpf(program, { arch: archValue, nr, arg0: 0n }) >>> 0).toBe(DENY);
+    }
+    // Reading metadata stays allowed (newfstatat / fstat).
+    const stat = arch === 'x64' ? 262 : 79;
+    expect(runBpf(program, { arch: archValue, nr: stat, arg0: 0n }) >>> 0).toBe(SECCOMP_RET_ALLOW);
+  });
+
+  it('without the option they are allowed (bwrap mounts decide)', () => {
+    const program = buildSeccompProgram('restricted', arch);
+    expect(runBpf(program, { arch: archValue, nr: METADATA_SYSCALL_NUMBERS[arch]['fchmodat'] ?? -1, arg0: 0n }) >>> 0).toBe(SECCOMP_RET_ALLOW);
   });
 });

@@ -35,4 +35,5 @@ NODE_PATH="$node_modules${NODE_PATH:+:$NODE_PATH}" protoc \
   --ts_proto_opt=esModuleInterop=true,outputServices=false,useOptionals=messages,importSuffix=.js,forceLong=number,env=node,outputJsonMethods=false,outputPartialMethods=false,useExactTypes=false \
   --proto_path="$script_dir" \
   "$script_dir/permission_profile.proto" \
-  "$script_dir/netns_helper.proto"
+  "$script_dir/netns_helper.proto" \
+  "$script_dir/landlock_helper.proto"

@@ -39,7 +39,7 @@ export {
   type AccessQuery,
   type AccessQueryOptions,
 } from './access-query.js';
-export { canonicalSpelling, realPathOrSelf, resolveSpelling, resolveGlobSpelling, PathSpellingError } from './spelling.js';
+export { canonicalSpelling, realPathOrSelf, resolveSpelling, resolveGlobSpelling, resolveTopLevelAlias, PathSpellingError } from './spelling.js';
 export { depthOf, isWithin } from './paths.js';
 export { encodeSandboxRequest, decodeSandboxRequest } from './wire.js';
 export { sandboxRequestToJson, sandboxRequestFromJson, permissionProfileToJson, permissionProfileFromJson } from './wire-json.js';
@@ -47,6 +47,7 @@ export type { SandboxRequest } from './wire-checks.js';
 export {
   toLegacySandboxPolicy,
   needsDirectRuntimeEnforcement,
+  resolveLegacyProjection,
   choosePlatformSandbox,
   type LegacySandboxPolicy,
   type SandboxPreference,
@@ -84,3 +85,4 @@ export {
   type VariableOrigin,
 } from './command-environment.js';
 export { encodeNetnsHelperSpec, decodeNetnsHelperSpec, type NetnsHelperSpec, type ProxyBridgeRouteSpec } from './netns-spec.js';
+export { encodeLandlockHelperSpec, decodeLandlockHelperSpec, type LandlockHelperSpec, type LandlockPathRuleSpec } from './landlock-spec.js';

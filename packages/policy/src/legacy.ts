@@ -76,6 +76,15 @@ function legacyToPermissionProfile(p: LegacySandboxPolicy): PermissionProfile {
   }
 }
 
+/**
+ * P30: the resolved policy of the profile's legacy projection (what a legacy backend would
+ * enforce), for backends that must compare it with the profile's own (W3). Throws PolicyError when
+ * the profile has no legacy projection.
+ */
+export function resolveLegacyProjection(profile: PermissionProfile, ctx: ResolveContext): ResolvedSandboxPolicy {
+  return resolveSandboxPolicy(legacyToPermissionProfile(toLegacySandboxPolicy(profile, ctx)), ctx);
+}
+
 function signature(r: ResolvedSandboxPolicy): string {
   return JSON.stringify([
     r.fullDiskRead,
@@ -97,7 +106,7 @@ export function needsDirectRuntimeEnforcement(profile: PermissionProfile, ctx: R
   if (own.kind !== 'restricted') return false;
   let legacy: ResolvedSandboxPolicy;
   try {
-    legacy = resolveSandboxPolicy(legacyToPermissionProfile(toLegacySandboxPolicy(profile, ctx)), ctx);
+    legacy = resolveLegacyProjection(profile, ctx);
   } catch (e) {
     if (e instanceof PolicyError) return true;
     throw e;

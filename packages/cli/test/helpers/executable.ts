@@ -68,6 +68,10 @@ export function prepareExecutable(): PreparedExecutable {
   if (helper === undefined || helper === '') throw new Error('CODEX_NETNS_HELPER_TEST_BINARY must be set (the Bazel test rule sets it)');
   fs.copyFileSync(helper, path.join(dir, 'codex-resources', 'codex-netns-helper'));
   fs.chmodSync(path.join(dir, 'codex-resources', 'codex-netns-helper'), 0o755);
+  const landlockHelper = process.env['CODEX_LANDLOCK_HELPER_TEST_BINARY'];
+  if (landlockHelper === undefined || landlockHelper === '') throw new Error('CODEX_LANDLOCK_HELPER_TEST_BINARY must be set (the Bazel test rule sets it)');
+  fs.copyFileSync(landlockHelper, path.join(dir, 'codex-resources', 'codex-landlock-helper'));
+  fs.chmodSync(path.join(dir, 'codex-resources', 'codex-landlock-helper'), 0o755);
   return { path: out, dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 

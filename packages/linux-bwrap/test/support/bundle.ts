@@ -8,7 +8,7 @@ import { buildSync } from 'esbuild';
 
 import { REPO_ROOT } from './env.js';
 
-const WORKSPACE_PACKAGES = ['policy', 'bundled-bwrap', 'linux-bwrap'];
+const WORKSPACE_PACKAGES = ['policy', 'bundled-bwrap', 'linux-bwrap', 'process-launch'];
 
 /** Writes `<outDir>/<name>.cjs` (mode 0644) and returns its path. */
 export function bundleEntry(entry: string, outDir: string, name: string): string {

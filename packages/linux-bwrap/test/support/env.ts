@@ -69,3 +69,11 @@ export function netnsHelperTestBinary(): string {
   }
   return binary;
 }
+
+export function landlockHelperTestBinary(): string {
+  const binary = process.env['CODEX_LANDLOCK_HELPER_TEST_BINARY'];
+  if (binary === undefined || binary === '' || !path.isAbsolute(binary)) {
+    throw new Error('CODEX_LANDLOCK_HELPER_TEST_BINARY must be the absolute path of the Bazel-built codex-landlock-helper');
+  }
+  return binary;
+}

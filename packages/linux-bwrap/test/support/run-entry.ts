@@ -11,6 +11,7 @@ import { bundledLauncher, systemLauncher, type LauncherChoice } from '../../src/
 import type { BwrapNetworkMode } from '../../src/bwrap-args.js';
 import { ProbeCache } from '../../src/probe-cache.js';
 import { createLinuxSandbox } from '../../src/runner.js';
+import { loadLandlockHelper } from '../../src/landlock-helper.js';
 import { loadNetnsHelper } from '../../src/netns-helper.js';
 import type { ProxyRoute } from '../../src/proxy-only-args.js';
 
@@ -35,6 +36,8 @@ export interface RunSpec {
   proxyRoutes?: ProxyRoute[];
   /** codex-netns-helper to use (development mode: not verified). */
   netnsHelperPath?: string;
+  /** Use the legacy Landlock backend with this codex-landlock-helper (development mode: not verified). */
+  landlockHelperPath?: string;
 }
 
 function launcherFor(spec: RunSpec, cache: ProbeCache): LauncherChoice | undefined {
@@ -63,6 +66,12 @@ async function main(): Promise<number> {
     ...(spec.netnsHelperPath === undefined
       ? {}
       : { netnsHelper: () => loadNetnsHelper({ frontEndPath: undefined, env: { CODEX_NETNS_HELPER_TEST_BINARY: spec.netnsHelperPath }, digest: undefined }) }),
+    ...(spec.landlockHelperPath === undefined
+      ? {}
+      : {
+          backend: 'landlock' as const,
+          landlockHelper: () => loadLandlockHelper({ frontEndPath: undefined, env: { CODEX_LANDLOCK_HELPER_TEST_BINARY: spec.landlockHelperPath }, digest: undefined }),
+        }),
   });
   const req = {
     policy: spec.policy,

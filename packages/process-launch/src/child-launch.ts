@@ -15,6 +15,13 @@ import type { Stream } from 'node:stream';
 /** One slot of the child's descriptor table. */
 export type StdioSlot = StdioNull | StdioPipe | 'overlapped' | number | Stream;
 
+/** The three standard descriptors for a caller's stdio choice (`inherit`: the front end's own 0, 1, 2). */
+export function standardStdio(choice: 'inherit' | 'ignore' | 'pipe' | undefined): StdioSlot[] {
+  if (choice === 'pipe') return ['pipe', 'pipe', 'pipe'];
+  if (choice === 'ignore') return ['ignore', 'ignore', 'ignore'];
+  return [0, 1, 2];
+}
+
 export interface ChildLaunch {
   /** Absolute path of the executable. */
   file: string;

@@ -15,7 +15,7 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 test('SIGUSR1 reaches the forwarding target during a run and is ignored after it; no inspector ever listens', () => {
   const esbuild = require('esbuild') as typeof import('esbuild');
   const bundle = path.join(dir, 'signals.cjs');
-  esbuild.buildSync({ entryPoints: [path.join(__dirname, '..', 'src', 'signals.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: bundle, logLevel: 'error' });
+  esbuild.buildSync({ entryPoints: [path.join(__dirname, '..', 'src', 'signal-forwarding.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: bundle, logLevel: 'error' });
   const host = `
     const { signalForwarding } = require(${JSON.stringify(bundle)});
     const seen = [];

@@ -1,0 +1,245 @@
+/*
+ * codex-landlock-helper: the legacy Landlock backend's only stage. It confines itself and then
+ * becomes the command (same process), for hosts where bubblewrap cannot create namespaces.
+ *
+ *   codex-landlock-helper --abi                     print the kernel's Landlock ABI (0: none)
+ *   codex-landlock-helper --spec-fd N -- COMMAND [ARG...]
+ *
+ * With --spec-fd it reads a LandlockHelperSpec (packages/policy/proto/landlock_helper.proto) from
+ * descriptor N and, in this order: checks the kernel offers the spec's ABI; dies with its parent
+ * (PR_SET_PDEATHSIG, and exits if the parent is already gone); drops every capability (bounding
+ * set, ambient set, securebits so that uid 0 gains none on execve, then the sets themselves) and
+ * checks none is left; sets no_new_privs; builds the Landlock ruleset from the spec, opening each
+ * rule's path without following symlinks; restricts itself; installs the spec's seccomp program;
+ * closes every descriptor above 2; execvp's the command with the environment it was started with.
+ *
+ * Owns only this mechanism: every decision (which rights, which paths, which seccomp program) is
+ * the front end's. It must never exec the command unless every step above succeeded (it prints
+ * "codex sandbox: landlock: ..." and exits 1 instead), never widen a mask, and never follow a
+ * symlink when opening a rule's path.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/landlock.h>
+#include <linux/openat2.h>
+#include <linux/securebits.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "packages/linux-bwrap/native/landlock-helper/landlock_helper.pb-c.h"
+
+#define PREFIX "codex sandbox: landlock: "
+#define MAX_SPEC_BYTES (1 << 22)
+#define MAX_BPF_INSNS 4096
+
+#ifndef SYS_landlock_create_ruleset
+#define SYS_landlock_create_ruleset 444
+#define SYS_landlock_add_rule 445
+#define SYS_landlock_restrict_self 446
+#endif
+#ifndef LANDLOCK_CREATE_RULESET_VERSION
+#define LANDLOCK_CREATE_RULESET_VERSION (1U << 0)
+#endif
+
+/* The fields of struct landlock_ruleset_attr up to ABI 6, declared here so that the helper builds
+ * against older kernel headers too; the kernel accepts a struct larger than it knows when the
+ * extra fields are zero. */
+struct ruleset_attr {
+  uint64_t handled_access_fs;
+  uint64_t handled_access_net;
+  uint64_t scoped;
+};
+
+struct path_beneath_attr {
+  uint64_t allowed_access;
+  int32_t parent_fd;
+} __attribute__((packed));
+
+/* Rights a rule on a non-directory may carry (the kernel refuses others with EINVAL). */
+#define FILE_RIGHTS ((1ULL << 0) | (1ULL << 1) | (1ULL << 2) | (1ULL << 14) | (1ULL << 15))
+
+static void fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+static void fail(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs(PREFIX, stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  exit(1);
+}
+
+static long kernel_abi(void) {
+  long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+  return abi < 0 ? -errno : abi;
+}
+
+static void read_spec(int fd, uint8_t **out, size_t *out_len) {
+  size_t cap = 1 << 16, len = 0;
+  uint8_t *buf = malloc(cap);
+  if (buf == NULL) fail("out of memory");
+  for (;;) {
+    if (len == cap) {
+      if (cap >= MAX_SPEC_BYTES) fail("the spec on descriptor %d is larger than %d bytes", fd, MAX_SPEC_BYTES);
+      cap *= 2;
+      buf = realloc(buf, cap);
+      if (buf == NULL) fail("out of memory");
+    }
+    ssize_t n = pread(fd, buf + len, cap - len, (off_t)len);
+    if (n < 0 && errno == ESPIPE) n = read(fd, buf + len, cap - len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail("cannot read the spec on descriptor %d: %s", fd, strerror(errno));
+    }
+    if (n == 0) break;
+    len += (size_t)n;
+  }
+  *out = buf;
+  *out_len = len;
+}
+
+static void close_from(int first) {
+#ifdef SYS_close_range
+  if (syscall(SYS_close_range, (unsigned)first, ~0U, 0) == 0) return;
+#endif
+  struct rlimit rl;
+  long max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY ? (long)rl.rlim_cur : 65536;
+  for (long fd = first; fd < max; fd++) close((int)fd);
+}
+
+static int capabilities_left(void) {
+  struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+  struct __user_cap_data_struct data[2];
+  memset(data, 0, sizeof data);
+  if (syscall(SYS_capget, &header, data) < 0) fail("capget: %s", strerror(errno));
+  return (data[0].effective | data[0].permitted | data[1].effective | data[1].permitted | data[0].inheritable | data[1].inheritable) != 0;
+}
+
+/* uid 0 keeps its uid but not its powers: an empty bounding set, no ambient capabilities, no
+ * capabilities gained on execve (SECBIT_NOROOT), and empty sets now. */
+static void drop_capabilities(void) {
+  if (capabilities_left()) {
+    for (int cap = 0; cap <= 63; cap++) {
+      if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) < 0) break; /* past the last capability */
+      if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EPERM) fail("cannot drop capability %d from the bounding set: %s", cap, strerror(errno));
+    }
+    unsigned long bits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED |
+                         SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
+    if (prctl(PR_SET_SECUREBITS, bits, 0, 0, 0) < 0) fail("cannot set the securebits that keep uid 0 from regaining capabilities: %s", strerror(errno));
+  }
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) fail("cannot clear the ambient capabilities: %s", strerror(errno));
+  struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+  struct __user_cap_data_struct data[2];
+  memset(data, 0, sizeof data);
+  if (syscall(SYS_capset, &header, data) < 0) fail("cannot drop capabilities: %s", strerror(errno));
+  if (capabilities_left()) fail("the command would keep capabilities; refusing to run it");
+}
+
+static int open_rule_path(const char *path) {
+  struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+  long fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+  if (fd >= 0) return (int)fd;
+  if (errno == ENOENT) return -1; /* nothing there to grant anything on */
+  if (errno == ELOOP) fail("%s has a symlink in it now (it had none when the run was planned); refusing to run", path);
+  if (errno == ENOSYS) fail("this kernel has no openat2, needed to open %s without following symlinks", path);
+  fail("cannot open %s: %s", path, strerror(errno));
+}
+
+static void apply_landlock(const Codex__Sandbox__V1__LandlockHelperSpec *spec) {
+  struct ruleset_attr attr = { .handled_access_fs = spec->handled_access_fs, .handled_access_net = spec->handled_access_net, .scoped = spec->scoped };
+  long ruleset = syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0);
+  if (ruleset < 0) fail("cannot create the Landlock ruleset (ABI %u masks): %s", spec->abi, strerror(errno));
+  for (size_t i = 0; i < spec->n_path_rules; i++) {
+    const Codex__Sandbox__V1__LandlockPathRule *rule = spec->path_rules[i];
+    if (rule->path == NULL || rule->path[0] != '/') fail("rule %zu: the path is not absolute", i);
+    if (rule->allowed_access == 0 || (rule->allowed_access & ~spec->handled_access_fs) != 0) fail("rule %zu (%s) grants rights the ruleset does not handle", i, rule->path);
+    int fd = open_rule_path(rule->path);
+    if (fd < 0) continue;
+    struct stat st;
+    if (fstat(fd, &st) < 0) fail("cannot stat %s: %s", rule->path, strerror(errno));
+    struct path_beneath_attr beneath = { .allowed_access = rule->allowed_access, .parent_fd = fd };
+    /* A file takes only file rights: the directory-only ones in a write grant mean nothing there. */
+    if (!S_ISDIR(st.st_mode)) beneath.allowed_access &= FILE_RIGHTS;
+    if (beneath.allowed_access != 0 && syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &beneath, 0) < 0) {
+      fail("cannot add the Landlock rule for %s: %s", rule->path, strerror(errno));
+    }
+    close(fd);
+  }
+  if (syscall(SYS_landlock_restrict_self, ruleset, 0) < 0) fail("cannot enforce the Landlock ruleset: %s", strerror(errno));
+  close((int)ruleset);
+}
+
+static void usage(void) __attribute__((noreturn));
+static void usage(void) { fail("usage: codex-landlock-helper --abi | --spec-fd N -- COMMAND [ARG...]"); }
+
+int main(int argc, char **argv) {
+  if (argc == 2 && strcmp(argv[1], "--abi") == 0) {
+    long abi = kernel_abi();
+    printf("%ld\n", abi < 0 ? 0 : abi);
+    if (abi < 0) fprintf(stderr, "%s\n", strerror((int)-abi));
+    return 0;
+  }
+  int spec_fd = -1;
+  int i = 1;
+  for (; i < argc; i++) {
+    if (strcmp(argv[i], "--") == 0) {
+      i++;
+      break;
+    }
+    if (strcmp(argv[i], "--spec-fd") == 0 && i + 1 < argc) {
+      char *end;
+      long v = strtol(argv[++i], &end, 10);
+      if (*end != '\0' || v < 3 || v > INT_MAX) fail("--spec-fd %s is not a descriptor number of 3 or more", argv[i]);
+      spec_fd = (int)v;
+      continue;
+    }
+    usage();
+  }
+  if (spec_fd < 0) usage();
+  if (i >= argc) fail("no command after --");
+  char **command = &argv[i];
+
+  uint8_t *raw;
+  size_t raw_len;
+  read_spec(spec_fd, &raw, &raw_len);
+  Codex__Sandbox__V1__LandlockHelperSpec *spec = codex__sandbox__v1__landlock_helper_spec__unpack(NULL, raw_len, raw);
+  if (spec == NULL) fail("the spec on descriptor %d is not a valid LandlockHelperSpec message", spec_fd);
+  const ProtobufCBinaryData *program = &spec->seccomp_program;
+  if (program->len == 0 || program->len % sizeof(struct sock_filter) != 0 || program->len / sizeof(struct sock_filter) > MAX_BPF_INSNS) {
+    fail("the spec's seccomp program has %zu bytes (required: 1-%d instructions of %zu bytes)", program->len, MAX_BPF_INSNS, sizeof(struct sock_filter));
+  }
+  if (spec->abi < 1) fail("the spec names no Landlock ABI");
+  if (spec->handled_access_fs == 0) fail("the spec's ruleset handles no file access");
+
+  long abi = kernel_abi();
+  if (abi < 0) fail("this kernel offers no Landlock (%s); refusing to run", strerror((int)-abi));
+  if (abi < (long)spec->abi) fail("this kernel offers Landlock ABI %ld, the run was planned for ABI %u; refusing to run", abi, spec->abi);
+
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) fail("prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
+  if (spec->parent_pid == 0 || getppid() != (pid_t)spec->parent_pid) exit(1); /* the front end is gone */
+
+  drop_capabilities();
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail("prctl(PR_SET_NO_NEW_PRIVS): %s", strerror(errno));
+  apply_landlock(spec);
+  struct sock_fprog prog = { .len = (unsigned short)(program->len / sizeof(struct sock_filter)), .filter = (struct sock_filter *)program->data };
+  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0) fail("cannot install the seccomp program: %s", strerror(errno));
+  close_from(3);
+  execvp(command[0], command);
+  int err = errno;
+  fprintf(stderr, "codex sandbox: %s: %s\n", command[0], strerror(err));
+  _exit(err == ENOENT ? 127 : 126);
+}

@@ -1,0 +1,115 @@
+// Finding, reading and verifying one of our own helper binaries in codex-resources (the netns
+// helper of proxy-only runs, the Landlock helper of the legacy backend), the way the bundled bwrap
+// is verified: the bytes are read once from one descriptor and their SHA-256 is compared with the
+// digest embedded at build time. The caller either copies exactly those bytes where it runs them
+// (bwrap's --ro-bind-data) or keeps the descriptor open and executes it through /proc/self/fd, so
+// a file swapped after the check never runs. Development builds (no digest embedded) skip the
+// check and may take the Bazel-built binary from a test variable. Must NOT decide argv or run anything.
+
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { frontEndDirectory } from '@codex-sandbox/bundled-bwrap';
+
+import { SandboxRuntimeError } from './runtime-errors.js';
+
+const MAX_HELPER_BYTES = 16 << 20;
+
+export interface HelperBinary {
+  path: string;
+  bytes: Buffer;
+  /** `verified`: the bytes match the embedded digest; `development`: no digest was embedded. */
+  verification: 'verified' | 'development';
+  /** The descriptor the bytes were read from, when asked to keep it (close-on-exec). */
+  fd?: number;
+}
+
+/** What distinguishes one helper from another. */
+export interface HelperBinaryKind {
+  /** File name in codex-resources. */
+  resource: string;
+  /** Variable naming the Bazel-built binary, honoured only in development builds. */
+  testBinaryEnv: string;
+  /** "the network bridge helper", for messages. */
+  description: string;
+  /** What needs it, for the not-found message ("proxy-only network"). */
+  neededBy: string;
+  /** Thrown for every failure. */
+  error: new (message: string) => SandboxRuntimeError;
+}
+
+export interface LoadHelperBinaryOptions {
+  /** Installed front end; the helper is `<its dir>/codex-resources/<resource>`. */
+  frontEndPath: string | undefined;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Expected SHA-256 hex; undefined in development builds. */
+  digest: string | undefined;
+  /** Keep the descriptor open (to execute the verified bytes). */
+  keepOpen?: boolean;
+}
+
+/** An embedded digest as the bundler writes it: absent or all zeros means a development build. */
+export function usableDigest(value: string | undefined): string | undefined {
+  return value === undefined || /^0{64}$/.test(value) ? undefined : value.toLowerCase();
+}
+
+function candidates(kind: HelperBinaryKind, opts: LoadHelperBinaryOptions, development: boolean): string[] {
+  const out: string[] = [];
+  // Beside the real program: an arg0 link (codex-linux-sandbox -> codex) elsewhere has no resources.
+  if (opts.frontEndPath !== undefined && path.isAbsolute(opts.frontEndPath)) {
+    out.push(path.join(frontEndDirectory(opts.frontEndPath), 'codex-resources', kind.resource));
+  }
+  const fromEnv = opts.env[kind.testBinaryEnv];
+  if (development && fromEnv !== undefined && path.isAbsolute(fromEnv)) out.push(fromEnv);
+  return out;
+}
+
+function readAll(kind: HelperBinaryKind, fd: number, file: string): Buffer {
+  const stat = fs.fstatSync(fd);
+  if (!stat.isFile()) throw new kind.error(`${kind.description} ${file} is not a regular file`);
+  if (stat.size > MAX_HELPER_BYTES) throw new kind.error(`${kind.description} ${file} is larger than ${MAX_HELPER_BYTES} bytes`);
+  const chunks: Buffer[] = [];
+  let position = 0;
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(1 << 16);
+    const n = fs.readSync(fd, chunk, 0, chunk.length, position);
+    if (n === 0) break;
+    chunks.push(chunk.subarray(0, n));
+    position += n;
+    if (position > MAX_HELPER_BYTES) throw new kind.error(`${kind.description} ${file} is larger than ${MAX_HELPER_BYTES} bytes`);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function loadHelperBinary(kind: HelperBinaryKind, opts: LoadHelperBinaryOptions): HelperBinary {
+  const digest = opts.digest?.toLowerCase();
+  if (digest !== undefined && !/^[0-9a-f]{64}$/.test(digest)) throw new kind.error(`${kind.description} digest ${digest} is not 64 hex characters`);
+  const tried: string[] = [];
+  for (const candidate of candidates(kind, opts, digest === undefined)) {
+    let fd: number;
+    try {
+      fd = fs.openSync(candidate, fs.constants.O_RDONLY | fs.constants.O_NOCTTY | fs.constants.O_NONBLOCK);
+    } catch (error) {
+      tried.push(`${candidate} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      continue;
+    }
+    let keep = false;
+    try {
+      const bytes = readAll(kind, fd, candidate);
+      const verification = digest === undefined ? 'development' : 'verified';
+      if (digest !== undefined) {
+        const actual = createHash('sha256').update(bytes).digest('hex');
+        if (actual !== digest) {
+          throw new kind.error(`${kind.description} ${candidate} does not match this build (sha256 ${actual}, expected ${digest}); reinstall codex`);
+        }
+      }
+      keep = opts.keepOpen === true;
+      return { path: candidate, bytes, verification, ...(keep ? { fd } : {}) };
+    } finally {
+      if (!keep) fs.closeSync(fd);
+    }
+  }
+  const where = tried.length > 0 ? tried.join(', ') : 'no location (no front-end path' + (digest === undefined ? ` and no $${kind.testBinaryEnv})` : ')');
+  throw new kind.error(`${kind.neededBy} needs codex-resources/${kind.resource} next to the front end; looked in ${where}`);
+}
