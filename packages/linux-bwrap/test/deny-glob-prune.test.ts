@@ -2,7 +2,6 @@
 // tree here must give exactly the hits of an unpruned reference walk (every entry listed, every
 // path tested by the full matcher), and the walker must list only what can matter yet still fail
 // on any directory it needs and cannot list.
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,6 +9,7 @@ import { compileGlobWalk, splitGlobSegments } from '../src/deny-glob-prune.js';
 import { compileGlobMatcher, scanWithWalker, type ScanHit, type ScanHitKind } from '../src/deny-glob-scan.js';
 import { escapeUnclosedBrackets } from '../src/deny-globs.js';
 import { DenyGlobError } from '../src/errors.js';
+import { makeTree as makeTreeUnder, type TreeNode } from './support/glob-tree.js';
 
 let base: string;
 beforeAll(() => {
@@ -21,22 +21,7 @@ afterEach(() => jest.restoreAllMocks());
 // scanner's own calls go through the spy.
 const fsModule = require('node:fs') as typeof fs;
 
-type TreeNode = string | { link: string } | { fifo: true } | null;
-function makeTree(spec: Record<string, TreeNode>): string {
-  const root = fs.mkdtempSync(path.join(base, 'tree-'));
-  for (const [rel, content] of Object.entries(spec)) {
-    const target = path.join(root, rel);
-    if (content === null) {
-      fs.mkdirSync(target, { recursive: true });
-      continue;
-    }
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    if (typeof content === 'string') fs.writeFileSync(target, content);
-    else if ('fifo' in content) execFileSync('mkfifo', [target]);
-    else fs.symlinkSync(content.link, target);
-  }
-  return root;
-}
+const makeTree = (spec: Record<string, TreeNode>): string => makeTreeUnder(base, spec);
 
 /** Unpruned: list every entry to the depth cap, test every path, keep the outermost hits. */
 function referenceScan(root: string, globs: readonly string[], maxDepth: number | undefined): ScanHit[] {
