@@ -18,12 +18,14 @@ const esbuild = require(join(args.repo, 'node_modules', 'esbuild'));
 const bundle = join(args.cache, 'lib', 'cli-lib.cjs');
 mkdirSync(join(args.cache, 'lib'), { recursive: true });
 await esbuild.build({
-  entryPoints: [join(args.repo, 'packages/cli/src/index.ts')],
+  // --src: the copy of the sources bench/prepare-sources.sh made (generated wire schema included).
+  entryPoints: [join(args.src, 'packages/cli/src/index.ts')],
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  tsconfig: join(args.repo, 'tsconfig.base.json'),
+  tsconfig: join(args.src, 'tsconfig.base.json'),
+  nodePaths: [join(args.repo, 'node_modules')],
   outfile: bundle,
   // koffi is a native module (loaded only when the host holds inheritable descriptors): it must be
   // required from the repository's node_modules, not bundled (run.sh sets NODE_PATH for that).

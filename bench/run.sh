@@ -2,11 +2,13 @@
 # Side-by-side benchmark: this project's `codex` executable, the Codex CLI's `codex sandbox`
 # (npm @openai/codex, installed on demand into a cache OUTSIDE the repository; never a project
 # dependency, never used by tests or CI), and bare bubblewrap, running `-- true` under read-only
-# and workspace-write. Also the in-process API's per-command cost and each front end's peak RSS.
+# and workspace-write, with the floor (Node's start + bare bwrap) and our overhead above it; a deny
+# glob over a generated 100,000-file workspace; the in-process API's per-command cost and each front
+# end's peak RSS.
 #
 #   bench/run.sh [path/to/built/codex]        (default: build one with the repo's build script)
 #   env: RUNS per round (default 15), ROUNDS (default 3), WARMUP (default 5), RSS_RUNS (default 7),
-#        INPROCESS_RUNS (default 100), PEER_VERSION (default: latest)
+#        INPROCESS_RUNS (default 100), PEER_VERSION (default: latest), GLOB_FILES (default 100000)
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -27,11 +29,17 @@ bwrap="$(command -v bwrap || true)"
 [ -n "$bwrap" ] || { echo "bench: a system bwrap is required for the bare-bwrap baseline" >&2; exit 2; }
 
 # --- this project -----------------------------------------------------------------------------
+# Bundled from a copy of the sources with the generated wire-schema TypeScript beside them (a clone
+# has no packages/policy/src/gen: Bazel generates it into its outputs).
+src="$cache/src"
+echo "bench: preparing the sources in $src" >&2
+"$repo/bench/prepare-sources.sh" "$repo" "$src" "$repo/node_modules"
 ours="${1:-}"
 if [ -z "$ours" ]; then
   ours="$cache/ours/codex"
   echo "bench: building $ours" >&2
-  node "$repo/packages/cli/scripts/build-executable.mjs" --entry "$repo/packages/cli/src/main.ts" --out "$ours"
+  node "$repo/packages/cli/scripts/build-executable.mjs" --entry "$src/packages/cli/src/main.ts" \
+    --tsconfig "$src/tsconfig.base.json" --node-modules "$repo/node_modules" --out "$ours"
 fi
 ours="$(cd "$(dirname "$ours")" && pwd)/$(basename "$ours")"
 
@@ -77,6 +85,14 @@ CODEX_HOME="$ours_home" "$ours" sandbox -P :workspace -- true
 CODEX_HOME="$peer_home" "$peer" sandbox -- true
 CODEX_HOME="$peer_home" "$peer" sandbox -c sandbox_mode=workspace-write -- true
 
+# The floor: the Node the executable runs (its launcher line names it), started with the same
+# environment handling as the launcher (the variables it moves aside, NODE_EXTRA_CA_CERTS among them),
+# plus bare bwrap.
+ours_node="$(sed -n '2s/.* exec '"'"'\([^'"'"']*\)'"'"' .*/\1/p' "$ours")"
+[ -x "$ours_node" ] || { echo "bench: cannot find the Node that $ours runs (got '$ours_node')" >&2; exit 1; }
+node_floor="env"
+for var in $(sed -n '2p' "$ours" | grep -o 'unset [A-Z_]*' | cut -d' ' -f2); do node_floor="$node_floor -u $var"; done
+node_floor="$node_floor $ours_node -e 0"
 ours_ro="env CODEX_HOME=$ours_home $ours sandbox -- true"
 peer_ro="env CODEX_HOME=$peer_home TMPDIR=$peer_tmp $peer sandbox -- true"
 ours_ws="env CODEX_HOME=$ours_home $ours sandbox -P :workspace -- true"
@@ -85,20 +101,66 @@ echo "bench: timing ($rounds rounds; hyperfine -N, $warmup warmups, $runs runs p
 for round in $(seq "$rounds"); do
   if [ $((round % 2)) -eq 1 ]; then
     hf "round$round-a" ours-read-only "$ours_ro" peer-read-only "$peer_ro" bare-bwrap "$bwrap --ro-bind / / --unshare-all -- true"
-    hf "round$round-b" ours-workspace "$ours_ws" peer-workspace "$peer_ws" node-baseline "node -e 0"
+    hf "round$round-b" ours-workspace "$ours_ws" peer-workspace "$peer_ws" node-baseline "$node_floor"
   else
     hf "round$round-a" bare-bwrap "$bwrap --ro-bind / / --unshare-all -- true" peer-read-only "$peer_ro" ours-read-only "$ours_ro"
-    hf "round$round-b" node-baseline "node -e 0" peer-workspace "$peer_ws" ours-workspace "$ours_ws"
+    hf "round$round-b" node-baseline "$node_floor" peer-workspace "$peer_ws" ours-workspace "$ours_ws"
   fi
 done
 
+# --- deny-glob expansion at scale: `**/*.env` over a generated 100,000-file workspace, depth 8 ----
+# The same profile for both CLIs, each in a CODEX_HOME of its own; the workspace is made by
+# bench/glob-tree.mjs, the same tree every time (reused when a previous run left it).
+glob_tree="$cache/glob-tree"
+echo "bench: deny-glob workspace in $glob_tree" >&2
+node "$repo/bench/glob-tree.mjs" "$glob_tree" --files "${GLOB_FILES:-100000}" --depth 8 >"$results/glob-tree.json"
+for home in "$cache/home-ours-glob" "$cache/home-peer-glob"; do
+  mkdir -p "$home"
+  cat >"$home/config.toml" <<'TOML'
+[permissions.globbench]
+extends = ":read-only"
+[permissions.globbench.filesystem]
+glob_scan_max_depth = 8
+[permissions.globbench.filesystem.":workspace_roots"]
+"**/*.env" = "none"
+TOML
+done
+# Both must really mask a match (a scan that found nothing would be fast and wrong).
+probe="$(cd "$glob_tree" && find . -name '*.env' -print -quit)"
+for side in ours peer; do
+  bin="$ours"; [ "$side" = peer ] && bin="$peer"
+  if (cd "$glob_tree" && CODEX_HOME="$cache/home-$side-glob" "$bin" sandbox -P globbench -- cat "$probe" >/dev/null 2>&1); then
+    echo "bench: $side read $probe through the deny glob; the glob case would measure nothing" >&2
+    exit 1
+  fi
+done
+# The floor of this case: bare bwrap making the same masks (an empty read-only file, mode 000, on
+# each match, as both CLIs do), so a reader sees what the mounts alone cost.
+glob_floor="$cache/bwrap-glob-masks.sh"
+{
+  echo '#!/bin/bash'
+  echo 'exec 3</dev/null'
+  printf 'exec %q --unshare-all --ro-bind / /' "$bwrap"
+  (cd "$glob_tree" && find "$PWD" -maxdepth 8 -name '*.env' -print0) | xargs -0 printf ' --perms 000 --ro-bind-data 3 %q'
+  echo ' -- true'
+} >"$glob_floor"
+chmod +x "$glob_floor"
+ours_glob="env CODEX_HOME=$cache/home-ours-glob $ours sandbox -P globbench -- true"
+peer_glob="env CODEX_HOME=$cache/home-peer-glob TMPDIR=$peer_tmp $peer sandbox -P globbench -- true"
+echo "bench: timing the deny-glob case ($rounds rounds)" >&2
+(
+  cd "$glob_tree"
+  for round in $(seq "$rounds"); do
+    if [ $((round % 2)) -eq 1 ]; then
+      hf "glob$round" ours-glob "$ours_glob" peer-glob "$peer_glob" bwrap-glob-masks "$glob_floor"
+    else
+      hf "glob$round" bwrap-glob-masks "$glob_floor" peer-glob "$peer_glob" ours-glob "$ours_glob"
+    fi
+  done
+)
+
 echo "bench: in-process API" >&2
-# The library is bundled from the sources, which import the TypeScript Bazel generates from the
-# wire schema; make the same (git-ignored) copy when it is missing.
-if [ ! -f "$repo/packages/policy/src/gen/permission_profile.ts" ] || [ ! -f "$repo/packages/policy/src/gen/netns_helper.ts" ]; then
-  "$repo/packages/policy/proto/generate.sh" "$repo/packages/policy/src/gen"
-fi
-NODE_PATH="$repo/node_modules" node "$repo/bench/inprocess.mjs" --repo "$repo" --cache "$cache" --bwrap "$bwrap" --work "$work" >"$results/inprocess.json"
+NODE_PATH="$repo/node_modules" node "$repo/bench/inprocess.mjs" --repo "$repo" --src "$src" --cache "$cache" --bwrap "$bwrap" --work "$work" >"$results/inprocess.json"
 
 echo "bench: peak RSS (/usr/bin/time -f %M, median of $rss_runs)" >&2
 rss() { # name, command...

@@ -216,7 +216,7 @@ describe('item 4: no node, bwrap or rg from a PATH entry the command can write',
         fs.chmodSync(planted, 0o755);
       }
     }
-    // A deny glob makes the front end scan the workspace with rg; :workspace makes the workspace writable.
+    // A deny glob makes the front end scan the workspace (in process; a planted rg must not run either); :workspace makes the workspace writable.
     writeConfig('default_permissions = "dev"\n[permissions.dev]\nextends = ":workspace"\n[permissions.dev.filesystem]\nglob_scan_max_depth = 3\n[permissions.dev.filesystem.":workspace_roots"]\n"**/*.env" = "none"\n');
     fs.writeFileSync(path.join(ws.work, 'x.env'), 'SECRET=1\n', { mode: 0o644 });
     const pathEnv = ['node_modules/.bin', '', bin, SYSTEM_PATH].join(':');

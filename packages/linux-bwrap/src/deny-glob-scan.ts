@@ -12,6 +12,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import picomatch from 'picomatch';
+import { compileGlobWalk, type GlobWalkState } from './deny-glob-prune.js';
 import { DenyGlobError } from './errors.js';
 
 export type ScanHitKind = 'file' | 'dir' | 'symlink' | 'other';
@@ -84,39 +85,117 @@ export async function scanWithTools(tools: ScanTools, root: string, globs: reado
   return outermostHits(root, hits);
 }
 
-/** What the walker sees, in the same order of decisions as scanWithTools. */
-export function scanWithWalker(root: string, globs: readonly string[], maxDepth: number | undefined): ScanHit[] {
+/**
+ * What the walker sees: the same hits as scanWithTools, listing only what can matter. A directory
+ * no glob can reach below (deny-glob-prune.ts) is not listed, nor is anything below a matching
+ * directory (its mask covers it); a name is handed to the full matcher only when some glob can end
+ * on it. Entry kinds come from the listing (no stat per entry). Names are read as text, and a
+ * directory holding a name that is not UTF-8 is listed again by its bytes, so nothing is skipped.
+ * Any directory that must be listed and cannot be fails the scan. Hits are sorted at the end, so
+ * the order listings complete in does not matter.
+ */
+export async function scanWithWalker(root: string, globs: readonly string[], maxDepth: number | undefined): Promise<ScanHit[]> {
   const matches = compileGlobMatcher(root, globs);
+  const walk = compileGlobWalk(globs);
   const hits: ListedHit[] = [];
-  // Directories are walked by their bytes, so one whose name is not UTF-8 is still searched.
-  const visit = (dir: Buffer, relative: string, utf8: boolean, depth: number): void => {
+  const rootBytes = Buffer.from(root);
+  const cannotList = (dir: string | Buffer, error: unknown): DenyGlobError =>
+    new DenyGlobError(`unreadable glob scan failed for ${root}: cannot list ${dir.toString()}: ${(error as Error).message}`);
+  const descends = (depth: number): boolean => maxDepth === undefined || depth < maxDepth;
+
+  // By bytes: a directory whose path or some entry of which is not UTF-8.
+  const visitBytes = (dir: Buffer, relative: string, utf8: boolean, depth: number, state: GlobWalkState): void => {
     let entries: fs.Dirent<Buffer>[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true, encoding: 'buffer' });
     } catch (error) {
-      throw new DenyGlobError(`unreadable glob scan failed for ${root}: cannot list ${dir.toString('utf8')}: ${(error as Error).message}`);
+      throw cannotList(dir, error);
     }
     for (const entry of entries) {
       const name = decodeFileName(entry.name);
+      const text = name ?? entry.name.toString('utf8');
       const childUtf8 = utf8 && name !== null;
-      const childRelative = `${relative === '' ? '' : `${relative}/`}${name ?? entry.name.toString('utf8')}`;
+      const childRelative = relative === '' ? text : `${relative}/${text}`;
       const childBytes = Buffer.concat([dir, SLASH, entry.name]);
-      if (matches(childRelative)) {
-        hits.push({ relative: childRelative, kind: direntKind(entry), ...(childUtf8 ? {} : { notUtf8: childBytes.subarray(rootBytes.length + 1) }) });
-      }
-      // A matching directory is listed too (ripgrep and find list it): a tree that cannot be read
-      // fails the same way whichever scanner runs.
-      if (entry.isDirectory() && (maxDepth === undefined || depth < maxDepth)) visit(childBytes, childRelative, childUtf8, depth + 1);
+      const hit = walk.mayMatch(state, text) && matches(childRelative);
+      if (hit) hits.push({ relative: childRelative, kind: direntKind(entry), ...(childUtf8 ? {} : { notUtf8: childBytes.subarray(rootBytes.length + 1) }) });
+      if (hit || !entry.isDirectory() || !descends(depth)) continue;
+      const below = walk.descend(state, text);
+      if (below !== null) visitBytes(childBytes, childRelative, childUtf8, depth + 1, below);
     }
   };
-  const rootBytes = Buffer.from(root);
-  visit(rootBytes, '', true, 1);
+
+  // Each listed directory's entries: hits recorded, directories to list next returned.
+  const take = (dir: string, relative: string, depth: number, state: GlobWalkState, entries: fs.Dirent[]): Pending[] => {
+    // A name that is not UTF-8 reads as U+FFFD: list this directory again by its bytes.
+    if (entries.some((entry) => entry.name.includes('\uFFFD'))) {
+      visitBytes(Buffer.from(dir), relative, true, depth, state);
+      return [];
+    }
+    const deeper = descends(depth);
+    const next: Pending[] = [];
+    // The hot loop of a large tree: most names are ruled out by one test, and no path is built
+    // for them.
+    for (const entry of entries) {
+      const name = entry.name;
+      if (walk.mayMatch(state, name)) {
+        const childRelative = relative === '' ? name : `${relative}/${name}`;
+        if (matches(childRelative)) {
+          hits.push({ relative: childRelative, kind: direntKind(entry) });
+          continue;
+        }
+      }
+      if (!deeper || !entry.isDirectory()) continue;
+      const below = walk.descend(state, name);
+      if (below !== null) next.push({ dir: `${dir}/${name}`, relative: relative === '' ? name : `${relative}/${name}`, depth: depth + 1, state: below });
+    }
+    return next;
+  };
+
+  // Up to LISTINGS_IN_FLIGHT directories are listed at once on libuv's thread pool, so the kernel's
+  // listing of one overlaps the matching of another. The first failure ends the scan.
+  await new Promise<void>((resolve, reject) => {
+    const queue: Pending[] = [{ dir: root, relative: '', depth: 1, state: walk.start }];
+    let inFlight = 0;
+    let failed = false;
+    const pump = (): void => {
+      while (!failed && inFlight < LISTINGS_IN_FLIGHT && queue.length > 0) {
+        const job = queue.pop() as Pending;
+        inFlight++;
+        fs.readdir(job.dir, { withFileTypes: true }, (error, entries) => {
+          inFlight--;
+          if (failed) return;
+          try {
+            if (error) throw cannotList(job.dir, error);
+            for (const next of take(job.dir, job.relative, job.depth, job.state, entries)) queue.push(next);
+          } catch (thrown) {
+            failed = true;
+            reject(thrown);
+            return;
+          }
+          if (queue.length === 0 && inFlight === 0) resolve();
+          else pump();
+        });
+      }
+    };
+    pump();
+  });
   return outermostHits(root, hits);
 }
 
 const SLASH = Buffer.from('/');
 
-function direntKind(entry: fs.Dirent<Buffer>): ScanHitKind {
+/** Directories listed at once: libuv's thread pool has four threads. */
+const LISTINGS_IN_FLIGHT = 4;
+
+interface Pending {
+  dir: string;
+  relative: string;
+  depth: number;
+  state: GlobWalkState;
+}
+
+function direntKind(entry: fs.Dirent | fs.Dirent<Buffer>): ScanHitKind {
   if (entry.isFile()) return 'file';
   if (entry.isDirectory()) return 'dir';
   if (entry.isSymbolicLink()) return 'symlink';

@@ -126,7 +126,7 @@ export async function expandDenyGlobs(patterns: readonly string[], options: Expa
   for (const [root, entries] of byRoot) {
     if (!isDirectory(root)) continue;
     const globs = entries.map((entry) => entry.glob);
-    const hits = (tools === null ? null : await scanWithTools(tools, root, globs, maxDepth)) ?? scanWithWalker(root, globs, maxDepth);
+    const hits = (tools === null ? null : await scanWithTools(tools, root, globs, maxDepth)) ?? (await scanWithWalker(root, globs, maxDepth));
     const collected = new Set<string>();
     for (const hit of hits) {
       // A hit is replaced by its real location: masking that hides the data whatever a link later

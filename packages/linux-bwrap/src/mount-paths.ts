@@ -69,6 +69,10 @@ export type PathState =
   | { kind: 'blocked'; by: string };
 
 export function pathState(p: string): PathState {
+  // The common answer in one call: when `p` resolves, every component on the way is a directory
+  // (or a link to one), which is what the walk below would find, component by component.
+  const resolved = statOrNull(p);
+  if (resolved !== null) return { kind: 'exists', stat: resolved };
   const prefixes = prefixesOf(p);
   for (let index = 0; index < prefixes.length; index++) {
     const prefix = prefixes[index] as string;
@@ -115,6 +119,9 @@ export function isEmptyPlaceholder(p: string, stat: fs.Stats): 'file' | 'dir' | 
 /** The first component of `p` that is a symlink inside a place the command can write, if any. */
 export function writableSymlinkOn(p: string, isWritable: (candidate: string) => boolean): string | null {
   for (const prefix of prefixesOf(p)) {
+    // Only a link the command could replace matters: no lstat for components outside the writable
+    // places (a deny glob's hundreds of masks share long read-only prefixes).
+    if (!isWritable(prefix)) continue;
     const stat = lstatOrNull(prefix);
     if (stat === null) return null;
     if (stat.isSymbolicLink() && isWritable(prefix)) return prefix;

@@ -5,7 +5,7 @@
 // plans that) and must NOT create, change or delete anything.
 
 import * as path from 'node:path';
-import { canonicalSpelling, depthOf, isWithin, PROTECTED_METADATA_NAMES, type WritableRoot } from '@codex-sandbox/policy';
+import { canonicalSpelling, isWithin, PROTECTED_METADATA_NAMES, type WritableRoot } from '@codex-sandbox/policy';
 import { BwrapArgsError } from './errors.js';
 import { AncestorPins } from './mount-guards.js';
 import { isEmptyPlaceholder, isStrictlyWithin, lstatOrNull, pathState, prefixesOf, sortByDepth, statOrNull, writableSymlinkOn, type PathState } from './mount-paths.js';
@@ -41,20 +41,35 @@ const NEVER_PINNED = ['/dev', '/proc'] as const;
 type BoundaryKind = 'deny' | 'read' | 'write';
 
 export class Boundaries {
-  private readonly entries: Array<{ path: string; kind: BoundaryKind }> = [];
+  /** The first rule added at each path, keyed without a trailing slash (as isWithin reads it). */
+  private readonly byPath = new Map<string, { path: string; kind: BoundaryKind }>();
+  /** Every path a rule was added at, exactly as spelled. */
+  private readonly spelled = new Set<string>();
 
   add(p: string, kind: BoundaryKind): void {
-    this.entries.push({ path: p, kind });
+    this.spelled.add(p);
+    const key = p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
+    // At equal depth the first rule added wins (the policy's order).
+    if (!this.byPath.has(key)) this.byPath.set(key, { path: p, kind });
   }
 
-  /** The deepest rule strictly above `p` (or at `p` too when `inclusive`). */
+  /**
+   * The deepest rule strictly above `p` (or at `p` too when `inclusive`): `p`'s own ancestors are
+   * looked up, deepest first, so the cost is `p`'s depth, not the number of rules (a deny glob can
+   * add thousands, and this is asked for every ancestor of every mount target).
+   */
   nearest(p: string, inclusive = false): { path: string; kind: BoundaryKind } | undefined {
-    let best: { path: string; kind: BoundaryKind } | undefined;
-    for (const entry of this.entries) {
-      const covers = inclusive ? isWithin(p, entry.path) : isStrictlyWithin(p, entry.path);
-      if (covers && (best === undefined || depthOf(entry.path) > depthOf(best.path))) best = entry;
+    if (inclusive) {
+      const at = this.byPath.get(p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p);
+      if (at !== undefined) return at;
     }
-    return best;
+    for (let slash = p.lastIndexOf('/'); slash >= 0; slash = slash === 0 ? -1 : p.lastIndexOf('/', slash - 1)) {
+      const ancestor = slash === 0 ? '/' : p.slice(0, slash);
+      if (ancestor === p) continue;
+      const found = this.byPath.get(ancestor);
+      if (found !== undefined) return found;
+    }
+    return undefined;
   }
 
   /** Hidden: the nearest rule above (or at, when inclusive) is a deny. */
@@ -64,7 +79,7 @@ export class Boundaries {
 
   /** A rule sits exactly at `p` (so `p` gets a mount of its own). */
   has(p: string): boolean {
-    return this.entries.some((entry) => entry.path === p);
+    return this.spelled.has(p);
   }
 }
 

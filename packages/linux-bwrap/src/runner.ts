@@ -132,7 +132,7 @@ class LinuxSandboxImpl implements LinuxSandbox {
       { policy: req.policy, commandCwd: req.commandCwd, network, bwrap: req.bwrap, mountProc: req.mountProc ?? true },
       dryRun,
     );
-    const denyGlobMatches = await scanDenyGlobs(req, this.env);
+    const denyGlobMatches = await scanDenyGlobs(req);
     return planBwrapRun(req, network, facts, denyGlobMatches, {
       extraReadOnlyBinds: this.keptReadOnly(),
       protectedPaths: this.options.protectedPaths ?? [],

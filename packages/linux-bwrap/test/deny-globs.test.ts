@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { scanWithTools, scanWithWalker } from '../src/deny-glob-scan.js';
 import { DenyGlobError } from '../src/errors.js';
+import { makeTree as makeTreeUnder, type TreeNode } from './support/glob-tree.js';
 import {
   MAX_GLOB_MATCHES_PER_ROOT,
   escapeUnclosedBrackets,
@@ -18,23 +18,7 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
 
-type TreeNode = string | { link: string } | { fifo: true } | null;
-
-function makeTree(spec: Record<string, TreeNode>): string {
-  const root = fs.mkdtempSync(path.join(base, 'tree-'));
-  for (const [rel, content] of Object.entries(spec)) {
-    const target = path.join(root, rel);
-    if (content === null) {
-      fs.mkdirSync(target, { recursive: true });
-      continue;
-    }
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    if (typeof content === 'string') fs.writeFileSync(target, content);
-    else if ('fifo' in content) execFileSync('mkfifo', [target]);
-    else fs.symlinkSync(content.link, target);
-  }
-  return root;
-}
+const makeTree = (spec: Record<string, TreeNode>): string => makeTreeUnder(base, spec);
 
 describe('splitDenyGlob', () => {
   it.each([
@@ -265,13 +249,13 @@ describe('ripgrep + find and the walker agree on the same tree', () => {
     expect(withTools).toEqual(walked);
     // And the raw scans agree on kinds too.
     const tools = { rg: rgPath ?? 'rg', find: findPath ?? 'find' };
-    expect(await scanWithTools(tools, tree, [pattern], depth)).toEqual(scanWithWalker(tree, [pattern], depth));
+    expect(await scanWithTools(tools, tree, [pattern], depth)).toEqual(await scanWithWalker(tree, [pattern], depth));
   });
 
   it('the tree exercises every kind (the comparison is not vacuous)', async () => {
-    const kinds = new Set(scanWithWalker(tree, ['**'], undefined).map((hit) => hit.kind));
+    const kinds = new Set((await scanWithWalker(tree, ['**'], undefined)).map((hit) => hit.kind));
     expect([...kinds].sort()).toEqual(['dir', 'file', 'other', 'symlink']);
-    expect(scanWithWalker(tree, ['**/*.env'], undefined).map((hit) => `${hit.kind} ${hit.relative}`)).toEqual([
+    expect((await scanWithWalker(tree, ['**/*.env'], undefined)).map((hit) => `${hit.kind} ${hit.relative}`)).toEqual([
       'file !bang.env',
       'file .hidden.env',
       'file [x].env',
