@@ -2,25 +2,13 @@
 // network and scope rights, and the masks the helper's spec carries.
 import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
 
+import { restrictedPolicyAt } from './support/policies.js';
 import { landlockMasks, landlockRuleMask, LandlockUnsupportedError, planLandlock, type LandlockPlanInput } from '../src/landlock-plan.js';
 
 const WS = '/nonexistent-ws';
 
 function policy(extra: Partial<ResolvedSandboxPolicy> = {}): ResolvedSandboxPolicy {
-  return {
-    kind: 'restricted',
-    cwd: WS,
-    network: 'restricted',
-    fullDiskRead: true,
-    fullDiskWrite: false,
-    includePlatformDefaults: false,
-    readableRoots: [],
-    writableRoots: [],
-    unreadableRoots: [],
-    unreadableGlobs: [],
-    needsSandbox: true,
-    ...extra,
-  };
+  return restrictedPolicyAt(WS, extra);
 }
 
 const open = { root: WS, readOnlySubpaths: [], protectedMetadataNames: [] };

@@ -40,6 +40,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "packages/linux-bwrap/native/common/helper_io.h"
 #include "packages/linux-bwrap/native/landlock-helper/landlock_helper.pb-c.h"
 
 #define PREFIX "codex sandbox: landlock: "
@@ -89,36 +90,10 @@ static long kernel_abi(void) {
 }
 
 static void read_spec(int fd, uint8_t **out, size_t *out_len) {
-  size_t cap = 1 << 16, len = 0;
-  uint8_t *buf = malloc(cap);
-  if (buf == NULL) fail("out of memory");
-  for (;;) {
-    if (len == cap) {
-      if (cap >= MAX_SPEC_BYTES) fail("the spec on descriptor %d is larger than %d bytes", fd, MAX_SPEC_BYTES);
-      cap *= 2;
-      buf = realloc(buf, cap);
-      if (buf == NULL) fail("out of memory");
-    }
-    ssize_t n = pread(fd, buf + len, cap - len, (off_t)len);
-    if (n < 0 && errno == ESPIPE) n = read(fd, buf + len, cap - len);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail("cannot read the spec on descriptor %d: %s", fd, strerror(errno));
-    }
-    if (n == 0) break;
-    len += (size_t)n;
+  if (helper_read_all(fd, MAX_SPEC_BYTES, out, out_len) < 0) {
+    if (errno == EFBIG) fail("the spec on descriptor %d is larger than %d bytes", fd, MAX_SPEC_BYTES);
+    fail("cannot read the spec on descriptor %d: %s", fd, strerror(errno));
   }
-  *out = buf;
-  *out_len = len;
-}
-
-static void close_from(int first) {
-#ifdef SYS_close_range
-  if (syscall(SYS_close_range, (unsigned)first, ~0U, 0) == 0) return;
-#endif
-  struct rlimit rl;
-  long max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY ? (long)rl.rlim_cur : 65536;
-  for (long fd = first; fd < max; fd++) close((int)fd);
 }
 
 static int capabilities_left(void) {
@@ -183,9 +158,6 @@ static void apply_landlock(const Codex__Sandbox__V1__LandlockHelperSpec *spec) {
   close((int)ruleset);
 }
 
-static void usage(void) __attribute__((noreturn));
-static void usage(void) { fail("usage: codex-landlock-helper --abi | --spec-fd N -- COMMAND [ARG...]"); }
-
 int main(int argc, char **argv) {
   if (argc == 2 && strcmp(argv[1], "--abi") == 0) {
     long abi = kernel_abi();
@@ -193,25 +165,21 @@ int main(int argc, char **argv) {
     if (abi < 0) fprintf(stderr, "%s\n", strerror((int)-abi));
     return 0;
   }
-  int spec_fd = -1;
-  int i = 1;
-  for (; i < argc; i++) {
-    if (strcmp(argv[i], "--") == 0) {
-      i++;
+  int spec_fd;
+  char **command;
+  const char *bad = NULL;
+  switch (helper_parse_args(argc, argv, &spec_fd, &command, &bad)) {
+    case HELPER_ARGS_UNKNOWN:
+      fail("unknown argument %s; usage: codex-landlock-helper --abi | --spec-fd N -- COMMAND [ARG...]", bad);
+    case HELPER_ARGS_BAD_FD:
+      fail("--spec-fd %s is not a descriptor number of 3 or more", bad);
+    case HELPER_ARGS_NO_SPEC_FD:
+      fail("--spec-fd is required; usage: codex-landlock-helper --abi | --spec-fd N -- COMMAND [ARG...]");
+    case HELPER_ARGS_NO_COMMAND:
+      fail("no command after --");
+    default:
       break;
-    }
-    if (strcmp(argv[i], "--spec-fd") == 0 && i + 1 < argc) {
-      char *end;
-      long v = strtol(argv[++i], &end, 10);
-      if (*end != '\0' || v < 3 || v > INT_MAX) fail("--spec-fd %s is not a descriptor number of 3 or more", argv[i]);
-      spec_fd = (int)v;
-      continue;
-    }
-    usage();
   }
-  if (spec_fd < 0) usage();
-  if (i >= argc) fail("no command after --");
-  char **command = &argv[i];
 
   uint8_t *raw;
   size_t raw_len;
@@ -237,7 +205,7 @@ int main(int argc, char **argv) {
   apply_landlock(spec);
   struct sock_fprog prog = { .len = (unsigned short)(program->len / sizeof(struct sock_filter)), .filter = (struct sock_filter *)program->data };
   if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0) fail("cannot install the seccomp program: %s", strerror(errno));
-  close_from(3);
+  helper_close_from(3);
   execvp(command[0], command);
   int err = errno;
   fprintf(stderr, "codex sandbox: %s: %s\n", command[0], strerror(err));

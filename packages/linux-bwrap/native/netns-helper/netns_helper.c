@@ -38,6 +38,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "packages/linux-bwrap/native/common/helper_io.h"
 #include "packages/linux-bwrap/native/netns-helper/netns_helper.pb-c.h"
 
 #define PREFIX "codex sandbox: network bridge: "
@@ -85,25 +86,11 @@ static struct conn *conns[MAX_CONNECTIONS];
 static size_t conn_count;
 
 static void read_spec(int fd, uint8_t **out, size_t *out_len) {
-  size_t cap = 4096, len = 0;
-  uint8_t *buf = malloc(cap);
-  if (buf == NULL) fail("out of memory");
-  for (;;) {
-    if (len == cap) {
-      if (cap >= MAX_SPEC_BYTES) fail("the spec on descriptor %d is larger than %d bytes", fd, MAX_SPEC_BYTES);
-      cap *= 2;
-      buf = realloc(buf, cap);
-      if (buf == NULL) fail("out of memory");
-    }
-    ssize_t n = read(fd, buf + len, cap - len);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) fail("cannot read the spec from descriptor %d: %s", fd, strerror(errno));
-    if (n == 0) break;
-    len += (size_t)n;
+  if (helper_read_all(fd, MAX_SPEC_BYTES, out, out_len) < 0) {
+    if (errno == EFBIG) fail("the spec on descriptor %d is larger than %d bytes", fd, MAX_SPEC_BYTES);
+    fail("cannot read the spec from descriptor %d: %s", fd, strerror(errno));
   }
   close(fd);
-  *out = buf;
-  *out_len = len;
 }
 
 static int connect_uds(const struct route *r) {
@@ -164,15 +151,6 @@ static void setup_routes(const Codex__Sandbox__V1__NetnsHelperSpec *spec) {
   route_count = spec->n_routes;
 }
 
-static void close_from(int first) {
-#ifdef SYS_close_range
-  if (syscall(SYS_close_range, (unsigned)first, ~0U, 0) == 0) return;
-#endif
-  struct rlimit rl;
-  long max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY ? (long)rl.rlim_cur : 65536;
-  for (long fd = first; fd < max; fd++) close((int)fd);
-}
-
 /* In the forked child: becomes the command, under the seccomp program, or dies. */
 static void exec_command(char **argv, const ProtobufCBinaryData *program, pid_t bridge, const sigset_t *mask) __attribute__((noreturn));
 static void exec_command(char **argv, const ProtobufCBinaryData *program, pid_t bridge, const sigset_t *mask) {
@@ -181,7 +159,7 @@ static void exec_command(char **argv, const ProtobufCBinaryData *program, pid_t 
   struct sock_fprog prog = { .len = (unsigned short)(program->len / sizeof(struct sock_filter)), .filter = (struct sock_filter *)program->data };
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) _exit(1);
   if (getppid() != bridge) _exit(1); /* the bridge died before the line above */
-  close_from(3);
+  helper_close_from(3);
   if (sigprocmask(SIG_SETMASK, mask, NULL) < 0) _exit(1);
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
     fprintf(stderr, PREFIX "prctl(PR_SET_NO_NEW_PRIVS): %s\n", strerror(errno));
@@ -286,25 +264,21 @@ static void exit_like(int status) {
 static const int FORWARDED[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE };
 
 int main(int argc, char **argv) {
-  int spec_fd = -1;
-  int i = 1;
-  for (; i < argc; i++) {
-    if (strcmp(argv[i], "--") == 0) {
-      i++;
+  int spec_fd;
+  char **command;
+  const char *bad = NULL;
+  switch (helper_parse_args(argc, argv, &spec_fd, &command, &bad)) {
+    case HELPER_ARGS_UNKNOWN:
+      fail("unknown argument %s; usage: codex-netns-helper --spec-fd N -- COMMAND [ARG...]", bad);
+    case HELPER_ARGS_BAD_FD:
+      fail("--spec-fd %s is not a descriptor number of 3 or more", bad);
+    case HELPER_ARGS_NO_SPEC_FD:
+      fail("--spec-fd is required; usage: codex-netns-helper --spec-fd N -- COMMAND [ARG...]");
+    case HELPER_ARGS_NO_COMMAND:
+      fail("no command after --");
+    default:
       break;
-    }
-    if (strcmp(argv[i], "--spec-fd") == 0 && i + 1 < argc) {
-      char *end;
-      long v = strtol(argv[++i], &end, 10);
-      if (*end != '\0' || v < 3 || v > INT_MAX) fail("--spec-fd %s is not a descriptor number of 3 or more", argv[i]);
-      spec_fd = (int)v;
-      continue;
-    }
-    fail("unknown argument %s; usage: codex-netns-helper --spec-fd N -- COMMAND [ARG...]", argv[i]);
   }
-  if (spec_fd < 0) fail("--spec-fd is required; usage: codex-netns-helper --spec-fd N -- COMMAND [ARG...]");
-  if (i >= argc) fail("no command after --");
-  char **command = &argv[i];
 
   uint8_t *raw;
   size_t raw_len;

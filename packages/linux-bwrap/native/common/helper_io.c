@@ -1,0 +1,88 @@
+/* See helper_io.h. */
+#define _GNU_SOURCE
+#include "packages/linux-bwrap/native/common/helper_io.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int helper_read_all(int fd, size_t max, uint8_t **out, size_t *out_len) {
+  size_t cap = 1 << 16, len = 0;
+  uint8_t *buf = malloc(cap);
+  if (buf == NULL) return -1;
+  for (;;) {
+    if (len == cap) {
+      if (cap >= max) {
+        free(buf);
+        errno = EFBIG;
+        return -1;
+      }
+      cap *= 2;
+      uint8_t *grown = realloc(buf, cap);
+      if (grown == NULL) {
+        free(buf);
+        return -1;
+      }
+      buf = grown;
+    }
+    ssize_t n = pread(fd, buf + len, cap - len, (off_t)len);
+    if (n < 0 && errno == ESPIPE) n = read(fd, buf + len, cap - len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int saved = errno;
+      free(buf);
+      errno = saved;
+      return -1;
+    }
+    if (n == 0) break;
+    len += (size_t)n;
+    if (len > max) {
+      free(buf);
+      errno = EFBIG;
+      return -1;
+    }
+  }
+  *out = buf;
+  *out_len = len;
+  return 0;
+}
+
+int helper_parse_args(int argc, char **argv, int *spec_fd, char ***command, const char **bad) {
+  *spec_fd = -1;
+  int i = 1;
+  for (; i < argc; i++) {
+    if (strcmp(argv[i], "--") == 0) {
+      i++;
+      break;
+    }
+    if (strcmp(argv[i], "--spec-fd") == 0 && i + 1 < argc) {
+      char *end;
+      long v = strtol(argv[++i], &end, 10);
+      if (*end != '\0' || v < 3 || v > INT_MAX) {
+        *bad = argv[i];
+        return HELPER_ARGS_BAD_FD;
+      }
+      *spec_fd = (int)v;
+      continue;
+    }
+    *bad = argv[i];
+    return HELPER_ARGS_UNKNOWN;
+  }
+  if (*spec_fd < 0) return HELPER_ARGS_NO_SPEC_FD;
+  if (i >= argc) return HELPER_ARGS_NO_COMMAND;
+  *command = &argv[i];
+  return 0;
+}
+
+void helper_close_from(int first) {
+#ifdef SYS_close_range
+  if (syscall(SYS_close_range, (unsigned)first, ~0U, 0) == 0) return;
+#endif
+  struct rlimit rl;
+  long max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY ? (long)rl.rlim_cur : 65536;
+  for (long fd = first; fd < max; fd++) close((int)fd);
+}

@@ -1,0 +1,30 @@
+/*
+ * What our helper binaries (codex-netns-helper, codex-landlock-helper) share: reading their spec
+ * from a descriptor, parsing `--spec-fd N [--] COMMAND...`, and closing every descriptor above a
+ * bound before exec. Must NOT print or exit: callers report failures in their own words.
+ */
+#ifndef CODEX_HELPER_IO_H
+#define CODEX_HELPER_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Reads `fd` to its end (from offset 0 when it can seek). 0 on success; -1 with errno set
+ * (EFBIG: more than `max` bytes). The caller frees *out. */
+int helper_read_all(int fd, size_t max, uint8_t **out, size_t *out_len);
+
+enum {
+  HELPER_ARGS_UNKNOWN = -1,    /* *bad: the unknown argument */
+  HELPER_ARGS_BAD_FD = -2,     /* *bad: N, which is not a descriptor number of 3 or more */
+  HELPER_ARGS_NO_SPEC_FD = -3,
+  HELPER_ARGS_NO_COMMAND = -4,
+};
+
+/* Parses `--spec-fd N [--] COMMAND [ARG...]`: 0 with *spec_fd and *command set, else one of the
+ * HELPER_ARGS_ codes. */
+int helper_parse_args(int argc, char **argv, int *spec_fd, char ***command, const char **bad);
+
+/* Closes every descriptor >= first (close_range, else one by one up to RLIMIT_NOFILE). */
+void helper_close_from(int first);
+
+#endif
