@@ -196,6 +196,19 @@ export class HostFactsGatherer {
     return { mountProc: outcome !== 'no-proc', provedUserNamespaces };
   }
 
+  /** The SHA-256 memo of our helper binaries, kept in the probe cache (state directory). */
+  readonly digests = {
+    known: (file: string, stat: fs.Stats): string | undefined => {
+      const remembered = this.cache.binaryFacts(identityOfStat(file, stat))?.sha256;
+      return remembered !== undefined && remembered.ctimeMs === stat.ctimeMs ? remembered.hex : undefined;
+    },
+    remember: (file: string, stat: fs.Stats, hex: string): void => {
+      this.cache.update(identityOfStat(file, stat), (facts) => {
+        facts.sha256 = { hex, ctimeMs: stat.ctimeMs };
+      });
+    },
+  };
+
   /**
    * LL3: the kernel's Landlock ABI, which holds for a boot: from the cache (keyed by the helper
    * binary and the boot) or from `probe`, whose answer is cached.

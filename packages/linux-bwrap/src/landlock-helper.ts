@@ -5,7 +5,7 @@
 
 import { spawnSync } from 'node:child_process';
 
-import { loadHelperBinary, usableDigest, type HelperBinary, type HelperBinaryKind } from './helper-binary.js';
+import { loadHelperBinary, usableDigest, type DigestMemo, type HelperBinary, type HelperBinaryKind } from './helper-binary.js';
 import { SandboxRuntimeError } from './runtime-errors.js';
 
 // Replaced with a string literal by the release bundler (esbuild define); undefined under jest.
@@ -30,11 +30,13 @@ export interface LoadLandlockHelperOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** Expected SHA-256 hex; default: the embedded one (absent in development builds). */
   digest?: string | undefined;
+  /** Digests of files seen before (the probe cache). */
+  memo?: DigestMemo;
 }
 
 export function loadLandlockHelper(opts: LoadLandlockHelperOptions): LandlockHelper {
   const embedded = usableDigest(typeof __CODEX_LANDLOCK_HELPER_SHA256__ === 'string' ? __CODEX_LANDLOCK_HELPER_SHA256__ : undefined);
-  const helper = loadHelperBinary(LANDLOCK_HELPER, { frontEndPath: opts.frontEndPath, env: opts.env, digest: 'digest' in opts ? opts.digest : embedded, keepOpen: true });
+  const helper = loadHelperBinary(LANDLOCK_HELPER, { frontEndPath: opts.frontEndPath, env: opts.env, digest: 'digest' in opts ? opts.digest : embedded, keepOpen: true, ...(opts.memo === undefined ? {} : { memo: opts.memo }) });
   if (helper.fd === undefined) throw new LandlockHelperError('the Landlock helper descriptor was not kept open');
   return { ...helper, fd: helper.fd };
 }

@@ -2,7 +2,7 @@
 // (helper-binary.ts does the work): exactly the verified bytes are what bwrap copies into the
 // sandbox. Must NOT decide argv or run anything.
 
-import { loadHelperBinary, usableDigest, type HelperBinary, type HelperBinaryKind } from './helper-binary.js';
+import { loadHelperBinary, usableDigest, type DigestMemo, type HelperBinary, type HelperBinaryKind } from './helper-binary.js';
 import { SandboxRuntimeError } from './runtime-errors.js';
 
 // Replaced with a string literal by the release bundler (esbuild define); undefined under jest.
@@ -19,6 +19,8 @@ export interface LoadNetnsHelperOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** Expected SHA-256 hex; default: the embedded one (absent in development builds). */
   digest?: string | undefined;
+  /** Digests of files seen before (the probe cache). */
+  memo?: DigestMemo;
 }
 
 const NETNS_HELPER: HelperBinaryKind = {
@@ -31,5 +33,5 @@ const NETNS_HELPER: HelperBinaryKind = {
 
 export function loadNetnsHelper(opts: LoadNetnsHelperOptions): NetnsHelper {
   const embedded = usableDigest(typeof __CODEX_NETNS_HELPER_SHA256__ === 'string' ? __CODEX_NETNS_HELPER_SHA256__ : undefined);
-  return loadHelperBinary(NETNS_HELPER, { frontEndPath: opts.frontEndPath, env: opts.env, digest: 'digest' in opts ? opts.digest : embedded });
+  return loadHelperBinary(NETNS_HELPER, { frontEndPath: opts.frontEndPath, env: opts.env, digest: 'digest' in opts ? opts.digest : embedded, ...(opts.memo === undefined ? {} : { memo: opts.memo }) });
 }

@@ -38,6 +38,11 @@ export interface HostFacts {
 
 export interface BinaryFacts {
   options?: string[];
+  /**
+   * One of our helpers (codex-resources): its SHA-256 as last computed, with the status-change
+   * time it had then (which no write, chmod or timestamp reset by the user leaves unchanged).
+   */
+  sha256?: { hex: string; ctimeMs: number };
   hosts?: Record<string, HostFacts>;
   /** For eviction: last time this entry was written. */
   touchedAtMs?: number;
@@ -96,6 +101,10 @@ function sanitizeBinaryFacts(value: unknown): BinaryFacts | undefined {
   if (Array.isArray(options) && options.every((o) => typeof o === 'string')) facts.options = options as string[];
   const touched = value['touchedAtMs'];
   if (typeof touched === 'number') facts.touchedAtMs = touched;
+  const digest = value['sha256'];
+  if (isRecord(digest) && typeof digest['hex'] === 'string' && /^[0-9a-f]{64}$/.test(digest['hex']) && typeof digest['ctimeMs'] === 'number') {
+    facts.sha256 = { hex: digest['hex'], ctimeMs: digest['ctimeMs'] };
+  }
   const hosts = value['hosts'];
   if (isRecord(hosts)) {
     facts.hosts = Object.create(null) as Record<string, HostFacts>;

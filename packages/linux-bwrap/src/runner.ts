@@ -142,7 +142,7 @@ class LinuxSandboxImpl implements LinuxSandbox {
   /** LL1-LL6: the Landlock plan; the ABI is asked of the verified helper once per sandbox object. */
   private landlockPlan(req: SandboxRunRequest, network: ReturnType<typeof requestNetwork>): SandboxPlan {
     if (this.landlock === undefined) {
-      const helper = this.options.landlockHelper?.() ?? loadLandlockHelper({ frontEndPath: this.options.frontEndPath ?? process.argv[1], env: this.env });
+      const helper = this.options.landlockHelper?.() ?? loadLandlockHelper({ frontEndPath: this.options.frontEndPath ?? process.argv[1], env: this.env, memo: this.hostFacts.digests });
       this.landlock = { helper, ...this.hostFacts.landlockAbi(helper, () => probeLandlockAbi(helper)) };
     }
     const { helper, abi, reason } = this.landlock;
@@ -203,7 +203,7 @@ class LinuxSandboxImpl implements LinuxSandbox {
 
   /** Read and verified once per sandbox object; the same bytes serve every later run. */
   private loadHelper(): NetnsHelper {
-    this.netnsHelper ??= this.options.netnsHelper?.() ?? loadNetnsHelper({ frontEndPath: this.options.frontEndPath ?? process.argv[1], env: this.env });
+    this.netnsHelper ??= this.options.netnsHelper?.() ?? loadNetnsHelper({ frontEndPath: this.options.frontEndPath ?? process.argv[1], env: this.env, memo: this.hostFacts.digests });
     return this.netnsHelper;
   }
 }
