@@ -84,6 +84,12 @@ export interface PlannedLaunch {
   argv: string[];
   /** One line: what runs the command (which bubblewrap, seccomp, /proc; or sandbox-exec), for the dry run. */
   description: string;
+  /**
+   * The dry run's network row when this backend enforces it differently from the OS's usual
+   * wording (Landlock has no network namespace; Windows only poisons the environment), so the
+   * dry run never claims more than the run enforces.
+   */
+  network?: string;
   /** What the deny globs mask in this run (Linux: the scan's real locations). */
   denyGlobMatches: string[];
   /** Empty stand-ins the run creates on the host (missing read-only or denied paths). */

@@ -47,6 +47,8 @@ export interface DryRunInput {
     backend: string;
     denyGlobMatches: string[];
     placeholders: string[];
+    /** The backend's own network row (PlannedLaunch.network). */
+    network?: string;
     envAdditions: Record<string, string>;
     seatbelt?: { policy: string; params: ReadonlyArray<readonly [string, string]> };
     /** Backend-specific tables (the Landlock ruleset; the Windows token, ACL and environment plan). */
@@ -96,7 +98,7 @@ export function dryRunResult(input: DryRunInput): DryRunResult {
           ]),
     ],
     ...(launch !== undefined ? { denyGlobMatches: launch.denyGlobMatches } : {}),
-    ...(described === undefined ? {} : { networkRows: described.network }),
+    ...(described !== undefined ? { networkRows: described.network } : launch?.network !== undefined ? { networkRows: [launch.network] } : {}),
   });
   const exitCode = prepared?.commandProblem?.exitCode ?? 0;
   const json = dryRunJson({

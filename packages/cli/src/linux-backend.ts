@@ -33,6 +33,13 @@ function describePlan(plan: BackendPlan): string {
   return `Linux: ${launcher}, ${seccomp}, ${plan.mountProc ? 'fresh /proc' : 'no fresh /proc'}`;
 }
 
+/** LL6: no namespace here, so the row says what does keep the command off the network. */
+function landlockNetworkRow(plan: BackendPlan): string {
+  if (plan.seccompMode === 'base') return 'enabled (host network: Landlock runs share the host network namespace)';
+  const tcp = (plan.landlock?.handledNet.length ?? 0) > 0 ? '; Landlock refuses TCP bind and connect' : '';
+  return `restricted (no network: the host network namespace, with seccomp refusing new sockets${tcp})`;
+}
+
 /** LL6: the ruleset the helper applies, one row per rule, for the dry run. */
 function landlockSections(plan: BackendPlan): Array<{ title: string; rows: string[] }> {
   const landlock = plan.landlock;
@@ -77,6 +84,7 @@ export function openLinuxBackend(options: OpenLinuxBackendOptions): LinuxBackend
         denyGlobMatches: planned.denyGlobMatches,
         placeholders: planned.syntheticTargets.map((target) => target.path),
         sections: landlockSections(planned),
+        ...(planned.mode === 'landlock' ? { network: landlockNetworkRow(planned) } : {}),
       };
     },
     async run(request) {

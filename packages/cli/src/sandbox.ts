@@ -370,7 +370,7 @@ export function createSandboxOn(hostPlatform: NodeJS.Platform | string, options:
       denyGlobMatches: launch.denyGlobMatches,
     };
     const sections = [...(launch.sections ?? []), ...(launch.windows === undefined ? [] : [{ title: 'windows', rows: launch.windows.lines }])];
-    return { planned, placeholders: launch.placeholders, sections, seatbelt: launch.seatbelt, windows: launch.windows };
+    return { planned, placeholders: launch.placeholders, sections, seatbelt: launch.seatbelt, windows: launch.windows, network: launch.network };
   };
   const plan = async (command: readonly string[], runOptions: RunOptions = {}): Promise<SandboxPlan> => {
     await loadManaged();
@@ -393,7 +393,17 @@ export function createSandboxOn(hostPlatform: NodeJS.Platform | string, options:
       codexHome: statePaths[0] ?? codexHome,
       command,
       ...(prepared === undefined ? {} : { prepared }),
-      ...(launch === undefined ? {} : { launch: { ...launch.planned, placeholders: launch.placeholders, sections: launch.sections, ...(launch.seatbelt !== undefined ? { seatbelt: launch.seatbelt } : {}) } }),
+      ...(launch === undefined
+        ? {}
+        : {
+            launch: {
+              ...launch.planned,
+              placeholders: launch.placeholders,
+              sections: launch.sections,
+              ...(launch.seatbelt !== undefined ? { seatbelt: launch.seatbelt } : {}),
+              ...(launch.network !== undefined ? { network: launch.network } : {}),
+            },
+          }),
       // macOS checks deny globs by regex at every access; Linux masks what its scan found at launch.
       enforcedAccess: (denyGlobMatches) => protectState(os === 'macos' ? accessQuery() : createAccessQuery(selected.profile, context, policy, { denyGlobMatches })),
       managed: managedNetwork.session,

@@ -92,6 +92,9 @@ export function openWindowsBackend(options: OpenWindowsBackendOptions): LinuxBac
       return {
         argv: plan.argv,
         description: 'Windows: unelevated restricted token (WRITE_RESTRICTED), ACLs on the writable roots, kill-on-close job object',
+        ...(request.policy.network === 'enabled'
+          ? {}
+          : { network: 'restricted (best effort: proxy variables point nowhere and ssh/scp fail; sockets themselves are not filtered)' }),
         denyGlobMatches: [],
         placeholders: [],
         windows: renderWindowsDryRun(plan),

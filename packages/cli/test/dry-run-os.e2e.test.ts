@@ -59,6 +59,8 @@ test('--dry-run --os windows --json: the restricted-token plan from this host, h
   const json = JSON.parse(result.stdout) as { os: string; windows?: { token: { restrictingSids: string[] } } };
   expect(json.os).toBe('windows');
   expect(json.windows?.token.restrictingSids).toContain('<user SID>');
+  const text = codex(['sandbox', '--dry-run', '--os', 'windows', '--', '/bin/true']);
+  expect(text.stdout).toMatch(/^network +restricted \(best effort: proxy variables point nowhere and ssh\/scp fail; sockets themselves are not filtered\)$/m);
 });
 
 test.each([

@@ -102,6 +102,9 @@ describe.each([false, true])('the Landlock backend through codex (unprivileged: 
     expect(result.stdout).toMatch(/^landlock\s+ABI \d+; everything below is denied unless a rule grants it$/m);
     expect(result.stdout).toMatch(/^\s+read\s+\/ \(execute, read_file, read_dir\)$/m);
     expect(result.stdout).toMatch(/^\s+device \/dev\/null \(/m);
+    // No namespace: the network row must not claim one (the dry run never claims more than the run enforces).
+    expect(result.stdout).toMatch(/^network\s+restricted \(no network: the host network namespace, with seccomp refusing new sockets; Landlock refuses TCP bind and connect\)$/m);
+    expect(result.stdout).not.toContain('private network namespace');
     expect(result.stdout).toContain(`${exe.dir}/codex-resources/codex-landlock-helper --spec-fd 3 -- `);
   });
 });
