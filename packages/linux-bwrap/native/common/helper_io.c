@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -76,6 +77,24 @@ int helper_parse_args(int argc, char **argv, int *spec_fd, char ***command, cons
   if (i >= argc) return HELPER_ARGS_NO_COMMAND;
   *command = &argv[i];
   return 0;
+}
+
+const char *helper_args_problem(int code, const char *bad, const char *usage, char *buf, size_t size) {
+  switch (code) {
+    case HELPER_ARGS_UNKNOWN:
+      snprintf(buf, size, "unknown argument %s; usage: %s", bad, usage);
+      break;
+    case HELPER_ARGS_BAD_FD:
+      snprintf(buf, size, "--spec-fd %s is not a descriptor number of 3 or more", bad);
+      break;
+    case HELPER_ARGS_NO_SPEC_FD:
+      snprintf(buf, size, "--spec-fd is required; usage: %s", usage);
+      break;
+    default:
+      snprintf(buf, size, "no command after --");
+      break;
+  }
+  return buf;
 }
 
 void helper_close_from(int first) {

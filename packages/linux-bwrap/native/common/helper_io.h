@@ -24,6 +24,9 @@ enum {
  * HELPER_ARGS_ codes. */
 int helper_parse_args(int argc, char **argv, int *spec_fd, char ***command, const char **bad);
 
+/* The message for a non-zero helper_parse_args result, in `buf` (which it returns). */
+const char *helper_args_problem(int code, const char *bad, const char *usage, char *buf, size_t size);
+
 /* Closes every descriptor >= first (close_range, else one by one up to RLIMIT_NOFILE). */
 void helper_close_from(int first);
 

@@ -267,17 +267,10 @@ int main(int argc, char **argv) {
   int spec_fd;
   char **command;
   const char *bad = NULL;
-  switch (helper_parse_args(argc, argv, &spec_fd, &command, &bad)) {
-    case HELPER_ARGS_UNKNOWN:
-      fail("unknown argument %s; usage: codex-netns-helper --spec-fd N -- COMMAND [ARG...]", bad);
-    case HELPER_ARGS_BAD_FD:
-      fail("--spec-fd %s is not a descriptor number of 3 or more", bad);
-    case HELPER_ARGS_NO_SPEC_FD:
-      fail("--spec-fd is required; usage: codex-netns-helper --spec-fd N -- COMMAND [ARG...]");
-    case HELPER_ARGS_NO_COMMAND:
-      fail("no command after --");
-    default:
-      break;
+  int parsed = helper_parse_args(argc, argv, &spec_fd, &command, &bad);
+  if (parsed != 0) {
+    char problem[512];
+    fail("%s", helper_args_problem(parsed, bad, "codex-netns-helper --spec-fd N -- COMMAND [ARG...]", problem, sizeof problem));
   }
 
   uint8_t *raw;
