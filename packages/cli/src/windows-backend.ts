@@ -3,7 +3,7 @@
 // logon SIDs, `$CODEX_HOME/cap_sid`) on Windows, or placeholders when a dry run plans for Windows
 // elsewhere, and checks `[windows] sandbox`. A policy that restricts nothing runs directly, as on
 // Linux. Must NOT build tokens, ACLs or command lines itself (windows-token does).
-import { spawn } from 'node:child_process';
+import { runDirect } from '@codex-sandbox/process-launch';
 import * as os from 'node:os';
 import {
   CommandLineError,
@@ -112,13 +112,14 @@ export function openWindowsBackend(options: OpenWindowsBackendOptions): LinuxBac
   };
 }
 
-/** A policy that restricts nothing: the command itself, as the Linux backend does in that case. */
-function runDirectly(request: BackendRequest): Promise<{ exitCode: number }> {
-  return new Promise((resolve, reject) => {
-    const [program, ...args] = request.command;
-    const child = spawn(program as string, args, { cwd: request.cwd, env: request.env, stdio: request.stdio ?? 'inherit' });
-    request.onSpawn?.(child);
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ exitCode: code ?? 128 + (signal === null ? 0 : (os.constants.signals[signal] ?? 0)) }));
+/** A policy that restricts nothing: the command itself, as the other backends do (process-launch). */
+async function runDirectly(request: BackendRequest): Promise<{ exitCode: number }> {
+  const exitCode = await runDirect({
+    command: request.command,
+    cwd: request.cwd,
+    env: request.env,
+    stdio: request.stdio ?? 'inherit',
+    ...(request.onSpawn !== undefined ? { onSpawn: request.onSpawn } : {}),
   });
+  return { exitCode };
 }
