@@ -1,6 +1,6 @@
 // Owns the OS side of one run once it is planned: opening what bwrap reads (the unnamed seccomp and
 // status files, one /dev/null per data use, the proxy-only helper and spec), registering and
-// releasing the run's placeholders, spawning bwrap (or, when the policy restricts nothing, the
+// claiming the run's placeholders (placeholder-hold.ts keeps them for the sandbox object), spawning bwrap (or, when the policy restricts nothing, the
 // command itself) in its own session, forwarding signals, waiting and passing the exit status
 // through, and closing everything it opened. Also writes the front end's message for a command that
 // cannot start. Must NOT decide anything about the run (run-plan.ts did) and must never start a
@@ -16,7 +16,7 @@ import { descriptorAtOrAbove, readStatusFile, unnamedDataFile, unnamedFileDirect
 import { spawnWithoutInheritedDescriptors } from './inherited-descriptors.js';
 import type { NetnsHelper } from './netns-helper.js';
 import { checkRouteSockets } from './proxy-only-run.js';
-import type { PlaceholderRegistry } from './registry.js';
+import type { PlaceholderHold } from './placeholder-hold.js';
 import type { PreparedRun } from './run-plan.js';
 import type { SandboxRunRequest } from './run-request.js';
 import { BwrapSpawnError, SandboxRequestError } from './runtime-errors.js';
@@ -26,7 +26,8 @@ import { exitStatusOf, initPidFromStatus, SandboxSignalTarget, signalForwarding 
 export interface LaunchContext {
   /** Where the unnamed files go (default os.tmpdir()). */
   tmpDir: string | undefined;
-  registry: PlaceholderRegistry;
+  /** The sandbox object's claim on placeholders: a run adds its own, the object releases them. */
+  placeholders: PlaceholderHold;
   /** codex-netns-helper, for proxy-only runs (loaded on first use). */
   netnsHelper: () => NetnsHelper;
   forwardSignals: boolean;
@@ -60,11 +61,10 @@ export function reportCommandFailure(program: string, failure: CommandLookupFail
   return commandLookupExitCode(failure);
 }
 
-/** Runs a planned bwrap run to its end; every descriptor and placeholder it made is gone after. */
+/** Runs a planned bwrap run to its end; every descriptor it opened is closed after (placeholders stay claimed, L32.1). */
 export async function launchBwrap(req: LaunchRequest, prepared: PreparedRun, context: LaunchContext): Promise<number> {
   const targets = prepared.plan.syntheticTargets;
   const opened: number[] = [];
-  let marker: string | undefined;
   let heldExec: { fd: number; close: () => void } | undefined;
   try {
     const unnamedDirs = unnamedFileDirectories(context.tmpDir ?? os.tmpdir());
@@ -95,12 +95,11 @@ export async function launchBwrap(req: LaunchRequest, prepared: PreparedRun, con
       heldExec = descriptorAtOrAbove(prepared.launcher.heldFd, stdio.length);
       file = `/proc/self/fd/${heldExec.fd}`;
     }
-    marker = context.registry.register(targets);
+    context.placeholders.cover(targets);
     return await spawnAndWait(file, prepared, stdio, () => initPidFromStatus(readStatusFile(statusFd)), req, context.forwardSignals);
   } finally {
     for (const fd of opened) fs.closeSync(fd);
     heldExec?.close();
-    if (marker !== undefined) context.registry.release(targets, marker);
   }
 }
 

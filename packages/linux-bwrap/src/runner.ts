@@ -16,6 +16,7 @@ import { planLandlock } from './landlock-plan.js';
 import { landlockHelperArgs, launchLandlock } from './landlock-run.js';
 import { loadNetnsHelper, type NetnsHelper } from './netns-helper.js';
 import { defaultCacheDir, ProbeCache } from './probe-cache.js';
+import { PlaceholderHold } from './placeholder-hold.js';
 import { defaultRegistryDir, PlaceholderRegistry } from './registry.js';
 import { launchBwrap, launchDirect, reportCommandFailure } from './run-launch.js';
 import {
@@ -80,13 +81,15 @@ export interface LinuxSandboxOptions {
 export interface LinuxSandbox {
   run(req: SandboxRunRequest): Promise<SandboxRunResult>;
   plan(req: SandboxRunRequest): Promise<SandboxPlan>;
-  /** Releases a held bundled-bwrap descriptor. */
+  /** Releases a held bundled-bwrap descriptor and the placeholders this object's runs claimed (L32.1). */
   dispose(): void;
 }
 
 class LinuxSandboxImpl implements LinuxSandbox {
   private readonly env: Record<string, string | undefined>;
   private readonly registry: PlaceholderRegistry;
+  /** L32.1: this object's placeholders, kept across its runs and released by dispose(). */
+  private readonly placeholders: PlaceholderHold;
   /** Canonical state directory (probe cache + registry), bound read-only into every sandbox. */
   private readonly stateDir: string | undefined;
   private readonly hostFacts: HostFactsGatherer;
@@ -101,6 +104,7 @@ class LinuxSandboxImpl implements LinuxSandbox {
     this.registry = new PlaceholderRegistry(
       this.stateDir === undefined ? defaultRegistryDir(options.tmpDir) : path.join(this.stateDir, REGISTRY_DIR_NAME),
     );
+    this.placeholders = new PlaceholderHold(this.registry);
     this.hostFacts = new HostFactsGatherer(new ProbeCache(this.stateDir), {
       env: this.env,
       bwrap: options.bwrap,
@@ -112,6 +116,7 @@ class LinuxSandboxImpl implements LinuxSandbox {
   }
 
   dispose(): void {
+    this.placeholders.release();
     this.hostFacts.dispose();
     if (this.landlock !== undefined && this.options.landlockHelper === undefined) fs.closeSync(this.landlock.helper.fd);
     this.landlock = undefined;
@@ -194,7 +199,7 @@ class LinuxSandboxImpl implements LinuxSandbox {
     if (inSandbox !== undefined) return { exitCode: reportCommandFailure(program, inSandbox, req.stdio), warnings: prepared.plan.warnings };
     const exitCode = await launchBwrap(req, prepared, {
       tmpDir: this.options.tmpDir,
-      registry: this.registry,
+      placeholders: this.placeholders,
       netnsHelper: () => this.loadHelper(),
       forwardSignals,
     });

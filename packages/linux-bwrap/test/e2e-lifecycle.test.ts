@@ -1,6 +1,7 @@
 // End to end: process lifecycle of a sandboxed run. Signals sent to the front end reach the
 // command's traps; SIGKILL of the front end leaves no sandboxed process and the next run removes
-// its placeholders; concurrent runs on one workspace keep each other's protection.
+// its placeholders; concurrent runs on one workspace keep each other's protection; a sandbox object
+// keeps its placeholders across its runs and releases them at dispose or at process exit (L32.1).
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -144,5 +145,35 @@ describe.each(VARIANT_NAMES)('%s', (variantName) => {
       [0, 'BLOCKED\n', ''],
     ]);
     expect(fs.readdirSync(ws).sort()).toEqual(['out-1.txt', 'out-2.txt']);
+  });
+
+  it('one sandbox object claims its placeholders once and keeps them across runs; dispose removes them', async () => {
+    const ws = makeWorkspace(variant);
+    const run = await runDriver(fixture, variant, {
+      policy: workspacePolicy(ws),
+      command: ['sh', '-c', 'touch .codex/x 2>/dev/null && echo CREATED || echo BLOCKED'],
+      commandCwd: ws,
+      cacheDir: null,
+      runs: 3,
+      listBetweenRuns: ws,
+    });
+    expect([run.code, run.code === 0 ? '' : run.stderr]).toEqual([0, '']);
+    // The host keeps the empty mount points between runs, under one registration (one run file),
+    // and every run is still blocked from creating metadata.
+    expect(run.stdout).toBe(['BLOCKED', ...Array.from({ length: 2 }, () => ['between: .agents,.aws,.codex,.git', 'run files: 1', 'BLOCKED']).flat(), ''].join('\n'));
+    expect(fs.readdirSync(ws)).toEqual([]);
+  });
+
+  it('a process that exits without dispose still removes the placeholders its sandbox object claimed', async () => {
+    const ws = makeWorkspace(variant);
+    const run = await runDriver(fixture, variant, {
+      policy: workspacePolicy(ws),
+      command: ['sh', '-c', 'test -d .codex && echo mounted'],
+      commandCwd: ws,
+      cacheDir: null,
+      dispose: false,
+    });
+    expect([run.code, run.stdout]).toEqual([0, 'mounted\n']);
+    expect(fs.readdirSync(ws)).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
 import { bundledLauncher, systemLauncher, type LauncherChoice } from '../../src/launcher.js';
 import type { BwrapNetworkMode } from '../../src/bwrap-args.js';
 import { ProbeCache } from '../../src/probe-cache.js';
+import { defaultRegistryDir } from '../../src/registry.js';
 import { createLinuxSandbox } from '../../src/runner.js';
 import { loadLandlockHelper } from '../../src/landlock-helper.js';
 import { loadNetnsHelper } from '../../src/netns-helper.js';
@@ -38,6 +39,12 @@ export interface RunSpec {
   netnsHelperPath?: string;
   /** Use the legacy Landlock backend with this codex-landlock-helper (development mode: not verified). */
   landlockHelperPath?: string;
+  /** Run the command this many times on one sandbox object (default 1). */
+  runs?: number;
+  /** Between runs, print `between: <entries of this host directory>` and `run files: <n>` on stdout. */
+  listBetweenRuns?: string;
+  /** false: exit without sandbox.dispose() (the process-exit release must still clean up). */
+  dispose?: boolean;
 }
 
 function launcherFor(spec: RunSpec, cache: ProbeCache): LauncherChoice | undefined {
@@ -86,11 +93,19 @@ async function main(): Promise<number> {
       process.stdout.write(`${JSON.stringify(await sandbox.plan(req))}\n`);
       return 0;
     }
-    const result = await sandbox.run(req);
-    for (const warning of result.warnings) process.stderr.write(`WARNING: ${warning}\n`);
-    return result.exitCode;
+    let exitCode = 0;
+    for (let run = 0; run < (spec.runs ?? 1); run += 1) {
+      if (run > 0 && spec.listBetweenRuns !== undefined) {
+        const runFiles = fs.readdirSync(defaultRegistryDir(spec.tmpDir)).filter((name) => name.startsWith('run-'));
+        process.stdout.write(`between: ${fs.readdirSync(spec.listBetweenRuns).sort().join(',')}\nrun files: ${runFiles.length}\n`);
+      }
+      const result = await sandbox.run(req);
+      for (const warning of result.warnings) process.stderr.write(`WARNING: ${warning}\n`);
+      exitCode = result.exitCode;
+    }
+    return exitCode;
   } finally {
-    sandbox.dispose();
+    if (spec.dispose !== false) sandbox.dispose();
   }
 }
 
