@@ -1,6 +1,8 @@
 // In-process per-command cost: N sequential `sandbox.run(['true'])` calls through the library API
 // (one Node process, config and probes paid once) versus N sequential spawns of bare bwrap from the
-// same process. Prints JSON. Used by bench/run.sh.
+// same process, and versus N spawns of bwrap with the very arguments the sandbox's plan gives it
+// (what bwrap itself costs for that policy: the front end's share is the difference). Prints JSON.
+// Used by bench/run.sh.
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -52,21 +54,43 @@ async function time(label, once) {
   return { median: median(samples), mean: samples.reduce((a, b) => a + b, 0) / samples.length };
 }
 
-const bare = () =>
+const spawnBwrap = (argv) => () =>
   new Promise((resolve, reject) => {
-    const child = spawn(args.bwrap, ['--ro-bind', '/', '/', '--unshare-all', '--', 'true'], { stdio: 'ignore' });
+    const child = spawn(args.bwrap, argv, { stdio: 'ignore' });
     child.on('error', reject);
     child.on('exit', (code) => resolve(code));
   });
+const bare = spawnBwrap(['--ro-bind', '/', '/', '--unshare-all', '--', 'true']);
+
+/**
+ * The plan's bwrap arguments without the two descriptors only a real run opens (the seccomp
+ * program and the JSON status file); undefined when the plan needs other descriptors.
+ */
+async function planArgv(sandbox) {
+  const plan = await sandbox.plan(['true'], {});
+  const argv = plan.argv.slice(1);
+  const out = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--seccomp' || argv[i] === '--json-status-fd') i++;
+    else if (/^--.*-(fd|data)$/.test(argv[i]) || argv[i] === '--file') return undefined;
+    else out.push(argv[i]);
+  }
+  return out;
+}
 
 const env = { ...process.env, CODEX_HOME: join(args.cache, 'home-ours') };
 const readOnly = createSandbox({ permissionProfile: ':read-only', cwd: args.work, env });
 const workspace = createSandbox({ permissionProfile: ':workspace', cwd: args.work, env });
+const planned = { readOnly: await planArgv(readOnly), workspace: await planArgv(workspace) };
 const result = {
   runs: count,
   bareBwrap: await time('bare bwrap', bare),
   readOnly: await time('read-only', async () => (await readOnly.run(['true'], { stdio: 'ignore' })).exitCode),
   workspace: await time('workspace', async () => (await workspace.run(['true'], { stdio: 'ignore' })).exitCode),
+  planBwrap: {
+    readOnly: planned.readOnly && (await time('read-only plan argv', spawnBwrap(planned.readOnly))),
+    workspace: planned.workspace && (await time('workspace plan argv', spawnBwrap(planned.workspace))),
+  },
 };
 readOnly.dispose();
 workspace.dispose();

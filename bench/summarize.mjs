@@ -55,11 +55,13 @@ lines.push(
   '',
 );
 const ip = JSON.parse(readFileSync(join(dir, 'inprocess.json'), 'utf8'));
-lines.push(`| in-process API, ${ip.runs} sequential \`run(['true'])\` | per command (ms) | / bare bwrap spawned from Node | target |`);
-lines.push('|---|---:|---:|---|');
-lines.push(`| bare bwrap (spawned from the same process) | ${f(ip.bareBwrap.median)} | 1.00x | |`);
+lines.push(`| in-process API, ${ip.runs} sequential \`run(['true'])\` | per command (ms) | / bare bwrap spawned from Node | target | bwrap alone with the plan's arguments (ms) | / bare bwrap | the front end's share (ms) |`);
+lines.push('|---|---:|---:|---|---:|---:|---:|');
+lines.push(`| bare bwrap (spawned from the same process) | ${f(ip.bareBwrap.median)} | 1.00x | | | | |`);
 for (const [label, key] of [['read-only', 'readOnly'], ['workspace-write', 'workspace']]) {
-  lines.push(`| ${label} | ${f(ip[key].median)} | ${(ip[key].median / ip.bareBwrap.median).toFixed(2)}x | <= 1.5x |`);
+  const plan = ip.planBwrap?.[key];
+  const planCells = plan ? `${f(plan.median)} | ${(plan.median / ip.bareBwrap.median).toFixed(2)}x | ${f(ip[key].median - plan.median)}` : 'n/a | | ';
+  lines.push(`| ${label} | ${f(ip[key].median)} | ${(ip[key].median / ip.bareBwrap.median).toFixed(2)}x | <= 1.5x | ${planCells} |`);
 }
 lines.push('', '| peak RSS (MB, median) | this CLI | Codex CLI | target |', '|---|---:|---:|---|');
 for (const mode of ['read-only', 'workspace']) {
