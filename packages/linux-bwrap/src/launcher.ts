@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { isWithin } from '@codex-sandbox/policy';
+import { isWithin, resolveEntry } from '@codex-sandbox/policy';
 
 import { probeCapabilities, type BwrapCapabilities, type ExecTarget } from './capabilities.js';
 import { identityOfStat, type BinaryIdentity, type ProbeCache } from './probe-cache.js';
@@ -66,8 +66,7 @@ export function findSystemBwrapCandidates(pathEnv: string | undefined, cwd: stri
   const seen = new Set<string>();
   const result: string[] = [];
   for (const entry of pathEnv.split(':')) {
-    const dir = path.resolve(cwd, entry === '' ? '.' : entry);
-    const candidate = path.join(dir, 'bwrap');
+    const candidate = resolveEntry(cwd, entry, 'bwrap');
     try {
       // A stat first: missing candidates (most PATH entries) then cost no exception.
       if (fs.statSync(candidate, { throwIfNoEntry: false })?.isFile() !== true) continue;

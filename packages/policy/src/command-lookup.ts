@@ -6,7 +6,8 @@
 // is the caller's answer (`visible`), and why one is hidden is the caller's text (`hidingRule`).
 // Reads the file system (stat, access) but runs nothing. Must NOT decide visibility itself.
 import { accessSync, constants, statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { resolveEntry } from './paths.js';
 
 /** execvp's search path when PATH is unset (glibc confstr(_CS_PATH)). */
 const DEFAULT_SEARCH_PATH = '/bin:/usr/bin';
@@ -54,10 +55,7 @@ function inspect(path: string): Candidate {
 /** Where execvp looks for `command`, in order: the path itself when it has a slash, else each PATH entry. */
 function candidatePaths(command: string, options: CommandLookupOptions): string[] {
   if (command.includes('/')) return [resolve(options.cwd, command)];
-  return (options.searchPath ?? DEFAULT_SEARCH_PATH).split(':').map((entry) => {
-    const directory = entry === '' ? options.cwd : isAbsolute(entry) ? entry : resolve(options.cwd, entry);
-    return resolve(directory, command);
-  });
+  return (options.searchPath ?? DEFAULT_SEARCH_PATH).split(':').map((entry) => resolveEntry(options.cwd, entry, command));
 }
 
 /** Looks `command` up as execvp inside the sandbox will; a candidate the sandbox hides does not count. */

@@ -40,7 +40,7 @@ export {
   type AccessQueryOptions,
 } from './access-query.js';
 export { canonicalSpelling, realPathOrSelf, resolveSpelling, resolveGlobSpelling, resolveTopLevelAlias, PathSpellingError } from './spelling.js';
-export { depthOf, isWithin } from './paths.js';
+export { depthOf, isWithin, resolveEntry } from './paths.js';
 export { encodeSandboxRequest, decodeSandboxRequest } from './wire.js';
 export { sandboxRequestToJson, sandboxRequestFromJson, permissionProfileToJson, permissionProfileFromJson } from './wire-json.js';
 export type { SandboxRequest } from './wire-checks.js';

@@ -4,6 +4,7 @@
 // forever and a device such as /dev/zero would grow without end; bytes that are not UTF-8 would be
 // replaced in silence and change what the file says. Also the pure UTF-8 validator other packages
 // use for their own input. Must NOT parse what it reads.
+import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 
 import { ConfigError } from './errors.js';
@@ -16,6 +17,10 @@ export const MAX_POLICY_FILE_BYTES = 1024 * 1024;
  * forms, no surrogates, nothing above U+10FFFF), or -1 when all of `bytes` is valid.
  */
 export function firstInvalidUtf8Offset(bytes: Uint8Array): number {
+  // Valid input (every run's whole environment and command line) is checked natively; the byte
+  // walk below, which a long environment would make hot enough to start the optimizing compiler,
+  // runs only to find where invalid input goes wrong.
+  if (isUtf8(bytes)) return -1;
   let i = 0;
   while (i < bytes.length) {
     const b0 = bytes[i] as number;

@@ -46,6 +46,7 @@ test('the exported runtime names', () => {
     'permissionProfileFromJson',
     'permissionProfileToJson',
     'realPathOrSelf',
+    'resolveEntry',
     'resolveGlobSpelling',
     'resolveLegacyProjection',
     'resolveSandboxPolicy',
