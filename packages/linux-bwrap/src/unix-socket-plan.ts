@@ -12,8 +12,11 @@ import type { UnixSocketFilter } from './seccomp.js';
 
 /** What the caller asks for Unix sockets in a proxy-only run. */
 export type UnixSocketRequest =
-  /** Exactly these host sockets (absolute paths), nothing else; an empty list: none (N13 as without it). */
-  | { allowAll: false; allow: readonly string[] }
+  /**
+   * Exactly these host sockets (absolute paths), nothing else; an empty list: none (N13 as without
+   * it). A `deny` entry naming the same socket (as written or canonical) wins: it is not allowed.
+   */
+  | { allowAll: false; allow: readonly string[]; deny?: readonly string[] }
   /**
    * Any Unix socket the command can see (`dangerously_allow_all_unix_sockets`); `hiddenDirectories`
    * (the managed proxies' socket directories) are masked so it cannot reach another run's proxy.
@@ -78,10 +81,20 @@ export function planUnixSockets(request: UnixSocketRequest | undefined, dir: str
     }
     return { kind: 'all', hiddenDirectories: [...new Set(request.hiddenDirectories)] };
   }
-  if (request.allow.length === 0) return { kind: 'none' };
+  const denied = new Set<string>();
+  for (const entry of request.deny ?? []) {
+    denied.add(entry);
+    try {
+      denied.add(fs.realpathSync.native(entry));
+    } catch {
+      // A denied path that does not exist denies nothing else.
+    }
+  }
   const byReal = new Map<string, PlannedUnixSocket>();
   for (const written of request.allow) {
+    if (denied.has(written)) continue;
     const real = resolveSocket(written);
+    if (denied.has(real)) continue;
     let planned = byReal.get(real);
     if (planned === undefined) {
       if (byReal.size === MAX_SOCKETS) refuse(written, `at most ${MAX_SOCKETS} sockets can be allowed`);
@@ -90,7 +103,7 @@ export function planUnixSockets(request: UnixSocketRequest | undefined, dir: str
     }
     for (const name of [written, real]) if (!planned.names.includes(name)) planned.names.push(name);
   }
-  return { kind: 'allowlist', sockets: [...byReal.values()] };
+  return byReal.size === 0 ? { kind: 'none' } : { kind: 'allowlist', sockets: [...byReal.values()] };
 }
 
 /** The seccomp rule the plan needs (undefined: no AF_UNIX socket at all). */
