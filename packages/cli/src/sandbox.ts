@@ -271,7 +271,7 @@ export function createSandboxOn(hostPlatform: NodeJS.Platform | string, options:
   /** The backend that plans (and on its own OS runs) for `os`; macOS options are refused elsewhere. */
   const backendFor = async (os: TargetOs): Promise<SandboxBackend> => {
     if (os !== 'macos' && unixSocketPaths.length > 0) {
-      throw new CliError('--allow-unix-socket is a macOS (Seatbelt) option; this backend cannot enforce a Unix-socket allowlist, refusing');
+      throw new CliError('--allow-unix-socket is a macOS (Seatbelt) option; elsewhere allow Unix sockets in the profile (`unix_sockets` in `[permissions.NAME.network]`, enforced with the network on), refusing');
     }
     if (os !== 'macos' && options.logDenials === true) throw new CliError('--log-denials is a macOS (Seatbelt) option; refusing rather than ignoring it');
     const open = backends.get(os);

@@ -195,7 +195,7 @@ interface FilterRules {
  * `supervised`: stream and seqpacket AF_UNIX sockets may be created, and every connect(2) goes to
  * the listener (codex-netns-helper's supervisor), which connects only to the allowlisted sockets;
  * datagram AF_UNIX sockets stay refused (an addressed sendmsg cannot be supervised).
- * `all`: `dangerously_allow_all_unix_sockets`, any AF_UNIX socket (L27's newest rule).
+ * `all`: `dangerously_allow_all_unix_sockets`, any AF_UNIX socket (N17).
  */
 export type UnixSocketFilter = 'supervised' | 'all';
 
