@@ -7,13 +7,14 @@ statically), with its SHA-256, which the front end embeds and checks before it u
   :codex-<name>-sha256
 """
 
-def codex_helper_binary(name, src, proto):
+def codex_helper_binary(name, src, proto, extra_srcs = []):
     """Declares the helper's targets.
 
     Args:
       name: e.g. "landlock-helper"; the shipped file is `codex-<name>`.
-      src: the helper's C source.
+      src: the helper's C source (its main).
       proto: the .proto file's name in //packages/policy/proto (e.g. "landlock_helper.proto").
+      extra_srcs: further C sources and headers of the helper.
     """
     stem = proto[:-len(".proto")]
     label = "//packages/policy:proto/" + proto
@@ -25,7 +26,7 @@ def codex_helper_binary(name, src, proto):
     )
     native.cc_binary(
         name = name,
-        srcs = [src, ":" + stem + "_pb_c"],
+        srcs = [src, ":" + stem + "_pb_c"] + extra_srcs,
         deps = ["//packages/linux-bwrap/native/common:helper_io"],
         copts = [
             "-std=gnu11",
@@ -35,7 +36,7 @@ def codex_helper_binary(name, src, proto):
             "-Wno-unused-parameter",
             "-Wno-missing-field-initializers",
         ],
-        linkopts = ["-l:libprotobuf-c.a"],
+        linkopts = ["-l:libprotobuf-c.a", "-pthread"],
     )
     native.genrule(
         name = "codex-" + name,

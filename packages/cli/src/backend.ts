@@ -74,6 +74,8 @@ export interface BackendRequest {
   /** `proxy-only` (with `proxyRoutes`): the managed network proxy is the only way out. */
   network?: 'proxy-only';
   proxyRoutes?: ReadonlyArray<{ listenPort: number; socketPath: string }>;
+  /** With `proxy-only`: the Unix sockets the command may connect to (N15-N17); Linux only. */
+  unixSockets?: { allowAll: false; allow: readonly string[]; deny: readonly string[] } | { allowAll: true; hiddenDirectories: readonly string[] };
   /** macOS: `--allow-unix-socket` paths (absolute). */
   unixSocketPaths?: readonly string[];
   /** macOS: `--log-denials`. */
@@ -96,6 +98,8 @@ export interface PlannedLaunch {
   placeholders: string[];
   /** Backend-specific tables for the dry run (the Landlock ruleset; the Seatbelt parameters and policy). */
   sections?: Array<{ title: string; rows: string[] }>;
+  /** Linux proxy-only: what the command may do with Unix sockets (for `--json`). */
+  unixSockets?: { mode: 'none' | 'allowlist' | 'all'; allowed: string[]; hidden: string[] };
   /** macOS: the generated policy text and its `-D` parameters (for `--json`). */
   seatbelt?: { policy: string; params: ReadonlyArray<readonly [string, string]> };
 }

@@ -31,6 +31,8 @@ export interface DryRunJson {
     denied_globs: string[];
     network: 'restricted' | 'enabled' | 'proxy-only';
   };
+  /** Linux proxy-only: the Unix sockets the command may connect to (`allowed`: the names it may use), or all but `hidden`. */
+  unix_sockets?: { mode: 'none' | 'allowlist' | 'all'; allowed: string[]; hidden: string[] };
   /** macOS: the SBPL text and its `-D` parameters, in order. */
   seatbelt?: { policy: string; params: Array<[string, string]> };
   /** Windows: the restricted-token plan (token, restricting SIDs, ACL changes, environment, command line). */
@@ -48,7 +50,14 @@ export interface DryRunJsonInput {
   command: readonly string[];
   commandPath: string | undefined;
   commandProblem: string | undefined;
-  launch: { argv: string[]; backend: string; seatbelt?: { policy: string; params: ReadonlyArray<readonly [string, string]> } } | undefined;
+  launch:
+    | {
+        argv: string[];
+        backend: string;
+        seatbelt?: { policy: string; params: ReadonlyArray<readonly [string, string]> };
+        unixSockets?: { mode: 'none' | 'allowlist' | 'all'; allowed: string[]; hidden: string[] };
+      }
+    | undefined;
   envAdditions: Record<string, string>;
   environment: CommandEnvironment | undefined;
   proxyOnly: boolean;
@@ -85,6 +94,7 @@ export function dryRunJson(input: DryRunJsonInput): DryRunJson {
       denied_globs: [...policy.unreadableGlobs],
       network: input.proxyOnly ? 'proxy-only' : policy.network,
     },
+    ...(input.launch?.unixSockets !== undefined ? { unix_sockets: input.launch.unixSockets } : {}),
     ...(input.launch?.seatbelt !== undefined
       ? { seatbelt: { policy: input.launch.seatbelt.policy, params: input.launch.seatbelt.params.map(([k, v]) => [k, v] as [string, string]) } }
       : {}),

@@ -51,6 +51,7 @@ export interface DryRunInput {
     network?: string;
     envAdditions: Record<string, string>;
     seatbelt?: { policy: string; params: ReadonlyArray<readonly [string, string]> };
+    unixSockets?: { mode: 'none' | 'allowlist' | 'all'; allowed: string[]; hidden: string[] };
     /** Backend-specific tables (the Landlock ruleset; the Windows token, ACL and environment plan). */
     sections?: ReadonlyArray<{ title: string; rows: readonly string[] }>;
   };

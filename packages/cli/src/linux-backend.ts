@@ -3,7 +3,7 @@
 // as they are known (before the command starts).
 // Must NOT build bwrap arguments or choose launchers itself (linux-bwrap does).
 import { BundledBwrapError } from '@codex-sandbox/bundled-bwrap';
-import { createLinuxSandbox, LinuxSandboxError, type SandboxPlan as BackendPlan } from '@codex-sandbox/linux-bwrap';
+import { createLinuxSandbox, LinuxSandboxError, type SandboxPlan as BackendPlan, type UnixSocketPlan } from '@codex-sandbox/linux-bwrap';
 import type { BackendRequest, PlannedLaunch, SandboxBackend } from './backend.js';
 import { registerUserFacingErrors } from './report-error.js';
 
@@ -55,6 +55,12 @@ function landlockSections(plan: BackendPlan): Array<{ title: string; rows: strin
   return [{ title: 'landlock', rows }];
 }
 
+function unixSocketsJson(plan: UnixSocketPlan): NonNullable<PlannedLaunch['unixSockets']> {
+  if (plan.kind === 'allowlist') return { mode: 'allowlist', allowed: plan.sockets.flatMap((s) => s.names), hidden: [] };
+  if (plan.kind === 'all') return { mode: 'all', allowed: [], hidden: [...plan.hiddenDirectories] };
+  return { mode: 'none', allowed: [], hidden: [] };
+}
+
 export function openLinuxBackend(options: OpenLinuxBackendOptions): LinuxBackend {
   // Warnings arrive through the callback before bwrap starts, so they precede the command's output.
   const sandbox = createLinuxSandbox({
@@ -74,6 +80,7 @@ export function openLinuxBackend(options: OpenLinuxBackendOptions): LinuxBackend
     ...(request.mountProc !== undefined ? { mountProc: request.mountProc } : {}),
     ...(request.network !== undefined ? { network: request.network } : {}),
     ...(request.proxyRoutes !== undefined ? { proxyRoutes: request.proxyRoutes.map((r) => ({ listenPort: r.listenPort, socketPath: r.socketPath })) } : {}),
+    ...(request.unixSockets !== undefined ? { unixSockets: request.unixSockets } : {}),
   });
   return {
     async plan(request) {
@@ -83,8 +90,9 @@ export function openLinuxBackend(options: OpenLinuxBackendOptions): LinuxBackend
         description: describePlan(planned),
         denyGlobMatches: planned.denyGlobMatches,
         placeholders: planned.syntheticTargets.map((target) => target.path),
-        sections: landlockSections(planned),
+        sections: [...landlockSections(planned), ...(planned.unixSockets === undefined ? [] : [{ title: 'unix', rows: planned.unixSockets.rows }])],
         ...(planned.mode === 'landlock' ? { network: landlockNetworkRow(planned) } : {}),
+        ...(planned.unixSockets === undefined ? {} : { unixSockets: unixSocketsJson(planned.unixSockets.plan) }),
       };
     },
     async run(request) {

@@ -1,8 +1,8 @@
 // Owns when one sandbox object's managed network comes into being: only for a profile that asks for
-// it (managed-network-gate.ts), on the first plan, dry run or run (so a mistake in the `[network]`
+// it (network-proxy-feature.ts), on the first plan, dry run or run (so a mistake in the `[network]`
 // table is thrown there, not by createSandbox), and at most once. The proxy code (net, http) is
 // imported only then. Must NOT decide policy or start the proxy (managed-network-session.ts does).
-import { asksForManagedNetwork } from './managed-network-gate.js';
+import { asksForManagedNetwork } from './network-proxy-feature.js';
 import type { ManagedNetworkSession, ManagedNetworkSessionOptions } from './managed-network-session.js';
 
 export interface ManagedNetworkLoader {
@@ -17,7 +17,7 @@ export function managedNetworkLoader(options: ManagedNetworkSessionOptions): Man
   let loading: Promise<void> | undefined;
   return {
     load(): Promise<void> {
-      if (!asksForManagedNetwork(options.networkTable, options.network)) return Promise.resolve();
+      if (!asksForManagedNetwork(options.networkTable, options.network, options.feature, options.profileId)) return Promise.resolve();
       loading ??= import('./managed-network-session.js').then((m) => {
         session = m.openManagedNetworkSession(options);
       });

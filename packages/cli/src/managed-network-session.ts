@@ -1,5 +1,5 @@
 // Owns one sandbox object's managed network (loaded only for profiles that ask for it, see
-// managed-network-gate.ts): the compiled plan, the proxy runtime (one proxy for the object,
+// network-proxy-feature.ts): the compiled plan, the proxy runtime (one proxy for the object,
 // reused by its runs), and what a plan, a dry run and a run need from them. Must NOT decide
 // policy (managed-network.ts) or talk to bwrap.
 import { frontEndStateSubdir } from '@codex-sandbox/linux-bwrap';
@@ -8,7 +8,18 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EnvironmentAddition } from '@codex-sandbox/policy';
 
-import { applyProxyEnv, describeManagedNetwork, planManagedNetwork, proxyEnvAdditions, routesFor, type ManagedNetworkPlan, type ManagedRoute } from './managed-network.js';
+import {
+  applyProxyEnv,
+  describeManagedNetwork,
+  planManagedNetwork,
+  proxyEnvAdditions,
+  routesFor,
+  unixSocketsForRun,
+  type ManagedNetworkPlan,
+  type ManagedRoute,
+  type UnixSocketsForRun,
+} from './managed-network.js';
+import type { NetworkProxyFeature } from './network-proxy-feature.js';
 import { managedProxyRuntime, type ManagedProxyRuntime } from './managed-proxy-runtime.js';
 import { registerUserFacingErrors } from './report-error.js';
 
@@ -26,6 +37,8 @@ export interface ManagedNetworkSession {
   /** Starts the proxy if needed; the routes to its sockets. */
   runRoutes(commandEnv: Readonly<Record<string, string | undefined>>): Promise<ManagedRoute[]>;
   track<T>(fn: () => Promise<T>): Promise<{ value: T; blocked: BlockedRequestEvent[] }>;
+  /** The Unix-socket keys as the run enforces them (N15-N17). */
+  unixSockets(): UnixSocketsForRun;
   describe(): ReturnType<typeof describeManagedNetwork>;
   /** Stops the running proxy (if any); a later run starts a new one. */
   stop(): Promise<void>;
@@ -37,6 +50,8 @@ export interface ManagedNetworkSessionOptions {
   profileId: string;
   networkTable: Readonly<Record<string, unknown>> | undefined;
   network: 'enabled' | 'restricted';
+  /** `features.network_proxy` (N18). */
+  feature: NetworkProxyFeature;
   upstreamEnv: Readonly<Record<string, string | undefined>>;
   onBlocked?: ((event: BlockedRequestEvent) => void) | undefined;
   resolve?: Resolver | undefined;
@@ -45,7 +60,7 @@ export interface ManagedNetworkSessionOptions {
 
 /** Undefined when the profile does not ask for the managed proxy. Throws NetworkPolicyError for a bad table. */
 export function openManagedNetworkSession(options: ManagedNetworkSessionOptions): ManagedNetworkSession | undefined {
-  const plan = planManagedNetwork(options.profileId, options.networkTable, options.network);
+  const plan = planManagedNetwork(options.profileId, options.networkTable, options.network, options.feature);
   if (plan === undefined) return undefined;
   plan.policy.warnings.forEach(options.warn);
   // The sockets live in the state directory, which every sandbox binds read-only: a sandboxed
@@ -73,6 +88,7 @@ export function openManagedNetworkSession(options: ManagedNetworkSessionOptions)
       routesFor(plan, commandEnv, { http: path.join(plannedDir, 'http.sock'), socks: plan.socksPort === undefined ? undefined : path.join(plannedDir, 'socks.sock') }),
     runRoutes: async (commandEnv) => routesFor(plan, commandEnv, await proxy().sockets()),
     track: (fn) => proxy().track(fn),
+    unixSockets: () => unixSocketsForRun(plan, socketParentDir),
     describe: () => describeManagedNetwork(plan),
     stop,
     close: async () => {

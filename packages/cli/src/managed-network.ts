@@ -6,6 +6,7 @@
 import {
   applyManagedProxyEnv,
   compileNetworkPolicy,
+  NetworkPolicyError,
   describeNetworkPolicy,
   managedProxyEnv,
   planProxyRoutes,
@@ -14,6 +15,7 @@ import {
   type NetworkPolicy,
 } from '@codex-sandbox/proxy-bridge';
 import type { EnvironmentAddition } from '@codex-sandbox/policy';
+import { asksForManagedNetwork, NETWORK_PROXY_KEY, type NetworkProxyFeature } from './network-proxy-feature.js';
 
 /** Where the command reaches the proxy inside its namespace unless the profile says (`proxy_url`, `socks_url`). */
 const DEFAULT_HTTP_PORT = 3128;
@@ -39,20 +41,67 @@ export interface ManagedRoute {
   kind: 'HTTP' | 'SOCKS5';
 }
 
+type Table = Readonly<Record<string, unknown>>;
+
+function isTable(value: unknown): value is Table {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+/** Boolean keys whose `true` gives the command more than `false` (N18: an overlay may only set them false). */
+const WIDENING_WHEN_TRUE = ['allow_local_binding', 'dangerously_allow_all_unix_sockets', 'allow_upstream_proxy', 'enable_socks5'] as const;
+
+function widens(key: string, why: string): never {
+  throw new NetworkPolicyError(`\`${key}\` would give the command more than its profile allows (${why}); \`${NETWORK_PROXY_KEY}\` may only narrow the profile's network policy: put it in the profile instead`, key);
+}
+
 /**
- * Pure: the managed-network plan when the network is on and the table has anything besides
- * `enabled`; undefined for plain on/off. Throws NetworkPolicyError (naming the key) for a table
- * the proxy cannot enforce.
+ * N18: `[features.network_proxy]` over the profile's `[network]` table. The overlay is checked on
+ * its own first (so a mistake is named by its own key), then may only narrow: deny entries are
+ * added (replacing an allow entry for the same pattern), `mode = "limited"`, the widening booleans
+ * set to false; listener addresses (`proxy_url`, `socks_url`) are replaced.
+ */
+export function overlayNetworkTable(profile: Table, overlay: Table): Table {
+  if (Object.keys(overlay).length === 0) return profile;
+  compileNetworkPolicy(overlay, { key: NETWORK_PROXY_KEY });
+  const merged: Record<string, unknown> = { ...profile };
+  for (const [key, value] of Object.entries(overlay)) {
+    const name = `${NETWORK_PROXY_KEY}.${key}`;
+    if (key === 'domains' || key === 'unix_sockets') {
+      const entries = value as Table;
+      for (const [entry, access] of Object.entries(entries)) {
+        if (access !== 'deny') widens(`${name}.${JSON.stringify(entry)}`, 'an "allow" entry');
+      }
+      merged[key] = { ...(isTable(profile[key]) ? profile[key] : {}), ...entries };
+    } else if (key === 'mode') {
+      if (value === 'full' && profile['mode'] === 'limited') widens(name, 'the profile says "limited"');
+      merged[key] = value === 'full' ? (profile['mode'] ?? 'full') : value;
+    } else if ((WIDENING_WHEN_TRUE as readonly string[]).includes(key)) {
+      // enable_socks5 defaults to true: only an explicit `false` in the profile makes `true` widen.
+      const profileValue = profile[key] ?? (key === 'enable_socks5');
+      if (value === true && profileValue !== true) widens(name, `the profile has it ${String(profileValue)}`);
+      merged[key] = value;
+    } else {
+      merged[key] = value;
+    }
+  }
+  return merged;
+}
+
+/**
+ * Pure: the managed-network plan when the run goes through the managed proxy (network on, and a
+ * policy key in the table or `features.network_proxy` on); undefined for plain on/off. Throws
+ * NetworkPolicyError (naming the key) for a table the proxy cannot enforce.
  */
 export function planManagedNetwork(
   profileId: string,
   networkTable: Readonly<Record<string, unknown>> | undefined,
   network: 'enabled' | 'restricted',
+  feature: NetworkProxyFeature = { kind: 'default' },
 ): ManagedNetworkPlan | undefined {
-  if (network !== 'enabled' || networkTable === undefined) return undefined;
-  if (Object.keys(networkTable).every((key) => key === 'enabled')) return undefined;
+  if (!asksForManagedNetwork(networkTable, network, feature, profileId)) return undefined;
   const key = profileId.startsWith(':') ? 'network' : `permissions.${profileId}.network`;
-  const policy = compileNetworkPolicy(networkTable, { key });
+  const table = feature.kind === 'on' ? overlayNetworkTable(networkTable ?? {}, feature.overlay) : (networkTable ?? {});
+  const policy = compileNetworkPolicy(table, { key });
   const httpPort = policy.httpListen?.port ?? DEFAULT_HTTP_PORT;
   let socksPort: number | undefined;
   if (policy.enableSocks5) {
@@ -61,6 +110,27 @@ export function planManagedNetwork(
     if (socksPort === httpPort) socksPort = httpPort === DEFAULT_SOCKS_PORT ? DEFAULT_SOCKS_PORT + 1 : DEFAULT_SOCKS_PORT;
   }
   return { policy, httpPort, socksPort };
+}
+
+/** What linux-bwrap gets for the Unix-socket keys (N15-N17). */
+export type UnixSocketsForRun = { allowAll: false; allow: readonly string[]; deny: readonly string[] } | { allowAll: true; hiddenDirectories: readonly string[] };
+
+/**
+ * N17: with every socket allowed, the directory holding the managed proxies' sockets (this run's
+ * and every other run's) is hidden, so the command reaches only its own proxy, through its routes.
+ * Without that private directory (the proxy fell back to TMPDIR) allow-all is refused.
+ */
+export function unixSocketsForRun(plan: ManagedNetworkPlan, proxySocketsParent: string | undefined): UnixSocketsForRun {
+  const sockets = plan.policy.unixSockets;
+  if (!sockets.allowAll) return { allowAll: false, allow: sockets.allow, deny: sockets.deny };
+  if (proxySocketsParent === undefined) {
+    const key = `${plan.policy.key}.dangerously_allow_all_unix_sockets`;
+    throw new NetworkPolicyError(
+      `\`${key} = true\` needs the front end's private state directory for the proxy's sockets (so that they, and other runs' proxies, can be hidden from the command), and it cannot be made here (is HOME or XDG_CACHE_HOME writable?); refusing to run`,
+      key,
+    );
+  }
+  return { allowAll: true, hiddenDirectories: [proxySocketsParent] };
 }
 
 function envOptions(plan: ManagedNetworkPlan): ManagedProxyEnvOptions {

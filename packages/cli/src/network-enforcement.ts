@@ -1,9 +1,10 @@
 // Owns the refusal of network settings this build cannot enforce (#11, fail closed). A profile's
 // `[network]` table may carry managed-proxy settings (domains, mode, unix sockets, proxy URLs).
-// The managed proxy (managed-network.ts) enforces the keys in PROXY_ENFORCED_NETWORK_KEYS; any
-// other would be ignored, which is the one failure a user cannot see. So: with network enabled,
-// any other key refuses the run, naming the key; with network off they only warn (the command
-// reaches nothing anyway).
+// The managed proxy (managed-network.ts) and the proxy-only run's connect supervisor enforce the
+// keys in PROXY_ENFORCED_NETWORK_KEYS; any other would be ignored, which is the one failure a
+// user cannot see. So: with network enabled, any other key refuses the run, naming the key; with
+// network off they only warn (the command reaches nothing, no Unix socket either). The
+// `features.network_proxy` switch is network-proxy-feature.ts's.
 // Must NOT read files or decide anything about the filesystem policy.
 import type { NetworkSandboxPolicy } from '@codex-sandbox/policy';
 import { CliError } from './errors.js';
@@ -13,13 +14,12 @@ const ENFORCED_NETWORK_KEYS: ReadonlySet<string> = new Set(['enabled']);
 
 /**
  * Enforced by the managed proxy when the network is on (compileNetworkPolicy refuses the values it
- * cannot honour: `mitm`, `enable_socks5_udp = true`, `dangerously_allow_non_loopback_proxy = true`).
- * Not here, so still refused: `unix_sockets`, `dangerously_allow_all_unix_sockets` (no Unix-socket
- * routing yet) and `features.network_proxy`.
+ * cannot honour: `mitm`, `enable_socks5_udp = true`, `dangerously_allow_non_loopback_proxy = true`);
+ * the Unix-socket keys by the proxy-only run (N15-N17). Anything else (an unknown key) is refused.
  */
 const PROXY_ENFORCED_NETWORK_KEYS: ReadonlySet<string> = new Set([
   'domains', 'mode', 'allow_local_binding', 'enable_socks5', 'proxy_url', 'socks_url', 'allow_upstream_proxy',
-  'enable_socks5_udp', 'dangerously_allow_non_loopback_proxy', 'mitm',
+  'enable_socks5_udp', 'dangerously_allow_non_loopback_proxy', 'mitm', 'unix_sockets', 'dangerously_allow_all_unix_sockets',
 ]);
 
 /** A profile's network settings cannot be enforced here: exit 1, nothing runs. */
@@ -27,9 +27,9 @@ export class UnenforceableNetworkPolicyError extends CliError {
   constructor(readonly keys: readonly string[], profileId: string) {
     super(
       `permission profile \`${profileId}\` sets ${keys.map((k) => `\`${k}\``).join(', ')}, which this codex sandbox cannot enforce yet ` +
-        '(its managed network proxy enforces domains, mode, allow_local_binding, enable_socks5, proxy_url, socks_url and ' +
-        'allow_upstream_proxy, not Unix-socket or feature settings: they would be ignored); refusing to run. Remove the setting, ' +
-        'or set `enabled = false`',
+        '(its managed network proxy enforces domains, mode, allow_local_binding, enable_socks5, proxy_url, socks_url, ' +
+        'allow_upstream_proxy, unix_sockets and dangerously_allow_all_unix_sockets: anything else would be ignored); refusing to run. ' +
+        'Remove the setting, or set `enabled = false`',
       1,
     );
   }
@@ -41,17 +41,6 @@ export interface NetworkSettings {
   networkTable?: Readonly<Record<string, unknown>> | undefined;
   /** The resolved network bit. */
   network: NetworkSandboxPolicy;
-  /** The merged config's `features` table, if any (`features.network_proxy`). */
-  features?: unknown;
-}
-
-/** With the network on, `unix_sockets = {}` and `dangerously_allow_all_unix_sockets = false` ask for nothing. */
-function harmlessOff(table: Readonly<Record<string, unknown>>, key: string, network: NetworkSettings['network']): boolean {
-  if (network !== 'enabled') return false;
-  const value = table[key];
-  if (key === 'dangerously_allow_all_unix_sockets') return value === false;
-  if (key === 'unix_sockets') return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
-  return false;
 }
 
 /** Pure: throws when the settings ask for network control this build lacks; returns warnings. */
@@ -60,18 +49,12 @@ export function checkNetworkEnforceable(settings: NetworkSettings): string[] {
   const prefix = settings.profileId.startsWith(':') ? undefined : `permissions.${settings.profileId}.network`;
   const enforcedWhenOn = (key: string): boolean => settings.network === 'enabled' && PROXY_ENFORCED_NETWORK_KEYS.has(key);
   const unenforced = Object.keys(table)
-    .filter((key) => !ENFORCED_NETWORK_KEYS.has(key) && !enforcedWhenOn(key) && !harmlessOff(table, key, settings.network))
+    .filter((key) => !ENFORCED_NETWORK_KEYS.has(key) && !enforcedWhenOn(key))
     .map((key) => (prefix === undefined ? key : `${prefix}.${key}`));
-  const features = settings.features;
-  const proxyFeature =
-    typeof features === 'object' && features !== null && Object.hasOwn(features, 'network_proxy')
-      ? (features as Record<string, unknown>)['network_proxy']
-      : undefined;
-  if (proxyFeature !== undefined && proxyFeature !== false) unenforced.push('features.network_proxy');
   if (unenforced.length === 0) return [];
   if (settings.network === 'enabled') throw new UnenforceableNetworkPolicyError(unenforced, settings.profileId);
   return [
     `network is disabled for permission profile \`${settings.profileId}\`, so ${unenforced.map((k) => `\`${k}\``).join(', ')} ` +
-      'has no effect: the command reaches no network at all',
+      'has no effect: the command reaches no network at all (and no Unix socket outside the sandbox)',
   ];
 }

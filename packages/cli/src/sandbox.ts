@@ -43,6 +43,7 @@ import {
 import { frontEndStatePaths, withFrontEndState } from './front-end-state.js';
 import { hiddenCommandRule } from './hidden-command.js';
 import { checkNetworkEnforceable } from './network-enforcement.js';
+import { readNetworkProxyFeature } from './network-proxy-feature.js';
 import { linuxBackendFromFeatures } from './legacy-landlock.js';
 import { openLinuxBackend } from './linux-backend.js';
 import { openWindowsBackend, type WindowsPlannedLaunch } from './windows-backend.js';
@@ -243,17 +244,15 @@ export function createSandboxOn(hostPlatform: NodeJS.Platform | string, options:
   }
   const context = { cwd, workspaceRoots: selected.workspaceRoots, env };
   const policy = resolveSandboxPolicy(selected.profile, context);
-  checkNetworkEnforceable({
-    profileId: selected.id,
-    networkTable: selected.networkTable,
-    network: policy.network,
-    features: config.merged['features'],
-  }).forEach(warn);
+  checkNetworkEnforceable({ profileId: selected.id, networkTable: selected.networkTable, network: policy.network }).forEach(warn);
+  // N18: `features.network_proxy` (a mistake in it is named here, whatever the network bit).
+  const proxyFeature = readNetworkProxyFeature(config.merged['features']);
   // Issue 11: a profile with domains (etc.) runs behind the managed proxy, in proxy-only mode.
   const managedNetwork = managedNetworkLoader({
     profileId: selected.id,
     networkTable: selected.networkTable,
     network: policy.network,
+    feature: proxyFeature,
     upstreamEnv: env,
     onBlocked: options.onBlockedRequest,
     resolve: options.resolveHost,
@@ -272,7 +271,7 @@ export function createSandboxOn(hostPlatform: NodeJS.Platform | string, options:
   /** The backend that plans (and on its own OS runs) for `os`; macOS options are refused elsewhere. */
   const backendFor = async (os: TargetOs): Promise<SandboxBackend> => {
     if (os !== 'macos' && unixSocketPaths.length > 0) {
-      throw new CliError('--allow-unix-socket is a macOS (Seatbelt) option; this backend cannot enforce a Unix-socket allowlist, refusing');
+      throw new CliError('--allow-unix-socket is a macOS (Seatbelt) option; elsewhere allow Unix sockets in the profile (`unix_sockets` in `[permissions.NAME.network]`, enforced with the network on), refusing');
     }
     if (os !== 'macos' && options.logDenials === true) throw new CliError('--log-denials is a macOS (Seatbelt) option; refusing rather than ignoring it');
     const open = backends.get(os);
@@ -359,7 +358,9 @@ export function createSandboxOn(hostPlatform: NodeJS.Platform | string, options:
       env: prepared.commandEnv,
       ...macosRequest(os),
       // The proxy's sockets exist only once a run starts it; the plan shows where they will be.
-      ...(managed === undefined ? {} : { network: 'proxy-only' as const, proxyRoutes: managed.plannedRoutes(prepared.commandEnv) }),
+      ...(managed === undefined
+        ? {}
+        : { network: 'proxy-only' as const, proxyRoutes: managed.plannedRoutes(prepared.commandEnv), unixSockets: managed.unixSockets() }),
     });
     const planned: SandboxPlan = {
       commandPath: prepared.commandPath as string,
@@ -370,7 +371,7 @@ export function createSandboxOn(hostPlatform: NodeJS.Platform | string, options:
       denyGlobMatches: launch.denyGlobMatches,
     };
     const sections = [...(launch.sections ?? []), ...(launch.windows === undefined ? [] : [{ title: 'windows', rows: launch.windows.lines }])];
-    return { planned, placeholders: launch.placeholders, sections, seatbelt: launch.seatbelt, windows: launch.windows, network: launch.network };
+    return { planned, placeholders: launch.placeholders, sections, seatbelt: launch.seatbelt, windows: launch.windows, network: launch.network, unixSockets: launch.unixSockets };
   };
   const plan = async (command: readonly string[], runOptions: RunOptions = {}): Promise<SandboxPlan> => {
     await loadManaged();
@@ -401,6 +402,7 @@ export function createSandboxOn(hostPlatform: NodeJS.Platform | string, options:
               placeholders: launch.placeholders,
               sections: launch.sections,
               ...(launch.seatbelt !== undefined ? { seatbelt: launch.seatbelt } : {}),
+              ...(launch.unixSockets !== undefined ? { unixSockets: launch.unixSockets } : {}),
               ...(launch.network !== undefined ? { network: launch.network } : {}),
             },
           }),
@@ -430,7 +432,8 @@ export function createSandboxOn(hostPlatform: NodeJS.Platform | string, options:
       const session = managedNetwork.session;
       if (session !== undefined) {
         const routes = await session.runRoutes(prepared.commandEnv);
-        const { value, blocked } = await session.track(() => runPrepared(prepared, runOptions, { network: 'proxy-only', proxyRoutes: routes }));
+        const unixSockets = session.unixSockets();
+        const { value, blocked } = await session.track(() => runPrepared(prepared, runOptions, { network: 'proxy-only', proxyRoutes: routes, unixSockets }));
         return { ...value, blockedRequests: blocked };
       }
       return runPrepared(prepared, runOptions, {});
@@ -450,7 +453,7 @@ export function createSandboxOn(hostPlatform: NodeJS.Platform | string, options:
   async function runPrepared(
     prepared: ReturnType<typeof prepare>,
     runOptions: RunOptions,
-    network: Pick<BackendRequest, 'network' | 'proxyRoutes'>,
+    network: Pick<BackendRequest, 'network' | 'proxyRoutes' | 'unixSockets'>,
   ): Promise<RunResult> {
     const request = { policy, command: prepared.command, cwd: prepared.commandCwd, env: prepared.commandEnv, ...network, ...macosRequest(hostOs) };
     return runCollecting(await backendFor(hostOs), request, runOptions.stdio ?? 'inherit', runOptions.input);

@@ -44,7 +44,7 @@ describe('dispatch by host platform (C1, M1)', () => {
 
   test('macOS options on another backend refuse instead of being ignored', async () => {
     const sockets = createSandboxOn('linux', { cwd: ws.work, env: env(), allowUnixSockets: ['s.sock'] });
-    await expect(sockets.plan(['/bin/true'])).rejects.toThrow(new CliError('--allow-unix-socket is a macOS (Seatbelt) option; this backend cannot enforce a Unix-socket allowlist, refusing'));
+    await expect(sockets.plan(['/bin/true'])).rejects.toThrow(new CliError('--allow-unix-socket is a macOS (Seatbelt) option; elsewhere allow Unix sockets in the profile (`unix_sockets` in `[permissions.NAME.network]`, enforced with the network on), refusing'));
     const denials = createSandboxOn('linux', { cwd: ws.work, env: env(), logDenials: true });
     await expect(denials.run(['/bin/true'], { stdio: 'ignore' })).rejects.toThrow(/--log-denials is a macOS \(Seatbelt\) option/);
   });

@@ -2,7 +2,7 @@
 // the proxy variables, and the routes (a variable naming anything but our listeners refuses).
 import { NetworkPolicyError, ProxyRouteError } from '@codex-sandbox/proxy-bridge';
 
-import { asksForManagedNetwork } from '../src/managed-network-gate.js';
+import { asksForManagedNetwork } from '../src/network-proxy-feature.js';
 import { applyProxyEnv, planManagedNetwork, proxyEnvAdditions, routesFor, type ManagedNetworkPlan } from '../src/managed-network.js';
 
 const SOCKETS = { http: '/run/p/http.sock', socks: '/run/p/socks.sock' };

@@ -9,11 +9,8 @@ import { makeWorkspace, prepareExecutable, run, type PreparedExecutable } from '
 
 describe('checkNetworkEnforceable', () => {
   const refused: Array<[string, NetworkSettings, RegExp]> = [
-    ['unix sockets', { profileId: 'dev', network: 'enabled', networkTable: { enabled: true, unix_sockets: { '/tmp/x.sock': 'allow' } } }, /`permissions\.dev\.network\.unix_sockets`/],
-    ['all unix sockets', { profileId: 'dev', network: 'enabled', networkTable: { enabled: true, dangerously_allow_all_unix_sockets: true } }, /dangerously_allow_all_unix_sockets/],
     ['an unknown key', { profileId: 'dev', network: 'enabled', networkTable: { enabled: true, domain: {} } }, /`permissions\.dev\.network\.domain`/],
-    ['the proxy feature', { profileId: ':workspace', network: 'enabled', features: { network_proxy: true } }, /`features\.network_proxy`/],
-    ['the proxy feature as a table', { profileId: 'dev', network: 'enabled', networkTable: { enabled: true }, features: { network_proxy: { enabled: true } } }, /features\.network_proxy/],
+    ['an unknown key on a built-in id', { profileId: ':x', network: 'enabled', networkTable: { enabled: true, unix_socket: {} } }, /`unix_socket`/],
   ];
   it.each(refused)('network enabled + %s: refused, naming the key', (_name, settings, key) => {
     expect(() => checkNetworkEnforceable(settings)).toThrow(UnenforceableNetworkPolicyError);
@@ -22,12 +19,8 @@ describe('checkNetworkEnforceable', () => {
   });
 
   it('lists every key it cannot enforce', () => {
-    const settings: NetworkSettings = {
-      profileId: 'dev',
-      network: 'enabled',
-      networkTable: { enabled: true, unix_sockets: { '/a': 'allow' }, domains: {}, dangerously_allow_all_unix_sockets: true },
-    };
-    expect(() => checkNetworkEnforceable(settings)).toThrow(/`permissions\.dev\.network\.unix_sockets`, `permissions\.dev\.network\.dangerously_allow_all_unix_sockets`/);
+    const settings: NetworkSettings = { profileId: 'dev', network: 'enabled', networkTable: { enabled: true, domian: {}, domains: {}, proxy: 'x' } };
+    expect(() => checkNetworkEnforceable(settings)).toThrow(/`permissions\.dev\.network\.domian`, `permissions\.dev\.network\.proxy`/);
   });
 
   // Enforced by the managed proxy (tested end to end in network-proxy*.e2e.test.ts).
@@ -39,6 +32,8 @@ describe('checkNetworkEnforceable', () => {
     ['SOCKS5 settings', { enable_socks5: false }],
     ['the upstream proxy', { allow_upstream_proxy: true }],
     ['no Unix socket at all', { unix_sockets: {}, dangerously_allow_all_unix_sockets: false }],
+    ['a Unix-socket allowlist', { unix_sockets: { '/tmp/x.sock': 'allow' } }],
+    ['all Unix sockets', { dangerously_allow_all_unix_sockets: true }],
   ] as Array<[string, Record<string, unknown>]>)('network enabled + %s: enforced by the managed proxy, not refused here', (_name, table) => {
     expect(checkNetworkEnforceable({ profileId: 'dev', network: 'enabled', networkTable: { enabled: true, ...table } })).toEqual([]);
   });
@@ -47,8 +42,6 @@ describe('checkNetworkEnforceable', () => {
     ['no network table', { profileId: ':workspace', network: 'restricted' }],
     ['only enabled = true', { profileId: 'dev', network: 'enabled', networkTable: { enabled: true } }],
     ['only enabled = false', { profileId: 'dev', network: 'restricted', networkTable: { enabled: false } }],
-    ['the proxy feature off', { profileId: 'dev', network: 'enabled', networkTable: { enabled: true }, features: { network_proxy: false } }],
-    ['other features', { profileId: 'dev', network: 'enabled', features: { shell_tool: true } }],
   ] as Array<[string, NetworkSettings]>)('%s: nothing to refuse, no warning', (_name, settings) => {
     expect(checkNetworkEnforceable(settings)).toEqual([]);
   });
@@ -56,6 +49,9 @@ describe('checkNetworkEnforceable', () => {
   it('network off: proxy settings only warn (the command reaches no network at all)', () => {
     const warnings = checkNetworkEnforceable({ profileId: 'dev', network: 'restricted', networkTable: { domains: { 'a.example': 'allow' } } });
     expect(warnings).toEqual([expect.stringMatching(/network is disabled.*`permissions\.dev\.network\.domains` has no effect/)]);
+    // N15: without network there is no supervisor either; the sockets stay unreachable, and the user is told.
+    const unix = checkNetworkEnforceable({ profileId: 'dev', network: 'restricted', networkTable: { unix_sockets: { '/run/a.sock': 'allow' } } });
+    expect(unix).toEqual([expect.stringMatching(/`permissions\.dev\.network\.unix_sockets` has no effect: .*no Unix socket outside the sandbox/)]);
   });
 });
 
@@ -90,34 +86,38 @@ enabled = true
     });
   }
 
-  it.each([false, true])('a Unix-socket allowlist with network enabled refuses to run or plan (unprivileged: %p)', (unprivileged) => {
-    fs.writeFileSync(path.join(ws.codexHome, 'config.toml'), UNIX_SOCKETS_PROFILE, { mode: 0o644 });
+  it.each([false, true])('a Unix-socket allowlist naming a socket that does not exist refuses to run or plan (unprivileged: %p)', (unprivileged) => {
+    fs.writeFileSync(path.join(ws.codexHome, 'config.toml'), UNIX_SOCKETS_PROFILE.replace('/run/docker.sock', path.join(ws.root, 'missing.sock')), { mode: 0o644 });
     const marker = path.join(ws.work, 'ran');
     for (const extra of [[], ['--dry-run']]) {
       const result = codex(['sandbox', ...extra, '-P', 'dev', '--', 'touch', marker], unprivileged);
       expect(result.status).toBe(1);
-      expect(result.stderr).toMatch(/`permissions\.dev\.network\.unix_sockets`.*refusing to run/);
+      expect(result.stderr).toMatch(/Unix socket .*missing\.sock cannot be allowed: it does not exist/);
       expect(result.stderr).not.toMatch(/\n\s+at /);
       expect(fs.existsSync(marker)).toBe(false);
     }
   });
 
-  it('-c features.network_proxy=true with network enabled refuses too', () => {
-    fs.writeFileSync(
-      path.join(ws.codexHome, 'config.toml'),
-      '[permissions.net]\nextends = ":workspace"\n[permissions.net.network]\nenabled = true\n',
-      { mode: 0o644 },
-    );
-    const result = codex(['sandbox', '-P', 'net', '-c', 'features.network_proxy=true', '--', 'true']);
-    expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/`features\.network_proxy`/);
-    expect(codex(['sandbox', '-P', 'net', '--', 'true']).status).toBe(0);
+  it('-c features.network_proxy=false with a domain policy refuses; a bad value names the key', () => {
+    fs.writeFileSync(path.join(ws.codexHome, 'config.toml'), UNIX_SOCKETS_PROFILE, { mode: 0o644 });
+    const off = codex(['sandbox', '-P', 'dev', '-c', 'features.network_proxy=false', '--', 'true']);
+    expect(off.status).toBe(1);
+    expect(off.stderr).toMatch(/`features\.network_proxy = false` turns the managed network proxy off, but `permissions\.dev\.network\.domains`, `permissions\.dev\.network\.unix_sockets` can only be enforced by it/);
+    const bad = codex(['sandbox', '-P', 'dev', '-c', 'features.network_proxy="yes"', '--', 'true']);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/`features\.network_proxy` must be true, false or a table, not the string "yes"/);
   });
 
-  it('the library API refuses when the sandbox is created', () => {
-    fs.writeFileSync(path.join(ws.codexHome, 'config.toml'), UNIX_SOCKETS_PROFILE, { mode: 0o644 });
-    expect(() =>
-      createSandbox({ permissionProfile: 'dev', cwd: ws.work, codexHome: ws.codexHome, env: { PATH: '/usr/bin:/bin', HOME: ws.root } }),
-    ).toThrow(UnenforceableNetworkPolicyError);
+  it('the library API refuses a missing allowed socket when it plans or runs', async () => {
+    const missing = path.join(ws.root, 'missing.sock');
+    fs.writeFileSync(path.join(ws.codexHome, 'config.toml'), UNIX_SOCKETS_PROFILE.replace('/run/docker.sock', missing), { mode: 0o644 });
+    const sandbox = createSandbox({ permissionProfile: 'dev', cwd: ws.work, codexHome: ws.codexHome, env: { PATH: '/usr/bin:/bin', HOME: ws.root } });
+    try {
+      await expect(sandbox.plan(['true'])).rejects.toThrow(`Unix socket ${missing} cannot be allowed: it does not exist`);
+      await expect(sandbox.run(['touch', path.join(ws.work, 'ran')], { stdio: 'pipe' })).rejects.toThrow('cannot be allowed');
+      expect(fs.existsSync(path.join(ws.work, 'ran'))).toBe(false);
+    } finally {
+      await sandbox.close();
+    }
   });
 });

@@ -259,7 +259,8 @@ describe('dry run, refusals and bad input', () => {
   });
 
   it.each([
-    ['unix_sockets (not enforced yet)', '"unix_sockets" = { "/run/x.sock" = "allow" }', /`permissions\.web\.network\.unix_sockets`.*refusing to run/],
+    ['a Unix socket that does not exist', '"unix_sockets" = { "/run/no-such-codex-test.sock" = "allow" }', /Unix socket \/run\/no-such-codex-test\.sock cannot be allowed: it does not exist/],
+    ['a relative Unix socket', '"unix_sockets" = { "x.sock" = "allow" }', /`permissions\.web\.network\.unix_sockets\."x\.sock"`: a Unix socket must be an absolute path/],
     ['mitm', 'mitm = {}', /`permissions\.web\.network\.mitm` cannot be enforced/],
     ['a non-loopback proxy_url', 'proxy_url = "http://10.0.0.1:3128"', /`permissions\.web\.network\.proxy_url`: host `10\.0\.0\.1` is not loopback/],
   ])('refuses %s: nothing runs', async (_what, line, message) => {

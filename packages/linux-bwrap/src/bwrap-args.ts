@@ -12,6 +12,7 @@ import { buildFilesystemArgs } from './filesystem-args.js';
 import type { SyntheticTarget } from './mount-rules.js';
 import type { SeccompMode } from './seccomp.js';
 import { buildProxyOnlyArgs, type ProxyOnlyOptions, type ProxyRoute } from './proxy-only-args.js';
+import { unixSocketHiddenPaths } from './unix-socket-plan.js';
 
 /** `isolated`: no network; `proxy-only`: own namespace, reachable proxy bridge only; `full`: host network. */
 export type BwrapNetworkMode = 'isolated' | 'full' | 'proxy-only';
@@ -139,7 +140,8 @@ export function buildBwrapArgs(policy: ResolvedSandboxPolicy, opts: BwrapOptions
     includePlatformDefaults: policy.includePlatformDefaults,
     readableRoots: policy.readableRoots,
     writableRoots: fullDiskWrite ? [] : policy.writableRoots,
-    unreadablePaths: [...policy.unreadableRoots, ...opts.denyGlobMatches],
+    // N17: with every Unix socket allowed, the managed proxies' socket directories are masked.
+    unreadablePaths: [...policy.unreadableRoots, ...opts.denyGlobMatches, ...unixSocketHiddenPaths(opts.proxyOnly?.unixSockets)],
     extraReadOnlyBinds: opts.extraReadOnlyBinds ?? [],
     protectedPaths: opts.protectedPaths ?? [],
     emptyDataFd: opts.emptyDataFd,

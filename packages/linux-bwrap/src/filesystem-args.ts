@@ -216,6 +216,8 @@ export function buildFilesystemArgs(input: FilesystemArgsInput): FilesystemArgs 
     }
     builder.pinAncestors(extra);
     args.push('--ro-bind', extra, extra);
+    // The bind brings back what the masks above hid below it: mask those again.
+    for (const p of masked) if (isStrictlyWithin(p, extra)) builder.deny(p);
   }
   return { args, syntheticTargets: builder.syntheticTargets };
 }

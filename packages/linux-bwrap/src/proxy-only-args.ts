@@ -6,6 +6,7 @@
 
 import * as path from 'node:path';
 import { BwrapArgsError } from './errors.js';
+import { unixSocketMounts, type UnixSocketPlan } from './unix-socket-plan.js';
 
 /** One way out of a proxy-only sandbox: 127.0.0.1:`listenPort` inside, bridged to `socketPath` on the host. */
 export interface ProxyRoute {
@@ -16,7 +17,7 @@ export interface ProxyRoute {
 }
 
 /** Where the helper and the bound sockets live inside the sandbox: bwrap's private /dev tmpfs. */
-const NETNS_DIR_IN_SANDBOX = '/dev/.codex-netns';
+export const NETNS_DIR_IN_SANDBOX = '/dev/.codex-netns';
 const NETNS_HELPER_IN_SANDBOX = `${NETNS_DIR_IN_SANDBOX}/helper`;
 
 export interface ProxyOnlyOptions {
@@ -25,6 +26,8 @@ export interface ProxyOnlyOptions {
   helperFd: number;
   /** Descriptor holding the encoded NetnsHelperSpec (inherited by the helper, which reads and closes it). */
   specFd: number;
+  /** The Unix sockets of the run (N15-N17); default none. */
+  unixSockets?: UnixSocketPlan;
 }
 
 export interface ProxyOnlyArgs {
@@ -69,6 +72,8 @@ export function buildProxyOnlyArgs(command: readonly string[], opts: ProxyOnlyOp
     mounts.push('--ro-bind', route.socketPath, inside);
     return { listenPort: route.listenPort, socketPath: inside };
   });
+  // Only the helper connects there (N16); the command names the socket by its host path.
+  if (opts.unixSockets !== undefined) mounts.push(...unixSocketMounts(opts.unixSockets));
   return {
     mounts,
     command: [NETNS_HELPER_IN_SANDBOX, '--spec-fd', String(opts.specFd), '--', ...command],

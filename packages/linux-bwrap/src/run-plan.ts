@@ -16,12 +16,13 @@ import { assignDataDescriptors, FIRST_DATA_FD, SECCOMP_FD, STATUS_FD } from './d
 import type { RunHostFacts } from './host-facts.js';
 import type { LandlockPlan } from './landlock-plan.js';
 import type { LauncherChoice } from './launcher.js';
-import { checkProxyRoutes, type ProxyRoute } from './proxy-only-args.js';
+import { checkProxyRoutes, NETNS_DIR_IN_SANDBOX, type ProxyRoute } from './proxy-only-args.js';
 import { NETNS_HELPER_FD, NETNS_SPEC_FD, PROXY_ONLY_FIRST_DATA_FD } from './proxy-only-run.js';
 import type { PlaceholderTarget } from './registry.js';
 import type { SandboxRunRequest } from './run-request.js';
 import { SandboxRequestError } from './runtime-errors.js';
 import { buildSeccompProgram, type SeccompMode } from './seccomp.js';
+import { describeUnixSocketPlan, planUnixSockets, unixSocketFilter, type UnixSocketPlan } from './unix-socket-plan.js';
 import { commandVisibility, visibilityRules } from './visibility.js';
 
 export interface SandboxPlan {
@@ -49,6 +50,8 @@ export interface SandboxPlan {
   denyGlobMatches: string[];
   /** proxy-only: the routes, host socket and in-sandbox socket of each. */
   proxyRoutes?: Array<ProxyRoute & { socketInSandbox: string }>;
+  /** proxy-only: what the command may do with Unix sockets (N13, N15-N17), and the dry run's rows for it. */
+  unixSockets?: { plan: UnixSocketPlan; rows: string[] };
   /** `landlock` runs: the ABI and the ruleset the helper applies. */
   landlock?: LandlockPlan;
 }
@@ -102,6 +105,10 @@ export function planBwrapRun(
   if (proxyRoutes === undefined && req.proxyRoutes !== undefined) {
     throw new SandboxRequestError(`proxyRoutes were given for ${network} network; they are used only with network: 'proxy-only'`);
   }
+  if (proxyRoutes === undefined && req.unixSockets !== undefined) {
+    throw new SandboxRequestError(`unixSockets were given for ${network} network; Unix-socket rules are enforced only with network: 'proxy-only'`);
+  }
+  const unixSockets = proxyRoutes === undefined ? undefined : planUnixSockets(req.unixSockets, NETNS_DIR_IN_SANDBOX);
   const firstDataFd = proxyRoutes === undefined ? FIRST_DATA_FD : PROXY_ONLY_FIRST_DATA_FD;
   const bwrapPlan = buildBwrapArgs(req.policy, {
     commandCwd: req.commandCwd,
@@ -110,20 +117,28 @@ export function planBwrapRun(
     mountProc: facts.mountProc,
     emptyDataFd: firstDataFd,
     seccompFd: SECCOMP_FD,
-    ...(proxyRoutes === undefined ? {} : { proxyOnly: { routes: proxyRoutes, helperFd: NETNS_HELPER_FD, specFd: NETNS_SPEC_FD } }),
+    ...(proxyRoutes === undefined ? {} : { proxyOnly: { routes: proxyRoutes, helperFd: NETNS_HELPER_FD, specFd: NETNS_SPEC_FD, ...(unixSockets === undefined ? {} : { unixSockets }) } }),
     extraReadOnlyBinds: context.extraReadOnlyBinds,
     protectedPaths: context.protectedPaths,
     denyGlobMatches,
   });
   const withData = assignDataDescriptors(bwrapPlan.args, firstDataFd, firstDataFd);
   const args = ['--json-status-fd', String(STATUS_FD), ...withData.args];
-  const program = bwrapPlan.seccompMode === 'none' ? undefined : buildSeccompProgram(bwrapPlan.seccompMode, process.arch);
+  const filter = unixSockets === undefined ? undefined : unixSocketFilter(unixSockets);
+  const program = bwrapPlan.seccompMode === 'none' ? undefined : buildSeccompProgram(bwrapPlan.seccompMode, process.arch, filter === undefined ? {} : { unixSockets: filter });
   // proxy-only: the helper gets the program in its spec and installs it on the command only.
   const seccompProgram = proxyRoutes === undefined ? program : undefined;
   let proxyOnly: PreparedRun['proxyOnly'];
   if (proxyRoutes !== undefined) {
     if (program === undefined) throw new SandboxRequestError('proxy-only network always needs the proxy-routed seccomp program');
-    proxyOnly = { spec: encodeNetnsHelperSpec({ routes: bwrapPlan.proxyRoutes ?? [], seccompProgram: program }), hostSockets: proxyRoutes.map((r) => r.socketPath) };
+    const supervision =
+      unixSockets?.kind === 'allowlist'
+        ? { connectSupervision: { unixSockets: unixSockets.sockets.map((s) => ({ names: s.names, socketPath: s.socketInSandbox })) } }
+        : {};
+    proxyOnly = {
+      spec: encodeNetnsHelperSpec({ routes: bwrapPlan.proxyRoutes ?? [], seccompProgram: program, ...supervision }),
+      hostSockets: proxyRoutes.map((r) => r.socketPath),
+    };
   }
   const plan: SandboxPlan = {
     mode: 'bwrap',
@@ -138,6 +153,7 @@ export function planBwrapRun(
     ...(proxyRoutes === undefined
       ? {}
       : { proxyRoutes: proxyRoutes.map((r, i) => ({ ...r, socketInSandbox: bwrapPlan.proxyRoutes?.[i]?.socketPath ?? '' })) }),
+    ...(unixSockets === undefined ? {} : { unixSockets: { plan: unixSockets, rows: describeUnixSocketPlan(unixSockets) } }),
   };
   return { plan, launcher, args, dataDescriptorCount: withData.count, seccompProgram, denyGlobMatches, ...(proxyOnly === undefined ? {} : { proxyOnly }) };
 }

@@ -13,6 +13,7 @@ import type { StdioSlot } from '@codex-sandbox/process-launch';
 import type { LauncherChoice } from './launcher.js';
 import type { ProxyRoute } from './proxy-only-args.js';
 import { SandboxRequestError } from './runtime-errors.js';
+import type { UnixSocketRequest } from './unix-socket-plan.js';
 
 export interface SandboxRunRequest {
   policy: ResolvedSandboxPolicy;
@@ -40,6 +41,11 @@ export interface SandboxRunRequest {
    * network namespace, each a 127.0.0.1 port bridged to a host Unix socket (the managed proxy's).
    */
   proxyRoutes?: readonly ProxyRoute[];
+  /**
+   * `proxy-only` only (refused otherwise): the host Unix sockets the command may connect to
+   * (N16), or all of them (N17). Absent: none, not even the routes' (N13).
+   */
+  unixSockets?: UnixSocketRequest;
 }
 
 export interface SandboxRunResult {

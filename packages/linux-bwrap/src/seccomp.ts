@@ -32,6 +32,8 @@ export const EPERM = 1;
 export const SECCOMP_RET_KILL_PROCESS = 0x80000000;
 export const SECCOMP_RET_ERRNO = 0x00050000;
 export const SECCOMP_RET_ALLOW = 0x7fff0000;
+/** The kernel asks the filter's listener (the supervisor in codex-netns-helper); no listener: ENOSYS. */
+export const SECCOMP_RET_USER_NOTIF = 0x7fc00000;
 
 export const AUDIT_ARCH_X86_64 = 0xc000003e;
 export const AUDIT_ARCH_AARCH64 = 0xc00000b7;
@@ -157,14 +159,20 @@ const NETWORK_DENIED: readonly FilteredSyscall[] = [
   'recvmmsg',
 ];
 
+/** One socket domain a DomainRule lets through, optionally only for some socket types (arg1). */
+interface AllowedDomain {
+  domain: number;
+  /** Socket types (flags masked off); absent: every type. */
+  types?: readonly number[];
+}
+
 /**
- * A syscall allowed only when the low 32 bits of arg0 (the socket domain) is one of `domains` and,
- * when `types` is given, the socket type in arg1 (flags masked off) is one of `types`.
+ * A syscall allowed only when the low 32 bits of arg0 (the socket domain) is one of `allow`'s
+ * domains and, when that entry lists types, the socket type in arg1 (flags masked off) is one of them.
  */
 interface DomainRule {
   syscall: FilteredSyscall;
-  domains: readonly number[];
-  types?: readonly number[];
+  allow: readonly AllowedDomain[];
 }
 
 /**
@@ -172,30 +180,53 @@ interface DomainRule {
  * can `sendmsg` to any socket path it can see (journald, syslog), which seccomp cannot inspect
  * (the address sits behind a pointer); stream and seqpacket sockets refuse an address.
  */
-const UNIX_PAIR_RULE: DomainRule = { syscall: 'socketpair', domains: [AF_UNIX], types: [SOCK_STREAM, SOCK_SEQPACKET] };
+const UNIX_STREAM_TYPES: readonly number[] = [SOCK_STREAM, SOCK_SEQPACKET];
+const UNIX_PAIR_RULE: DomainRule = { syscall: 'socketpair', allow: [{ domain: AF_UNIX, types: UNIX_STREAM_TYPES }] };
 
 interface FilterRules {
   denied: readonly FilteredSyscall[];
   domainRules: readonly DomainRule[];
+  /** Syscalls handed to the filter's listener (SECCOMP_RET_USER_NOTIF). */
+  notified: readonly FilteredSyscall[];
 }
 
+/**
+ * Unix sockets in `proxy-routed` mode (N15-N17). Absent: no new AF_UNIX socket at all (N13).
+ * `supervised`: stream and seqpacket AF_UNIX sockets may be created, and every connect(2) goes to
+ * the listener (codex-netns-helper's supervisor), which connects only to the allowlisted sockets;
+ * datagram AF_UNIX sockets stay refused (an addressed sendmsg cannot be supervised).
+ * `all`: `dangerously_allow_all_unix_sockets`, any AF_UNIX socket (N17).
+ */
+export type UnixSocketFilter = 'supervised' | 'all';
+
 /** What each mode denies; exported so tests and docs can state it without re-deriving it. */
-export function seccompRules(mode: SeccompMode): FilterRules {
+export function seccompRules(mode: SeccompMode, unixSockets?: UnixSocketFilter): FilterRules {
+  if (unixSockets !== undefined && mode !== 'proxy-routed') {
+    throw new SeccompError(`Unix-socket rules (${unixSockets}) exist only for the proxy-routed seccomp mode, not ${mode}`);
+  }
   switch (mode) {
     case 'base':
-      return { denied: ALWAYS_DENIED, domainRules: [] };
+      return { denied: ALWAYS_DENIED, domainRules: [], notified: [] };
     case 'restricted':
       // No socket(2) at all: with connect, bind, listen and sendto denied, an AF_UNIX socket could
       // only still reach the host through sendmsg to a visible datagram socket path.
       return {
         denied: [...ALWAYS_DENIED, ...NETWORK_DENIED, 'socket'],
         domainRules: [UNIX_PAIR_RULE],
+        notified: [],
       };
-    case 'proxy-routed':
+    case 'proxy-routed': {
+      const ip: AllowedDomain[] = [{ domain: AF_INET }, { domain: AF_INET6 }];
+      const unix: AllowedDomain[] =
+        unixSockets === 'all' ? [{ domain: AF_UNIX }] : unixSockets === 'supervised' ? [{ domain: AF_UNIX, types: UNIX_STREAM_TYPES }] : [];
       return {
         denied: ALWAYS_DENIED,
-        domainRules: [{ syscall: 'socket', domains: [AF_INET, AF_INET6] }, UNIX_PAIR_RULE],
+        domainRules: [{ syscall: 'socket', allow: [...ip, ...unix] }, UNIX_PAIR_RULE],
+        // Every connect, IP ones too: the filter cannot see a descriptor's family, and the
+        // supervisor connects the command's own socket itself (N16).
+        notified: unixSockets === 'supervised' ? ['connect'] : [],
       };
+    }
     default:
       throw new SeccompError(`unknown seccomp mode ${String(mode)}; allowed: ${SECCOMP_MODES.join(', ')}`);
   }
@@ -212,7 +243,7 @@ type Insn =
   | { op: 'ret'; value: number }
   | { op: 'jeq' | 'jge'; k: number; jt: Target; jf: Target };
 /** `next` falls through; a label jumps forward to a shared return. */
-type Target = 'next' | 'deny' | 'allow' | { skip: number };
+type Target = 'next' | 'deny' | 'allow' | 'notify' | { skip: number };
 
 /** ioctl requests that push input into a terminal (asm-generic/ioctls.h, the same on both arches). */
 export const TIOCSTI = 0x5412;
@@ -252,6 +283,8 @@ export interface SeccompOptions {
    * type commands into the user's shell.
    */
   denyTerminalInjection?: boolean;
+  /** `proxy-routed` only: which Unix sockets the command may create and how its connects are decided. */
+  unixSockets?: UnixSocketFilter;
 }
 
 /**
@@ -265,7 +298,7 @@ export function buildSeccompProgram(mode: SeccompMode, arch: string, options: Se
       `no seccomp filter is available for CPU architecture ${arch}; supported: x64 (x86_64), arm64 (aarch64)`,
     );
   }
-  const rules = seccompRules(mode);
+  const rules = seccompRules(mode, options.unixSockets);
   const numbers = SYSCALL_NUMBERS[arch];
   const body: Insn[] = [
     { op: 'load', offset: SECCOMP_DATA_ARCH_OFFSET },
@@ -275,30 +308,11 @@ export function buildSeccompProgram(mode: SeccompMode, arch: string, options: Se
   ];
   if (arch === 'x64') body.push({ op: 'jge', k: X32_SYSCALL_BIT, jt: 'deny', jf: 'next' });
   for (const name of rules.denied) body.push({ op: 'jeq', k: numbers[name], jt: 'deny', jf: 'next' });
+  for (const name of rules.notified) body.push({ op: 'jeq', k: numbers[name], jt: 'notify', jf: 'next' });
   if (options.denyMetadataChanges === true) {
     for (const nr of Object.values(METADATA_SYSCALL_NUMBERS[arch])) body.push({ op: 'jeq', k: nr, jt: 'deny', jf: 'next' });
   }
-  for (const rule of rules.domainRules) {
-    // Block: nr == syscall ? (load arg0; domain in list ? [type check | ALLOW] : DENY) : skip it.
-    // Type check: load arg1; mask the flags; type in list ? ALLOW : DENY.
-    const types = rule.types ?? [];
-    const typeCheckLength = types.length === 0 ? 0 : 2 + types.length + 1;
-    const blockLength = 1 + rule.domains.length + 1 + typeCheckLength;
-    body.push({ op: 'jeq', k: numbers[rule.syscall], jt: 'next', jf: { skip: blockLength } });
-    body.push({ op: 'load', offset: SECCOMP_DATA_ARG0_LOW_OFFSET });
-    rule.domains.forEach((domain, index) => {
-      // From the i-th compare, the type check starts after the remaining compares and the DENY.
-      const onMatch: Target = types.length === 0 ? 'allow' : { skip: rule.domains.length - index };
-      body.push({ op: 'jeq', k: domain, jt: onMatch, jf: 'next' });
-    });
-    body.push({ op: 'ret', value: SECCOMP_RET_ERRNO | EPERM });
-    if (types.length > 0) {
-      body.push({ op: 'load', offset: SECCOMP_DATA_ARG1_LOW_OFFSET });
-      body.push({ op: 'and', k: SOCK_TYPE_MASK });
-      for (const type of types) body.push({ op: 'jeq', k: type, jt: 'allow', jf: 'next' });
-      body.push({ op: 'ret', value: SECCOMP_RET_ERRNO | EPERM });
-    }
-  }
+  for (const rule of rules.domainRules) body.push(...domainBlock(rule, numbers[rule.syscall]));
   if (options.denyTerminalInjection === true) {
     // Block: nr == ioctl ? (load arg1; request is TIOCSTI or TIOCLINUX ? DENY : ALLOW) : ALLOW.
     body.push({ op: 'jeq', k: numbers.ioctl, jt: 'next', jf: 'allow' });
@@ -311,6 +325,8 @@ export function buildSeccompProgram(mode: SeccompMode, arch: string, options: Se
   body.push({ op: 'ret', value: SECCOMP_RET_ERRNO | EPERM });
   const allowIndex = body.length;
   body.push({ op: 'ret', value: SECCOMP_RET_ALLOW });
+  const notifyIndex = body.length;
+  if (rules.notified.length > 0) body.push({ op: 'ret', value: SECCOMP_RET_USER_NOTIF });
 
   const out = Buffer.alloc(body.length * SOCK_FILTER_SIZE);
   body.forEach((insn, index) => {
@@ -318,7 +334,7 @@ export function buildSeccompProgram(mode: SeccompMode, arch: string, options: Se
     const offsetTo = (target: Target): number => {
       if (target === 'next') return 0;
       const destination =
-        target === 'deny' ? denyIndex : target === 'allow' ? allowIndex : index + 1 + target.skip;
+        target === 'deny' ? denyIndex : target === 'allow' ? allowIndex : target === 'notify' ? notifyIndex : index + 1 + target.skip;
       const jump = destination - index - 1;
       if (jump < 0 || jump > 255) throw new SeccompError(`seccomp jump out of range at instruction ${index}`);
       return jump;
@@ -339,6 +355,37 @@ export function buildSeccompProgram(mode: SeccompMode, arch: string, options: Se
         break;
     }
   });
+  return out;
+}
+
+/**
+ * One domain rule: nr == syscall ? (load arg0; domain_i ? [its type check | ALLOW] : ...; DENY) :
+ * skip it. A type check: load arg1; mask the flags; type in list ? ALLOW : DENY.
+ */
+function domainBlock(rule: DomainRule, nr: number): Insn[] {
+  const typed = rule.allow.filter((entry) => entry.types !== undefined && entry.types.length > 0);
+  const typeBlockLength = (entry: AllowedDomain): number => 2 + (entry.types?.length ?? 0) + 1;
+  // Offsets inside the block (after the syscall compare): 0 load, 1..n compares, n+1 DENY, then type checks.
+  const n = rule.allow.length;
+  const typeStart = new Map<AllowedDomain, number>();
+  let at = n + 2;
+  for (const entry of typed) {
+    typeStart.set(entry, at);
+    at += typeBlockLength(entry);
+  }
+  const blockLength = at;
+  const out: Insn[] = [{ op: 'jeq', k: nr, jt: 'next', jf: { skip: blockLength } }, { op: 'load', offset: SECCOMP_DATA_ARG0_LOW_OFFSET }];
+  rule.allow.forEach((entry, index) => {
+    const start = typeStart.get(entry);
+    const onMatch: Target = start === undefined ? 'allow' : { skip: start - (1 + index) - 1 };
+    out.push({ op: 'jeq', k: entry.domain, jt: onMatch, jf: 'next' });
+  });
+  out.push({ op: 'ret', value: SECCOMP_RET_ERRNO | EPERM });
+  for (const entry of typed) {
+    out.push({ op: 'load', offset: SECCOMP_DATA_ARG1_LOW_OFFSET }, { op: 'and', k: SOCK_TYPE_MASK });
+    for (const type of entry.types ?? []) out.push({ op: 'jeq', k: type, jt: 'allow', jf: 'next' });
+    out.push({ op: 'ret', value: SECCOMP_RET_ERRNO | EPERM });
+  }
   return out;
 }
 

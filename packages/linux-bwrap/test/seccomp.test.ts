@@ -11,6 +11,7 @@ import {
   SECCOMP_RET_ALLOW,
   SECCOMP_RET_ERRNO,
   SECCOMP_RET_KILL_PROCESS,
+  SECCOMP_RET_USER_NOTIF,
   SOCK_DGRAM,
   SOCK_SEQPACKET,
   SOCK_STREAM,
@@ -22,6 +23,7 @@ import {
   seccompRules,
   type SeccompArch,
   type SeccompMode,
+  type UnixSocketFilter,
 } from '../src/seccomp.js';
 import { SeccompError } from '../src/errors.js';
 
@@ -186,6 +188,55 @@ describe.each(ARCHES)('seccomp program for %s', (arch) => {
     expect(Object.keys(SYSCALL_NUMBERS[arch]).sort()).toEqual(
       [...new Set([...MODES.flatMap((m) => [...seccompRules(m).denied, ...seccompRules(m).domainRules.map((r) => r.syscall)]), 'ioctl'])].sort(),
     );
+  });
+});
+
+const NOTIFY = SECCOMP_RET_USER_NOTIF;
+type UnixRow = [UnixSocketFilter, string, bigint, number, bigint];
+/** proxy-routed with Unix-socket rules (N16, N17): (filter, syscall, arg0, arg1) -> action. */
+const UNIX_TABLE: UnixRow[] = [
+  ['supervised', 'socket', BigInt(AF_INET), ALLOW, BigInt(SOCK_STREAM)],
+  ['supervised', 'socket', BigInt(AF_INET6), ALLOW, BigInt(SOCK_DGRAM)],
+  ['supervised', 'socket', BigInt(AF_UNIX), ALLOW, BigInt(SOCK_STREAM)],
+  ['supervised', 'socket', BigInt(AF_UNIX), ALLOW, BigInt(SOCK_STREAM) | SOCK_NONBLOCK_CLOEXEC],
+  ['supervised', 'socket', BigInt(AF_UNIX), ALLOW, BigInt(SOCK_SEQPACKET)],
+  // An addressed sendmsg on a datagram socket could not be supervised.
+  ['supervised', 'socket', BigInt(AF_UNIX), DENY, BigInt(SOCK_DGRAM)],
+  ['supervised', 'socket', BigInt(AF_UNIX), DENY, BigInt(SOCK_DGRAM) | SOCK_NONBLOCK_CLOEXEC],
+  ['supervised', 'socket', BigInt(AF_UNIX), DENY, SOCK_RAW],
+  ['supervised', 'socket', BigInt(AF_NETLINK), DENY, BigInt(SOCK_DGRAM)],
+  ['supervised', 'socketpair', BigInt(AF_UNIX), DENY, BigInt(SOCK_DGRAM)],
+  ['supervised', 'socketpair', BigInt(AF_UNIX), ALLOW, BigInt(SOCK_STREAM)],
+  // Every connect, whatever the descriptor: the filter cannot see its family.
+  ['supervised', 'connect', 3n, NOTIFY, 0n],
+  ['supervised', 'connect', 0n, NOTIFY, 0n],
+  ['supervised', 'sendto', 3n, ALLOW, 0n],
+  ['supervised', 'bind', 3n, ALLOW, 0n],
+  ['supervised', 'ptrace', 0n, DENY, 0n],
+  ['all', 'socket', BigInt(AF_UNIX), ALLOW, BigInt(SOCK_DGRAM)],
+  ['all', 'socket', BigInt(AF_UNIX), ALLOW, BigInt(SOCK_STREAM)],
+  ['all', 'socket', BigInt(AF_INET), ALLOW, BigInt(SOCK_STREAM)],
+  ['all', 'socket', BigInt(AF_NETLINK), DENY, BigInt(SOCK_DGRAM)],
+  ['all', 'socket', BigInt(AF_VSOCK), DENY, BigInt(SOCK_STREAM)],
+  ['all', 'connect', 3n, ALLOW, 0n],
+  ['all', 'socketpair', BigInt(AF_UNIX), DENY, BigInt(SOCK_DGRAM)],
+];
+
+describe.each(ARCHES)('proxy-routed Unix-socket rules for %s', (arch) => {
+  it.each(UNIX_TABLE)('%s: %s(arg0=%s) -> %s (arg1=%s)', (filter, name, arg0, expected, arg1) => {
+    const nr = (SYSCALL_NUMBERS[arch] as Record<string, number>)[name] as number;
+    const program = buildSeccompProgram('proxy-routed', arch, { unixSockets: filter });
+    expect(runBpf(program, { arch: AUDIT[arch], nr, arg0, arg1 }) >>> 0).toBe(expected >>> 0);
+  });
+
+  it('only proxy-routed has Unix-socket rules', () => {
+    expect(() => buildSeccompProgram('restricted', arch, { unixSockets: 'supervised' })).toThrow(SeccompError);
+    expect(() => buildSeccompProgram('base', arch, { unixSockets: 'all' })).toThrow('exist only for the proxy-routed seccomp mode');
+  });
+
+  it('without them proxy-routed never notifies', () => {
+    const program = buildSeccompProgram('proxy-routed', arch);
+    for (let at = 0; at < program.length; at += 8) expect(program.readUInt32LE(at + 4) === NOTIFY && program.readUInt16LE(at) === 0x06).toBe(false);
   });
 });
 

@@ -84,5 +84,5 @@ export {
   type EnvironmentAddition,
   type VariableOrigin,
 } from './command-environment.js';
-export { encodeNetnsHelperSpec, decodeNetnsHelperSpec, type NetnsHelperSpec, type ProxyBridgeRouteSpec } from './netns-spec.js';
+export { encodeNetnsHelperSpec, decodeNetnsHelperSpec, type AllowedUnixSocketSpec, type NetnsHelperSpec, type ProxyBridgeRouteSpec } from './netns-spec.js';
 export { encodeLandlockHelperSpec, decodeLandlockHelperSpec, type LandlockHelperSpec, type LandlockPathRuleSpec } from './landlock-spec.js';

@@ -12,10 +12,23 @@ export interface ProxyBridgeRouteSpec {
   socketPath: string;
 }
 
+/** One host Unix socket the command may connect to (N16). */
+export interface AllowedUnixSocketSpec {
+  /** The addresses (absolute paths) the command may give for it; at least one. */
+  names: readonly string[];
+  /** Absolute path, as the sandbox sees it, where it is bound; the helper connects there itself. */
+  socketPath: string;
+}
+
 export interface NetnsHelperSpec {
   routes: readonly ProxyBridgeRouteSpec[];
   /** Classic BPF program (struct sock_filter array) the helper installs on the command. */
   seccompProgram: Uint8Array;
+  /**
+   * Present when the program hands connect(2) to a listener: the helper installs it with one and
+   * decides every connect (only these Unix sockets; IP as the namespace allows).
+   */
+  connectSupervision?: { unixSockets: readonly AllowedUnixSocketSpec[] };
 }
 
 /** sockaddr_un.sun_path holds 108 bytes including the terminating NUL. */
@@ -23,6 +36,34 @@ const MAX_SOCKET_PATH_BYTES = 107;
 const SOCK_FILTER_BYTES = 8;
 const MAX_BPF_INSNS = 4096;
 const MAX_ROUTES = 64;
+const MAX_UNIX_SOCKETS = 64;
+const MAX_NAMES = 8;
+
+function checkSocketPath(what: string, socketPath: string): void {
+  if (!socketPath.startsWith('/') || socketPath.includes('\0')) {
+    throw new WireError(`netns helper spec: ${what} ${JSON.stringify(socketPath)} must be absolute, without NUL`);
+  }
+  if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
+    throw new WireError(`netns helper spec: ${what} ${socketPath} is longer than ${MAX_SOCKET_PATH_BYTES} bytes`);
+  }
+}
+
+function checkSupervision(supervision: NonNullable<NetnsHelperSpec['connectSupervision']>): void {
+  const sockets = supervision.unixSockets;
+  if (sockets.length > MAX_UNIX_SOCKETS) throw new WireError(`netns helper spec: ${sockets.length} allowed Unix sockets (at most ${MAX_UNIX_SOCKETS})`);
+  const names = new Set<string>();
+  sockets.forEach((socket, i) => {
+    checkSocketPath(`allowed Unix socket ${i} path`, socket.socketPath);
+    if (socket.names.length === 0 || socket.names.length > MAX_NAMES) {
+      throw new WireError(`netns helper spec: allowed Unix socket ${i} has ${socket.names.length} names (1-${MAX_NAMES})`);
+    }
+    for (const name of socket.names) {
+      checkSocketPath(`allowed Unix socket ${i} name`, name);
+      if (names.has(name)) throw new WireError(`netns helper spec: the Unix socket name ${name} is given twice`);
+      names.add(name);
+    }
+  });
+}
 
 function checkSpec(spec: NetnsHelperSpec): void {
   if (spec.routes.length === 0) throw new WireError('netns helper spec: at least one proxy route is required');
@@ -35,13 +76,9 @@ function checkSpec(spec: NetnsHelperSpec): void {
     }
     if (ports.has(listenPort)) throw new WireError(`netns helper spec: route ${i} port ${listenPort} is used twice`);
     ports.add(listenPort);
-    if (!socketPath.startsWith('/') || socketPath.includes('\0')) {
-      throw new WireError(`netns helper spec: route ${i} socket path ${JSON.stringify(socketPath)} must be absolute, without NUL`);
-    }
-    if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
-      throw new WireError(`netns helper spec: route ${i} socket path ${socketPath} is longer than ${MAX_SOCKET_PATH_BYTES} bytes`);
-    }
+    checkSocketPath(`route ${i} socket path`, socketPath);
   });
+  if (spec.connectSupervision !== undefined) checkSupervision(spec.connectSupervision);
   const len = spec.seccompProgram.length;
   if (len === 0 || len % SOCK_FILTER_BYTES !== 0 || len / SOCK_FILTER_BYTES > MAX_BPF_INSNS) {
     throw new WireError(`netns helper spec: the seccomp program has ${len} bytes (required: 1-${MAX_BPF_INSNS} instructions of ${SOCK_FILTER_BYTES} bytes)`);
@@ -53,6 +90,9 @@ export function encodeNetnsHelperSpec(spec: NetnsHelperSpec): Uint8Array {
   return pb.NetnsHelperSpec.encode({
     routes: spec.routes.map((r) => ({ listenPort: r.listenPort, socketPath: r.socketPath })),
     seccompProgram: Buffer.from(spec.seccompProgram),
+    ...(spec.connectSupervision === undefined
+      ? {}
+      : { connectSupervision: { unixSockets: spec.connectSupervision.unixSockets.map((u) => ({ names: [...u.names], socketPath: u.socketPath })) } }),
   }).finish();
 }
 
@@ -63,7 +103,13 @@ export function decodeNetnsHelperSpec(bytes: Uint8Array): NetnsHelperSpec {
   } catch (error) {
     throw new WireError(`netns helper spec: not a NetnsHelperSpec message: ${(error as Error).message}`);
   }
-  const spec: NetnsHelperSpec = { routes: m.routes.map((r) => ({ listenPort: r.listenPort, socketPath: r.socketPath })), seccompProgram: m.seccompProgram };
+  const spec: NetnsHelperSpec = {
+    routes: m.routes.map((r) => ({ listenPort: r.listenPort, socketPath: r.socketPath })),
+    seccompProgram: m.seccompProgram,
+    ...(m.connectSupervision === undefined
+      ? {}
+      : { connectSupervision: { unixSockets: m.connectSupervision.unixSockets.map((u) => ({ names: u.names, socketPath: u.socketPath })) } }),
+  };
   checkSpec(spec);
   return spec;
 }

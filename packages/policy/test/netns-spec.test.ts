@@ -12,6 +12,27 @@ describe('NetnsHelperSpec', () => {
     expect(Array.from(decoded.seccompProgram)).toEqual(Array.from(PROGRAM));
   });
 
+  it('round-trips the connect supervision (allowed Unix sockets); absent stays absent', () => {
+    const unixSockets = [{ names: ['/run/a.sock', '/var/run/a.sock'], socketPath: '/dev/.codex-netns/unix-0.sock' }];
+    const routes = [{ listenPort: 3128, socketPath: '/r' }];
+    const decoded = decodeNetnsHelperSpec(encodeNetnsHelperSpec({ routes, seccompProgram: PROGRAM, connectSupervision: { unixSockets } }));
+    expect(decoded.connectSupervision).toEqual({ unixSockets });
+    // Supervision with no socket at all still supervises (every path refused, IP as the namespace allows).
+    expect(decodeNetnsHelperSpec(encodeNetnsHelperSpec({ routes, seccompProgram: PROGRAM, connectSupervision: { unixSockets: [] } })).connectSupervision).toEqual({ unixSockets: [] });
+    expect(decodeNetnsHelperSpec(encodeNetnsHelperSpec({ routes, seccompProgram: PROGRAM })).connectSupervision).toBeUndefined();
+  });
+
+  const routes = [{ listenPort: 1, socketPath: '/a' }];
+  it.each([
+    ['no name', [{ names: [], socketPath: '/s' }], 'allowed Unix socket 0 has 0 names'],
+    ['a relative name', [{ names: ['x.sock'], socketPath: '/s' }], 'allowed Unix socket 0 name "x.sock" must be absolute'],
+    ['a relative socket', [{ names: ['/x'], socketPath: 's' }], 'allowed Unix socket 0 path "s" must be absolute'],
+    ['a long name', [{ names: [`/${'x'.repeat(107)}`], socketPath: '/s' }], 'longer than 107 bytes'],
+    ['a name twice', [{ names: ['/x'], socketPath: '/s' }, { names: ['/x'], socketPath: '/t' }], 'the Unix socket name /x is given twice'],
+  ])('refuses a supervision with %s', (_what, unixSockets, message) => {
+    expect(() => encodeNetnsHelperSpec({ routes, seccompProgram: PROGRAM, connectSupervision: { unixSockets } })).toThrow(message);
+  });
+
   it.each([
     ['no route', { routes: [], seccompProgram: PROGRAM }, 'at least one proxy route is required'],
     ['port 0', { routes: [{ listenPort: 0, socketPath: '/s' }], seccompProgram: PROGRAM }, 'route 0 port 0 is not 1-65535'],

@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "packages/linux-bwrap/native/common/helper_io.h"
+#include "packages/linux-bwrap/native/netns-helper/connect_supervisor.h"
 #include "packages/linux-bwrap/native/netns-helper/netns_helper.pb-c.h"
 
 #define PREFIX "codex sandbox: network bridge: "
@@ -80,7 +81,11 @@ struct conn {
   struct pipe_dir down; /* uds -> tcp */
 };
 
+#define MAX_UNIX_SOCKETS 64
+
 static struct route routes[MAX_ROUTES];
+static struct allowed_socket allowed[MAX_UNIX_SOCKETS];
+static size_t allowed_count;
 static size_t route_count;
 static struct conn *conns[MAX_CONNECTIONS];
 static size_t conn_count;
@@ -151,21 +156,60 @@ static void setup_routes(const Codex__Sandbox__V1__NetnsHelperSpec *spec) {
   route_count = spec->n_routes;
 }
 
+static void setup_allowed(const Codex__Sandbox__V1__ConnectSupervision *sup) {
+  if (sup->n_unix_sockets > MAX_UNIX_SOCKETS) fail("the spec allows %zu Unix sockets (at most %d)", sup->n_unix_sockets, MAX_UNIX_SOCKETS);
+  for (size_t i = 0; i < sup->n_unix_sockets; i++) {
+    const Codex__Sandbox__V1__AllowedUnixSocket *in = sup->unix_sockets[i];
+    struct allowed_socket *a = &allowed[i];
+    if (in->n_names == 0 || in->n_names > SUPERVISOR_MAX_NAMES) fail("allowed Unix socket %zu has %zu names (1-%d)", i, in->n_names, SUPERVISOR_MAX_NAMES);
+    for (size_t n = 0; n < in->n_names; n++) {
+      const char *name = in->names[n];
+      if (name == NULL || name[0] != '/' || strlen(name) >= sizeof a->addr.sun_path) fail("allowed Unix socket %zu: name %zu must be an absolute path shorter than %zu bytes", i, n, sizeof a->addr.sun_path);
+      a->names[n] = name;
+    }
+    a->name_count = in->n_names;
+    const char *path = in->socket_path;
+    size_t plen = path == NULL ? 0 : strlen(path);
+    if (plen == 0 || path[0] != '/' || plen >= sizeof a->addr.sun_path) fail("allowed Unix socket %zu: the socket path must be absolute and shorter than %zu bytes", i, sizeof a->addr.sun_path);
+    memset(&a->addr, 0, sizeof a->addr);
+    a->addr.sun_family = AF_UNIX;
+    memcpy(a->addr.sun_path, path, plen + 1);
+    a->addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen + 1);
+  }
+  allowed_count = sup->n_unix_sockets;
+}
+
 /* In the forked child: becomes the command, under the seccomp program, or dies. */
-static void exec_command(char **argv, const ProtobufCBinaryData *program, pid_t bridge, const sigset_t *mask) __attribute__((noreturn));
-static void exec_command(char **argv, const ProtobufCBinaryData *program, pid_t bridge, const sigset_t *mask) {
+/* `channel` >= 0: install the program with a listener and hand it to the bridge over it. */
+static void exec_command(char **argv, const ProtobufCBinaryData *program, pid_t bridge, const sigset_t *mask, int channel) __attribute__((noreturn));
+static void exec_command(char **argv, const ProtobufCBinaryData *program, pid_t bridge, const sigset_t *mask, int channel) {
   /* Copy the program before closing descriptors (it lives in our heap; that is fine) and before
    * anything can fail half-way. */
   struct sock_fprog prog = { .len = (unsigned short)(program->len / sizeof(struct sock_filter)), .filter = (struct sock_filter *)program->data };
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) _exit(1);
   if (getppid() != bridge) _exit(1); /* the bridge died before the line above */
-  helper_close_from(3);
+  /* The bridge must be able to take this process's sockets (it is not dumpable itself). */
+  if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) _exit(1);
+  if (channel >= 0) {
+    /* Kept at 3 (the bridge probes pidfd_getfd on it), everything else closed. */
+    if (channel != 3 && dup2(channel, 3) < 0) _exit(1);
+    channel = 3;
+    helper_close_from(4);
+  } else {
+    helper_close_from(3);
+  }
   if (sigprocmask(SIG_SETMASK, mask, NULL) < 0) _exit(1);
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
     fprintf(stderr, PREFIX "prctl(PR_SET_NO_NEW_PRIVS): %s\n", strerror(errno));
     _exit(1);
   }
-  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0) {
+  if (channel >= 0) {
+    if (supervisor_install_and_send(&prog, channel) < 0) {
+      /* ECANCELED: the bridge refused (it said why); anything else is ours to report. */
+      if (errno != ECANCELED) fprintf(stderr, PREFIX "cannot install the seccomp program with a listener: %s\n", strerror(errno));
+      _exit(1);
+    }
+  } else if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0) {
     fprintf(stderr, PREFIX "cannot install the seccomp program: %s\n", strerror(errno));
     _exit(1);
   }
@@ -273,6 +317,9 @@ int main(int argc, char **argv) {
     fail("%s", helper_args_problem(parsed, bad, "codex-netns-helper --spec-fd N -- COMMAND [ARG...]", problem, sizeof problem));
   }
 
+  /* Not dumpable: the command runs as the same user and must not reach into this process. */
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) fail("prctl(PR_SET_DUMPABLE): %s", strerror(errno));
+
   uint8_t *raw;
   size_t raw_len;
   read_spec(spec_fd, &raw, &raw_len);
@@ -284,6 +331,11 @@ int main(int argc, char **argv) {
          sizeof(struct sock_filter));
   }
   setup_routes(spec);
+  int channel[2] = { -1, -1 };
+  if (spec->connect_supervision != NULL) {
+    setup_allowed(spec->connect_supervision);
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, channel) < 0) fail("socketpair: %s", strerror(errno));
+  }
 
   /* Signals for the command reach it directly (the front end signals the whole process group);
    * the bridge must outlive the command, so it ignores them. Blocked across fork so that neither
@@ -303,7 +355,19 @@ int main(int argc, char **argv) {
   fflush(stderr);
   pid_t child = fork();
   if (child < 0) fail("fork: %s", strerror(errno));
-  if (child == 0) exec_command(command, program, bridge, &orig);
+  if (child == 0) exec_command(command, program, bridge, &orig, channel[1]);
+  if (channel[0] >= 0) {
+    close(channel[1]);
+    char why[512];
+    int started = supervisor_start(channel[0], child, allowed, allowed_count, why, sizeof why);
+    close(channel[0]);
+    if (started < 0) {
+      fprintf(stderr, PREFIX "%s; refusing to run the command\n", why);
+      kill(child, SIGKILL);
+      waitpid(child, NULL, 0);
+      return 1;
+    }
+  }
 
   for (size_t k = 0; k < sizeof FORWARDED / sizeof FORWARDED[0]; k++) signal(FORWARDED[k], SIG_IGN);
   sigset_t unblock = block;

@@ -15,6 +15,7 @@ import { createLinuxSandbox } from '../../src/runner.js';
 import { loadLandlockHelper } from '../../src/landlock-helper.js';
 import { loadNetnsHelper } from '../../src/netns-helper.js';
 import type { ProxyRoute } from '../../src/proxy-only-args.js';
+import type { UnixSocketRequest } from '../../src/unix-socket-plan.js';
 
 export interface RunSpec {
   policy: ResolvedSandboxPolicy;
@@ -35,6 +36,8 @@ export interface RunSpec {
   protectedPaths?: string[];
   /** SandboxRunRequest.proxyRoutes (proxy-only runs). */
   proxyRoutes?: ProxyRoute[];
+  /** SandboxRunRequest.unixSockets (proxy-only runs). */
+  unixSockets?: UnixSocketRequest;
   /** codex-netns-helper to use (development mode: not verified). */
   netnsHelperPath?: string;
   /** Use the legacy Landlock backend with this codex-landlock-helper (development mode: not verified). */
@@ -87,6 +90,7 @@ async function main(): Promise<number> {
     env: { ...process.env, ...spec.env },
     network: spec.network,
     ...(spec.proxyRoutes === undefined ? {} : { proxyRoutes: spec.proxyRoutes }),
+    ...(spec.unixSockets === undefined ? {} : { unixSockets: spec.unixSockets }),
   };
   try {
     if (spec.planOnly === true) {
