@@ -10,7 +10,7 @@
 //        [--code-cache yes|no]   (default yes: train and embed a V8 code cache, see below)
 //
 // Must NOT depend on anything but Node and esbuild. It runs the program once, only to train the code
-// cache: a dry run in an empty scratch home.
+// cache: `sandbox -- true` in an empty scratch home.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -77,21 +77,21 @@ function chooseNode(given) {
   return real;
 }
 
-// Node's flags for the front end, also used for the training run (a code cache records V8's flag
-// hash and is rejected under other flags). One flag only: --no-opt. A run lives ~0.1 s, and
-// TurboFan, when a path function gets hot (long paths, long PATH), compiles it on a worker thread
-// and pages in its own code: ~4 MB of peak RSS and CPU for nothing. The price of any V8 flag is
-// that V8 rejects the code cache Node ships for its built-ins; only the few loaded after Node's own
-// start (vm, module, os, util's argument parser) are then compiled from source, ~2-3 ms.
-// (`--opt` is V8's alias of `--turbofan`, accepted from Node 18 to current; an unknown flag would
-// make Node refuse to start, which fails closed.)
+// Node's options for the front end, also used for the training run. No V8 flag: any V8 flag
+// changes V8's flag hash, so V8 would reject the code cache Node ships for its built-ins and
+// compile every built-in the run loads after Node's own start from source (about 15 M instructions
+// of a read-only run, 12 ms of a proxy-mode run's start, which loads net, http and dns). The
+// launcher had `--no-opt` until the paths a long PATH or environment walked stopped running through
+// JS hot enough to start TurboFan (policy resolveEntry, the native UTF-8 check); TurboFan now starts
+// only for work that is hot in earnest (a 300-entry PATH, a deny-glob scan of a large tree), where it
+// pays for its ~4 MB.
 //
 // `--inspect-port` (a Node option, not a V8 flag: the cache does not mind it) covers the few ms
 // between Node's start and the loader's first statement, when a SIGUSR1 still reaches Node's own
 // handler: the inspector would then try 0.0.0.1, an address no host has, fail with "address not
 // available" and listen nowhere. (Even bound under net.ipv4.ip_nonlocal_bind, 0.0.0.1 is not
 // reachable.) The launcher's SIGUSR1 listener is the defence for the rest of the run.
-const NODE_FLAGS = ['--no-opt', '--inspect-port=0.0.0.1:9229'];
+const NODE_FLAGS = ['--inspect-port=0.0.0.1:9229'];
 
 // The file is: line 1 `#!/bin/sh`; line 2 the sh launcher; from line 3 the bundled program (pure
 // ASCII) inside the CommonJS wrapper function Node itself would put around it (written at build time
@@ -176,16 +176,19 @@ function launcherLine(node) {
 if (LOADER.includes("'")) throw new Error('build-executable: LOADER must not contain a single quote');
 
 /**
- * Runs the program once, as `sandbox --dry-run -- true` in an empty home, and returns the code
- * cache V8 made of it. A dry run compiles argument parsing, config, policy and planning; it runs
- * under NODE_FLAGS, as the launcher does (a cache made under other flags would be rejected).
+ * Runs the program once, as `sandbox -- true` in an empty home, and returns the code cache V8 made
+ * of it: argument parsing, config, policy, planning and the launch of bwrap, the functions every
+ * run needs (a dry run, the earlier training, left the launch out: about 6 M instructions of lazy
+ * compiling per run). Where bwrap cannot run (a build sandbox), the run fails after planning and the
+ * cache holds what it reached. It runs under NODE_FLAGS, as the launcher does (a cache made under
+ * other flags would be rejected).
  */
 function trainCodeCache(programFile, node) {
   const scratch = mkdtempSync(join(tmpdir(), 'codex-code-cache-'));
   try {
     const out = join(scratch, 'cache');
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: scratch, CODEX_HOME: scratch, XDG_CACHE_HOME: join(scratch, 'cache-home'), TMPDIR: scratch };
-    spawnSync(node, [...NODE_FLAGS, '-e', TRAINER(out), programFile, 'sandbox', '--dry-run', '--', 'true'], {
+    spawnSync(node, [...NODE_FLAGS, '-e', TRAINER(out), programFile, 'sandbox', '--', 'true'], {
       cwd: scratch,
       env,
       stdio: 'ignore',

@@ -190,7 +190,12 @@ def flip():
         ctypes.memmove(ctypes.addressof(buf) + 2, A, len(A))
 th = threading.Thread(target=flip); th.start()
 ok = 0; refused = 0; names = set()
-for i in range(300):
+# Until both outcomes were seen (a loaded machine can run many attempts on one side of the flip),
+# at least 300 attempts, and bounded in count and time.
+deadline = time.monotonic() + 20
+i = 0
+while i < 300 or ((ok == 0 or refused == 0) and i < 20000 and time.monotonic() < deadline):
+    i += 1
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     rc = libc.connect(s.fileno(), buf, 2 + len(A) + 1)
     if rc == 0:
