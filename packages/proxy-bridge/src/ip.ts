@@ -21,15 +21,21 @@ export type AddressClass =
   | 'multicast' // 224.0.0.0/4, ff00::/8
   | 'reserved'; // 240.0.0.0/4 including 255.255.255.255
 
+// Characters an IPv4 / IPv6 literal can hold (an IPv6 one has a colon; no zone `%`): a host name
+// fails these at once, before net.isIPv6, whose first call compiles a large regular expression (a
+// few ms of a proxy-mode run's start, for every profile naming only domains).
+const IPV4_CHARS = /^[0-9.]+$/;
+const IPV6_CHARS = /^(?=.*:)[0-9A-Fa-f:.]+$/;
+
 function parseIPv4Bytes(text: string): Uint8Array | undefined {
   // net.isIPv4 accepts exactly four decimal parts 0-255 without leading zeros: the one spelling
   // that every resolver and URL parser reads the same way.
-  if (!isIPv4(text)) return undefined;
+  if (!IPV4_CHARS.test(text) || !isIPv4(text)) return undefined;
   return Uint8Array.from(text.split('.').map(Number));
 }
 
 function parseIPv6Bytes(text: string): Uint8Array | undefined {
-  if (text.includes('%') || !isIPv6(text)) return undefined;
+  if (!IPV6_CHARS.test(text) || !isIPv6(text)) return undefined;
   let head = text;
   let tail4: Uint8Array | undefined;
   const lastColon = text.lastIndexOf(':');
