@@ -4,7 +4,7 @@
 // (what bwrap itself costs for that policy: the front end's share is the difference). Prints JSON.
 // Used by bench/run.sh.
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -42,13 +42,18 @@ function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-async function time(label, once) {
-  for (let i = 0; i < warmup; i++) await once();
+/** `after` (untimed) runs after every call: the plan-argv runs remove the mount points bwrap made. */
+async function time(label, once, after = () => {}) {
+  for (let i = 0; i < warmup; i++) {
+    await once();
+    after();
+  }
   const samples = [];
   for (let i = 0; i < count; i++) {
     const start = performance.now();
     const code = await once();
     samples.push(performance.now() - start);
+    after();
     if (code !== 0) throw new Error(`${label}: exit ${code}`);
   }
   return { median: median(samples), mean: samples.reduce((a, b) => a + b, 0) / samples.length };
@@ -78,6 +83,25 @@ async function planArgv(sandbox) {
   return out;
 }
 
+/**
+ * bwrap run on its own creates the missing mount points (`--tmpfs X` over a path that is not there)
+ * on the host and, unlike the sandbox, leaves them: they are removed after each run, so neither the
+ * next run nor the sandbox's own runs find them.
+ */
+function removeCreatedMountPoints(argv) {
+  const created = [];
+  for (let i = 0; i < argv.length; i++) if (argv[i] === '--tmpfs' && !existsSync(argv[i + 1])) created.push(argv[i + 1]);
+  return () => {
+    for (const dir of created) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // Not empty or gone: not ours to touch.
+      }
+    }
+  };
+}
+
 const env = { ...process.env, CODEX_HOME: join(args.cache, 'home-ours') };
 const readOnly = createSandbox({ permissionProfile: ':read-only', cwd: args.work, env });
 const workspace = createSandbox({ permissionProfile: ':workspace', cwd: args.work, env });
@@ -88,8 +112,8 @@ const result = {
   readOnly: await time('read-only', async () => (await readOnly.run(['true'], { stdio: 'ignore' })).exitCode),
   workspace: await time('workspace', async () => (await workspace.run(['true'], { stdio: 'ignore' })).exitCode),
   planBwrap: {
-    readOnly: planned.readOnly && (await time('read-only plan argv', spawnBwrap(planned.readOnly))),
-    workspace: planned.workspace && (await time('workspace plan argv', spawnBwrap(planned.workspace))),
+    readOnly: planned.readOnly && (await time('read-only plan argv', spawnBwrap(planned.readOnly), removeCreatedMountPoints(planned.readOnly))),
+    workspace: planned.workspace && (await time('workspace plan argv', spawnBwrap(planned.workspace), removeCreatedMountPoints(planned.workspace))),
   },
 };
 readOnly.dispose();
