@@ -4,9 +4,9 @@
 // checked address is connected and the client has its answer. The relay joins them with splice(2),
 // so a tunnel's bytes no longer pass through this process (bench/README.md has the numbers).
 //
-// Fail closed: if the relay dies, every tunnel it holds is cut by the kernel, tunnels being handed
-// over are destroyed, later ones are refused, and `failure` says why; the relay dies with this
-// process (PR_SET_PDEATHSIG) and with its channel. Must NOT decide anything, connect anything or
+// Fail closed (N19): if the relay dies, every tunnel it holds is cut by the kernel, tunnels being
+// handed over are destroyed, later ones are refused, and `failure` says why; the relay dies with
+// this process (PR_SET_PDEATHSIG) and with its channel. Must NOT decide anything, connect anything or
 // look at the bytes; callers hand over only sockets the policy has already allowed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';

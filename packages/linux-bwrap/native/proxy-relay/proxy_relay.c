@@ -11,8 +11,8 @@
  * joins the two with splice_relay and answers `{"started":ID}`, and `{"ended":ID,...}` when the
  * tunnel is over.
  *
- * Fail closed: when the proxy goes away (the channel ends, or its process dies: PR_SET_PDEATHSIG)
- * the relay exits at once and every tunnel it holds is cut. Owns only this mechanism: it must never
+ * Fail closed (N19): when the proxy goes away (the channel ends, or its process dies:
+ * PR_SET_PDEATHSIG) the relay exits at once and every tunnel it holds is cut. Owns only this mechanism: it must never
  * connect, resolve or decide anything (the proxy does, before any byte is relayed), never read the
  * bytes it relays, and never keep a descriptor other than its channel and its tunnels.
  */
