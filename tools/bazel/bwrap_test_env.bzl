@@ -7,12 +7,15 @@ CODEX_BWRAP_TEST_DATA = [
     "//packages/linux-bwrap/native/netns-helper:codex-netns-helper",
     # The legacy Landlock backend's helper.
     "//packages/linux-bwrap/native/landlock-helper:codex-landlock-helper",
+    # The managed proxy's tunnel relay.
+    "//packages/linux-bwrap/native/proxy-relay:codex-proxy-relay",
 ]
 
 CODEX_BWRAP_TEST_ENV = {
     "CODEX_BWRAP_TEST_BINARY": "$ws/$(rootpath //third_party/bubblewrap:codex-bwrap)",
     "CODEX_NETNS_HELPER_TEST_BINARY": "$ws/$(rootpath //packages/linux-bwrap/native/netns-helper:codex-netns-helper)",
     "CODEX_LANDLOCK_HELPER_TEST_BINARY": "$ws/$(rootpath //packages/linux-bwrap/native/landlock-helper:codex-landlock-helper)",
+    "CODEX_PROXY_RELAY_TEST_BINARY": "$ws/$(rootpath //packages/linux-bwrap/native/proxy-relay:codex-proxy-relay)",
 }
 
 CODEX_BWRAP_TEST_ENV_FROM_FILES = {

@@ -114,5 +114,7 @@ export interface BackendRunResult {
 export interface SandboxBackend {
   plan(request: BackendRequest): Promise<PlannedLaunch>;
   run(request: BackendRequest): Promise<BackendRunResult>;
+  /** The managed proxy's native tunnel relay to execute (verified), where the backend has one (Linux). */
+  tunnelRelayFile?(): string;
   dispose(): void;
 }

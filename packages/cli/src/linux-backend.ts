@@ -83,6 +83,7 @@ export function openLinuxBackend(options: OpenLinuxBackendOptions): LinuxBackend
     ...(request.unixSockets !== undefined ? { unixSockets: request.unixSockets } : {}),
   });
   return {
+    tunnelRelayFile: () => sandbox.proxyRelayFile(),
     async plan(request) {
       const planned = await sandbox.plan(toRequest(request));
       return {

@@ -36,7 +36,7 @@ export interface ManagedNetworkSession {
   plannedRoutes(commandEnv: Readonly<Record<string, string | undefined>>): ManagedRoute[];
   /** Starts the proxy if needed; the routes to its sockets. */
   runRoutes(commandEnv: Readonly<Record<string, string | undefined>>): Promise<ManagedRoute[]>;
-  track<T>(fn: () => Promise<T>): Promise<{ value: T; blocked: BlockedRequestEvent[] }>;
+  track<T>(fn: () => Promise<T>): Promise<{ value: T; blocked: BlockedRequestEvent[]; failure?: string | undefined }>;
   /** The Unix-socket keys as the run enforces them (N15-N17). */
   unixSockets(): UnixSocketsForRun;
   describe(): ReturnType<typeof describeManagedNetwork>;
@@ -55,6 +55,8 @@ export interface ManagedNetworkSessionOptions {
   upstreamEnv: Readonly<Record<string, string | undefined>>;
   onBlocked?: ((event: BlockedRequestEvent) => void) | undefined;
   resolve?: Resolver | undefined;
+  /** The verified native tunnel relay (Linux), asked for on the first tunnel. */
+  tunnelRelay?: (() => string | Promise<string>) | undefined;
   warn: (message: string) => void;
 }
 
@@ -72,7 +74,7 @@ export function openManagedNetworkSession(options: ManagedNetworkSessionOptions)
   let closed = false;
   const proxy = (): ManagedProxyRuntime => {
     if (closed) throw new ProxyStartError('this sandbox was closed: its managed network proxy cannot start again');
-    return (runtime ??= managedProxyRuntime(plan, { upstreamEnv: options.upstreamEnv, onBlocked: options.onBlocked, resolve: options.resolve, socketParentDir }));
+    return (runtime ??= managedProxyRuntime(plan, { upstreamEnv: options.upstreamEnv, onBlocked: options.onBlocked, resolve: options.resolve, socketParentDir, tunnelRelay: options.tunnelRelay }));
   };
   const stop = async (): Promise<void> => {
     const running = runtime;

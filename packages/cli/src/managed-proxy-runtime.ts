@@ -8,8 +8,11 @@ import type { ManagedNetworkPlan, ProxySockets } from './managed-network.js';
 export interface ManagedProxyRuntime {
   /** The running proxy's sockets (starts it on first use). */
   sockets(): Promise<ProxySockets>;
-  /** Runs `fn`, returning with it the requests the proxy blocked meanwhile. */
-  track<T>(fn: () => Promise<T>): Promise<{ value: T; blocked: BlockedRequestEvent[] }>;
+  /**
+   * Runs `fn`, returning with it the requests the proxy blocked meanwhile, and `failure` when the
+   * proxy's tunnel relay stopped (its tunnels were cut, later ones refused).
+   */
+  track<T>(fn: () => Promise<T>): Promise<{ value: T; blocked: BlockedRequestEvent[]; failure?: string | undefined }>;
   close(): Promise<void>;
 }
 
@@ -21,6 +24,8 @@ export interface ManagedProxyRuntimeOptions {
   resolve?: ((host: string) => Promise<readonly string[]>) | undefined;
   /** Where the proxy's private socket directory is made (default: the proxy's own choice, TMPDIR). */
   socketParentDir?: string | undefined;
+  /** The verified native tunnel relay, asked for on the first tunnel (absent: tunnels are relayed in process). */
+  tunnelRelay?: (() => string | Promise<string>) | undefined;
 }
 
 export function managedProxyRuntime(plan: ManagedNetworkPlan, options: ManagedProxyRuntimeOptions): ManagedProxyRuntime {
@@ -34,6 +39,7 @@ export function managedProxyRuntime(plan: ManagedNetworkPlan, options: ManagedPr
       ...(options.onBlocked !== undefined ? { onBlocked: options.onBlocked } : {}),
       ...(options.resolve !== undefined ? { resolve: options.resolve } : {}),
       ...(options.socketParentDir !== undefined ? { socketParentDir: options.socketParentDir } : {}),
+      ...(options.tunnelRelay !== undefined ? { tunnelRelay: { file: options.tunnelRelay } } : {}),
     });
     return starting;
   };
@@ -49,7 +55,9 @@ export function managedProxyRuntime(plan: ManagedNetworkPlan, options: ManagedPr
       const blocked: BlockedRequestEvent[] = [];
       const unsubscribe = running.events.subscribe((event) => blocked.push(event));
       try {
-        return { value: await fn(), blocked };
+        const value = await fn();
+        const failure = running.relayFailure;
+        return { value, blocked, ...(failure !== undefined ? { failure } : {}) };
       } finally {
         unsubscribe();
       }

@@ -51,6 +51,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       if (result.denialReport !== undefined) io.writeErr(result.denialReport);
       const blocked = formatBlockedRequests(result.blockedRequests ?? []);
       if (blocked !== '') io.writeErr(blocked);
+      if (result.networkFailure !== undefined) io.writeErr(`codex sandbox: network: ${result.networkFailure}\n`);
       return result.exitCode;
     } finally {
       // The managed proxy (if any) goes with the run: its sockets and their directory are removed.

@@ -121,6 +121,8 @@ export interface RunResult {
   stderr?: Buffer;
   /** With the managed network proxy: the requests it blocked during this run (host, port, reason). */
   blockedRequests?: BlockedRequestEvent[];
+  /** With the managed network proxy: why its tunnels stopped working during this run (the relay died). */
+  networkFailure?: string;
   /** macOS with logDenials: `=== Sandbox denials ===` and one line per unique denial, or `None found.`. */
   denialReport?: string;
 }
@@ -256,6 +258,8 @@ export function createSandboxOn(hostPlatform: NodeJS.Platform | string, options:
     upstreamEnv: env,
     onBlocked: options.onBlockedRequest,
     resolve: options.resolveHost,
+    // Linux: decided tunnels go to codex-proxy-relay (splice), verified like our other helpers.
+    ...(process.platform === 'linux' ? { tunnelRelay: () => linuxTunnelRelay() } : {}),
     warn,
   });
   const loadManaged = (): Promise<void> => managedNetwork.load();
@@ -297,6 +301,11 @@ export function createSandboxOn(hostPlatform: NodeJS.Platform | string, options:
     }
     backends.set(os, created);
     return created;
+  };
+  const linuxTunnelRelay = async (): Promise<string> => {
+    const backend = await backendFor('linux');
+    if (backend.tunnelRelayFile === undefined) throw new CliError('this backend has no native tunnel relay');
+    return backend.tunnelRelayFile();
   };
   const macosRequest = (os: TargetOs): Pick<BackendRequest, 'unixSocketPaths' | 'logDenials'> =>
     os !== 'macos' ? {} : { ...(unixSocketPaths.length > 0 ? { unixSocketPaths } : {}), ...(options.logDenials === true ? { logDenials: true } : {}) };
@@ -433,8 +442,8 @@ export function createSandboxOn(hostPlatform: NodeJS.Platform | string, options:
       if (session !== undefined) {
         const routes = await session.runRoutes(prepared.commandEnv);
         const unixSockets = session.unixSockets();
-        const { value, blocked } = await session.track(() => runPrepared(prepared, runOptions, { network: 'proxy-only', proxyRoutes: routes, unixSockets }));
-        return { ...value, blockedRequests: blocked };
+        const { value, blocked, failure } = await session.track(() => runPrepared(prepared, runOptions, { network: 'proxy-only', proxyRoutes: routes, unixSockets }));
+        return { ...value, blockedRequests: blocked, ...(failure !== undefined ? { networkFailure: failure } : {}) };
       }
       return runPrepared(prepared, runOptions, {});
     },

@@ -20,6 +20,7 @@ let exe: PreparedExecutable;
 let allowedPort = 0;
 let deniedPort = 0;
 let tlsPort = 0;
+let bulkPort = 0;
 const closers: Array<() => void> = [];
 
 function listen(server: net.Server): Promise<number> {
@@ -39,7 +40,18 @@ beforeAll(async () => {
   const tls = https.createServer({ key: fs.readFileSync(path.join(certDir, 'key.pem')), cert: fs.readFileSync(path.join(certDir, 'cert.pem')) }, answer('tls'));
   fs.rmSync(certDir, { recursive: true, force: true });
   tlsPort = await listen(tls);
-  closers.push(() => allowed.close(), () => denied.close(), () => tls.close());
+  // Streams until the client goes away (a download that outlasts the relay in the test below).
+  const chunk = Buffer.alloc(1 << 16, 0x62);
+  const bulk = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    const pump = (): void => {
+      while (!res.destroyed && res.write(chunk));
+      if (!res.destroyed) res.once('drain', pump);
+    };
+    pump();
+  });
+  bulkPort = await listen(bulk);
+  closers.push(() => allowed.close(), () => denied.close(), () => tls.close(), () => bulk.close());
 });
 afterAll(() => {
   closers.forEach((close) => close());
@@ -186,6 +198,48 @@ t('socketpair', lambda: [s.close() for s in socket.socketpair()])
     expect(env.get('CODEX_NETWORK_ALLOW_LOCAL_BINDING')).toBe('0');
     expect(lines.filter((l) => !l.includes('='))).toEqual(['host-loopback:ECONNREFUSED', 'unix:EPERM', 'socketpair:ok']);
     expect(result.status).toBe(0);
+  });
+
+  it('tunnels go through codex-proxy-relay; killing it stops the traffic, the run reports it, nothing is left running', async () => {
+    writeConfig(profile());
+    const tmp = tmpFor(unprivileged);
+    let downloading: () => void = () => {};
+    const started = new Promise<void>((resolve) => (downloading = resolve));
+    // -p: CONNECT through the HTTP proxy; the download never ends on its own.
+    const script = `echo start; curl -sS -p --limit-rate 4M -o /dev/null http://localhost:${bulkPort}/ 2>/dev/null; echo curl:$?; curl -sS -p -o /dev/null http://localhost:${allowedPort}/after 2>/dev/null; echo after:$?`;
+    const run = start(['sandbox', '--', 'sh', '-c', script], unprivileged, tmp, (out) => {
+      if (out.includes('start')) downloading();
+    });
+    // A failed expectation must not leave the endless download running.
+    const stop = (): void => void (run.child.exitCode === null && run.child.kill('SIGKILL'));
+    try {
+    await started;
+    const relayPids = (): number[] =>
+      fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((pid) => {
+        try {
+          return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('codex-proxy-relay\0') && fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1] === String(run.child.pid);
+        } catch {
+          return false;
+        }
+      });
+    for (let i = 0; i < 500 && relayPids().length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    const [relay] = relayPids();
+    if (relay === undefined) throw new Error('no codex-proxy-relay child of the front end');
+    // Runs as the front end's user, with nothing of its environment (only Node's channel variables).
+    expect(fs.statSync(`/proc/${relay}`).uid).toBe(unprivileged ? 65534 : 0);
+    expect(fs.readFileSync(`/proc/${relay}/environ`, 'utf8').split('\0').filter((v) => v !== '').sort()).toEqual(['NODE_CHANNEL_FD=3', 'NODE_CHANNEL_SERIALIZATION_MODE=json']);
+    process.kill(relay, 'SIGKILL');
+    const result = await run.done;
+    // curl 52/18/56: the tunnel was cut before, during or after the response head; 56: the next
+    // CONNECT is refused (502).
+    expect(result.stdout).toMatch(/^start\ncurl:(18|52|56)\nafter:56\n$/);
+    expect(result.stderr).toContain("codex sandbox: network: the managed proxy's tunnel relay (codex-proxy-relay) was killed by SIGKILL; its tunnels were cut and later ones refused\n");
+    expect(result.status).toBe(0);
+    expect(relayPids()).toEqual([]);
+    expect(leftovers(tmp)).toEqual([]);
+    } finally {
+      stop();
+    }
   });
 
   it('SIGTERM ends the run and the proxy; after SIGKILL nothing runs and the next run sweeps the sockets', async () => {

@@ -29,5 +29,6 @@ export { loadLandlockHelper, LandlockHelperError, type LandlockHelper, type Load
 export { LandlockUnsupportedError, type LandlockPlan, type LandlockRule } from './landlock-plan.js';
 export { loadNetnsHelper, NetnsHelperError, type LoadNetnsHelperOptions, type NetnsHelper } from './netns-helper.js';
 export type { ProxyRoute } from './proxy-only-args.js';
+export { loadProxyRelay, ProxyRelayError, type LoadProxyRelayOptions, type ProxyRelay } from './proxy-relay.js';
 export type { UnixSocketPlan, UnixSocketRequest } from './unix-socket-plan.js';
 export { frontEndStateSubdir } from './state-dir.js';

@@ -15,6 +15,7 @@ import { loadLandlockHelper, probeLandlockAbi, type LandlockHelper } from './lan
 import { planLandlock } from './landlock-plan.js';
 import { landlockHelperArgs, launchLandlock } from './landlock-run.js';
 import { loadNetnsHelper, type NetnsHelper } from './netns-helper.js';
+import { loadProxyRelay, type ProxyRelay } from './proxy-relay.js';
 import { defaultCacheDir, ProbeCache } from './probe-cache.js';
 import { PlaceholderHold } from './placeholder-hold.js';
 import { defaultRegistryDir, PlaceholderRegistry } from './registry.js';
@@ -81,7 +82,12 @@ export interface LinuxSandboxOptions {
 export interface LinuxSandbox {
   run(req: SandboxRunRequest): Promise<SandboxRunResult>;
   plan(req: SandboxRunRequest): Promise<SandboxPlan>;
-  /** Releases a held bundled-bwrap descriptor and the placeholders this object's runs claimed (L32.1). */
+  /**
+   * What to execute for the managed proxy's native tunnel relay: /proc/self/fd/N of the verified
+   * codex-proxy-relay (loaded on first use, held until dispose). Throws ProxyRelayError.
+   */
+  proxyRelayFile(): string;
+  /** Releases a held bundled-bwrap descriptor, the relay's, and the placeholders this object's runs claimed (L32.1). */
   dispose(): void;
 }
 
@@ -94,6 +100,7 @@ class LinuxSandboxImpl implements LinuxSandbox {
   private readonly stateDir: string | undefined;
   private readonly hostFacts: HostFactsGatherer;
   private netnsHelper: NetnsHelper | undefined;
+  private proxyRelay: ProxyRelay | undefined;
   private landlock: { helper: LandlockHelper; abi: number; reason?: string } | undefined;
 
   constructor(private readonly options: LinuxSandboxOptions) {
@@ -115,8 +122,15 @@ class LinuxSandboxImpl implements LinuxSandbox {
     });
   }
 
+  proxyRelayFile(): string {
+    this.proxyRelay ??= loadProxyRelay({ frontEndPath: this.options.frontEndPath ?? process.argv[1], env: this.env, memo: this.hostFacts.digests });
+    return `/proc/self/fd/${this.proxyRelay.fd}`;
+  }
+
   dispose(): void {
     this.placeholders.release();
+    if (this.proxyRelay !== undefined) fs.closeSync(this.proxyRelay.fd);
+    this.proxyRelay = undefined;
     this.hostFacts.dispose();
     if (this.landlock !== undefined && this.options.landlockHelper === undefined) fs.closeSync(this.landlock.helper.fd);
     this.landlock = undefined;

@@ -6,6 +6,7 @@
 // and that nothing is left running.
 
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -73,6 +74,35 @@ async function socketServer(variant: Variant): Promise<{ socketPath: string; req
   servers.push(server);
   return { socketPath, requests };
 }
+
+/** A raw stream server on a Unix socket owned by the variant's user (the bridge's far end). */
+async function rawSocketServer(variant: Variant, onConnection: (s: net.Socket) => void): Promise<{ socketPath: string; accepted: () => number; closed: () => number }> {
+  counter += 1;
+  const dir = path.join(variant.home, `raw-${counter}`);
+  fs.mkdirSync(dir, { mode: 0o700 });
+  fs.chownSync(dir, variant.uid, variant.uid);
+  const socketPath = path.join(dir, 'raw.sock');
+  let closed = 0;
+  let accepted = 0;
+  const server = net.createServer({ allowHalfOpen: true }, (s) => {
+    accepted += 1;
+    s.on('error', () => s.destroy());
+    s.once('close', () => (closed += 1));
+    onConnection(s);
+  });
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  fs.chownSync(socketPath, variant.uid, variant.uid);
+  servers.push(server as unknown as http.Server);
+  return { socketPath, accepted: () => accepted, closed: () => closed };
+}
+
+/** `n` bytes of a fixed pattern both sides can make: byte i is (i * 7 + i / 4093) mod 251. */
+function pattern(n: number): Buffer {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i += 1) b[i] = (i * 7 + Math.floor(i / 4093)) % 251;
+  return b;
+}
+const PATTERN_PY = 'def pattern(n):\n    return bytes(((i * 7 + i // 4093) % 251) for i in range(n))\n';
 
 function proxySpec(variant: Variant, command: string[], socketPath: string) {
   const ws = makeWorkspace(variant);
@@ -152,6 +182,88 @@ describe.each(VARIANT_NAMES)('%s', (variantName) => {
       proxySpec(variant, ['sh', '-c', 'curl -sS -x http://127.0.0.1:3128 http://big.test/ | tr -d a | wc -c; curl -sS -x http://127.0.0.1:3128 http://big.test/ | wc -c'], socketPath),
     );
     expect(result).toEqual({ code: 0, stdout: '0\n8388608\n', stderr: '' });
+  });
+
+  it('the bridge carries 16 MiB up and 24 MiB down byte-exact, with the client\'s half-close in between', async () => {
+    const down = pattern(24 << 20);
+    const { socketPath } = await rawSocketServer(variant, (s) => {
+      const hash = createHash('sha256');
+      let n = 0;
+      s.on('data', (c: Buffer) => {
+        n += c.length;
+        hash.update(c);
+      });
+      s.once('end', () => {
+        s.write(`${n} ${hash.digest('hex')}\n`);
+        s.end(down);
+      });
+    });
+    const script = `import hashlib, socket
+${PATTERN_PY}up = pattern(16 << 20)
+s = socket.create_connection(('127.0.0.1', 3128), timeout=60)
+s.sendall(up)
+s.shutdown(socket.SHUT_WR)
+got = bytearray()
+while True:
+    c = s.recv(1 << 20)
+    if not c:
+        break
+    got += c
+line, rest = bytes(got).split(b'\\n', 1)
+print(line.decode() == '%d %s' % (len(up), hashlib.sha256(up).hexdigest()), len(rest), hashlib.sha256(rest).hexdigest())
+`;
+    const result = await runDriver(fixture, variant, proxySpec(variant, ['python3', '-c', script], socketPath));
+    expect(result).toEqual({ code: 0, stdout: `True ${down.length} ${createHash('sha256').update(down).digest('hex')}\n`, stderr: '' });
+  });
+
+  it('an abrupt close (RST) by the command closes the proxy side; the proxy side closing ends the command\'s connection; 200 connections at once', async () => {
+    const { socketPath, accepted, closed } = await rawSocketServer(variant, (s) => {
+      // `quit` asks this side to close abruptly, `closed?` how many connections have closed so far
+      // (the route probe is one); anything else is echoed.
+      s.on('data', (c: Buffer) => {
+        if (c.toString() === 'quit') s.destroy();
+        else if (c.toString() === 'closed?') s.end(String(closed()));
+        else s.write(c);
+      });
+      s.once('end', () => s.end());
+    });
+    const script = `import socket, struct, threading, time
+s = socket.create_connection(('127.0.0.1', 3128), timeout=20)
+s.sendall(b'hello')
+assert s.recv(5) == b'hello'
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+s.close()
+seen = 0
+for _ in range(250):
+    p = socket.create_connection(('127.0.0.1', 3128), timeout=20)
+    p.sendall(b'closed?')
+    seen = int(p.recv(100) or b'0')
+    p.close()
+    if seen >= 2:
+        break
+    time.sleep(0.02)
+print('reset-reached-proxy-side', seen >= 2)
+t = socket.create_connection(('127.0.0.1', 3128), timeout=20)
+t.sendall(b'quit')
+print('far-end-closed', t.recv(10) == b'')
+ok = []
+def one(i):
+    c = socket.create_connection(('127.0.0.1', 3128), timeout=30)
+    msg = ('connection %d ' % i).encode() * 50
+    c.sendall(msg)
+    got = b''
+    while len(got) < len(msg):
+        got += c.recv(65536)
+    ok.append(got == msg)
+    c.close()
+threads = [threading.Thread(target=one, args=(i,)) for i in range(200)]
+[x.start() for x in threads]
+[x.join() for x in threads]
+print('concurrent', len(ok), all(ok))
+`;
+    const result = await runDriver(fixture, variant, proxySpec(variant, ['python3', '-c', script], socketPath));
+    expect(result).toEqual({ code: 0, stdout: 'reset-reached-proxy-side True\nfar-end-closed True\nconcurrent 200 True\n', stderr: '' });
+    await waitUntil(() => closed() === accepted(), 'every connection closed at the proxy side');
   });
 
   it('the command gets IP sockets but no AF_UNIX socket, no host loopback, only lo', async () => {

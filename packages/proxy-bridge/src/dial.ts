@@ -8,6 +8,7 @@ import { FastReader } from './fast-read.js';
 import { parseIp, formatIp, type IpAddress } from './ip.js';
 import { decideAddress, needsAddressCheck, type Decision, type NameDecision, type NetworkPolicy } from './policy.js';
 import { targetText, type TargetHost } from './patterns.js';
+import type { TunnelRelay } from './tunnel-relay.js';
 import { bypassesUpstream, type UpstreamConfig, type UpstreamProxy } from './upstream.js';
 
 /** Name resolution: every address `host` resolves to (IPv4 and IPv6 text). */
@@ -24,6 +25,8 @@ export interface DialContext {
   readonly upstream: UpstreamConfig | undefined;
   /** Registers an outgoing socket so that close() can destroy it. */
   readonly track: (socket: Socket) => void;
+  /** The native relay decided tunnels are handed to (absent: tunnels are relayed in this process). */
+  readonly relay?: TunnelRelay | undefined;
 }
 
 export type Blocked = Exclude<Decision, { allowed: true }>;
@@ -95,11 +98,17 @@ export async function resolveAndCheck(
   return { kind: 'ok', addresses };
 }
 
-function connectOne(address: IpAddress, port: number, timeoutMs: number, track: (s: Socket) => void, reader?: FastReader): Promise<Socket> {
+/** How a tunnel's target socket reads: through a FastReader, not at all (for the native relay), or as Node does. */
+type ReadMode = { kind: 'fast'; reader: FastReader } | { kind: 'held' } | { kind: 'plain' };
+
+function connectOne(address: IpAddress, port: number, timeoutMs: number, track: (s: Socket) => void, mode: ReadMode): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const base = { host: formatIp(address), port, family: address.family, allowHalfOpen: true, noDelay: true };
-    const socket = reader === undefined ? connect(base) : connect({ ...base, onread: reader.onread });
-    reader?.bind(socket);
+    const socket = mode.kind === 'fast' ? connect({ ...base, onread: mode.reader.onread }) : connect(base);
+    if (mode.kind === 'fast') mode.reader.bind(socket);
+    // Paused before it connects, a socket never starts reading: what the target sends (a banner)
+    // stays in the kernel for the relay.
+    if (mode.kind === 'held') socket.pause();
     track(socket);
     const timer = setTimeout(() => {
       const err = Object.assign(new Error(`connect to ${formatIp(address)}:${port} timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' });
@@ -122,12 +131,13 @@ function connectOne(address: IpAddress, port: number, timeoutMs: number, track: 
   });
 }
 
-async function connectFirst(ctx: DialContext, addresses: readonly IpAddress[], port: number, fast: boolean): Promise<{ socket: Socket; reader: FastReader | undefined }> {
+async function connectFirst(ctx: DialContext, addresses: readonly IpAddress[], port: number, tunnel: boolean): Promise<{ socket: Socket; reader: FastReader | undefined }> {
   let last: unknown = new Error('no address to connect to');
   for (const address of addresses) {
-    const reader = fast ? new FastReader() : undefined;
+    const reader = tunnel && ctx.relay === undefined ? new FastReader() : undefined;
+    const mode: ReadMode = reader !== undefined ? { kind: 'fast', reader } : tunnel ? { kind: 'held' } : { kind: 'plain' };
     try {
-      return { socket: await connectOne(address, port, ctx.connectTimeoutMs, ctx.track, reader), reader };
+      return { socket: await connectOne(address, port, ctx.connectTimeoutMs, ctx.track, mode), reader };
     } catch (err) {
       last = err;
     }

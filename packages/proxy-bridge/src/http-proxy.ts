@@ -4,7 +4,7 @@
 // per-run credential on a credential-guarded listener: 407. Must NOT listen or clean up (server.ts
 // owns the lifecycle) nor decide policy (policy.ts).
 import { Agent, createServer, request as httpRequest, type ClientRequestArgs, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { proxyAuthorizationMatches, type ProxyCredential } from './credential.js';
 import { connectAny, connectUpstream, openTunnel, resolveAndCheck, type Blocked, type DialContext } from './dial.js';
@@ -14,6 +14,7 @@ import { blockedHeaderValue, decideMethod, decideName, needsAddressCheck, type P
 import { bypassesUpstream } from './upstream.js';
 import type { IpAddress } from './ip.js';
 import { splice } from './splice.js';
+import { canHandOver, holdReads } from './tunnel-relay.js';
 
 export interface HttpFrontContext extends DialContext {
   readonly events: EventLog;
@@ -200,6 +201,9 @@ export function createHttpProxyServer(ctx: HttpFrontContext, credential: ProxyCr
 
   async function onConnect(req: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
     client.on('error', () => client.destroy());
+    // With the native relay, nothing more the client sends is read here (it waits in the kernel
+    // for the relay; splice() resumes reading if the tunnel stays in this process).
+    if (ctx.relay !== undefined && client instanceof Socket) holdReads(client);
     if (!authorized(req)) {
       writeRaw(client, '407 Proxy Authentication Required', 'this proxy needs the per-run credential (Proxy-Authorization: Basic)', 'proxy-authenticate: Basic realm="codex-sandbox"\r\n');
       return;
@@ -238,9 +242,17 @@ export function createHttpProxyServer(ctx: HttpFrontContext, credential: ProxyCr
       outcome.socket.destroy();
       return;
     }
+    const relayFailure = ctx.relay?.failure;
+    if (relayFailure !== undefined) {
+      // Fail closed: no tunnel without the relay that is meant to carry it.
+      outcome.socket.destroy();
+      writeRaw(client, '502 Bad Gateway', relayFailure);
+      return;
+    }
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     if (head.length > 0) outcome.socket.write(head);
-    splice(client, outcome.socket, outcome.reader);
+    if (ctx.relay !== undefined && client instanceof Socket && canHandOver(client, outcome.socket)) await ctx.relay.take(client, outcome.socket);
+    else splice(client, outcome.socket, outcome.reader);
   }
 
   const server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000, noDelay: true });

@@ -25,6 +25,7 @@ export {
   type ProxyTransport,
 } from './server.js';
 export { systemResolver, type Resolver } from './dial.js';
+export type { TunnelRelayFile } from './tunnel-relay.js';
 export type { ProxyCredential } from './credential.js';
 export type { BlockedRequestEvent, BlockedListener, ProxyEvents } from './events.js';
 export {

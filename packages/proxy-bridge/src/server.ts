@@ -15,6 +15,7 @@ import { createHttpProxyServer } from './http-proxy.js';
 import type { NetworkPolicy } from './policy.js';
 import type { Env } from './routes.js';
 import { createSocksProxyServer } from './socks-proxy.js';
+import { TunnelRelay, type TunnelRelayFile } from './tunnel-relay.js';
 import { upstreamConfigFromEnv, type UpstreamConfig } from './upstream.js';
 
 export type ProxyTransport = 'unix' | 'tcp' | 'both';
@@ -40,6 +41,13 @@ export interface ManagedProxyOptions {
   maxEvents?: number;
   /** Called for every blocked request. */
   onBlocked?: BlockedListener;
+  /**
+   * The native tunnel relay (codex-proxy-relay) to hand decided CONNECT and SOCKS5 tunnels to,
+   * started on the first tunnel: `file` is what to execute (the caller has verified it, e.g.
+   * /proc/self/fd/N of the checked bytes), or a function asked for it on the first tunnel (its
+   * error refuses every tunnel). Absent: tunnels are relayed in this process.
+   */
+  tunnelRelay?: { readonly file: TunnelRelayFile };
 }
 
 export interface ProxyEndpoint {
@@ -60,6 +68,8 @@ export interface ManagedProxy {
   /** The private directory holding the Unix sockets (absent without Unix sockets). */
   readonly socketDir: string | undefined;
   readonly events: ProxyEvents;
+  /** Set once the tunnel relay has stopped: its tunnels were cut and later tunnels are refused (fail closed). */
+  readonly relayFailure: string | undefined;
   /** Stops the listeners, destroys every open connection, removes the sockets and their directory. Idempotent. */
   close(): Promise<void>;
 }
@@ -175,12 +185,14 @@ export async function startManagedProxy(policy: NetworkPolicy, options: ManagedP
     open.add(socket);
     socket.once('close', () => open.delete(socket));
   };
+  const relay = options.tunnelRelay === undefined ? undefined : new TunnelRelay(options.tunnelRelay.file);
   const dial: DialContext = {
     policy,
     resolve: options.resolve ?? systemResolver,
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     upstream,
     track,
+    relay,
   };
   const credential = useTcp ? generateCredential() : undefined;
   const servers: Server[] = [];
@@ -204,6 +216,8 @@ export async function startManagedProxy(policy: NetworkPolicy, options: ManagedP
   const close = (): Promise<void> => {
     closed ??= (async () => {
       closing = true;
+      // The relay first: killing it cuts every tunnel it holds.
+      await relay?.close();
       const stopping = servers.map(closeServer);
       // Resolve only once every handle is really gone, so that "closed" means nothing is left.
       const gone = [...open].map((socket) => new Promise<void>((resolve) => (socket.closed ? resolve() : socket.once('close', () => resolve()))));
@@ -257,6 +271,9 @@ export async function startManagedProxy(policy: NetworkPolicy, options: ManagedP
       credential,
       socketDir,
       events,
+      get relayFailure() {
+        return relay?.failure;
+      },
       close,
     };
   } catch (err) {

@@ -11,6 +11,7 @@ import { formatIp, parseIp } from './ip.js';
 import { parseTargetHost, targetText, type TargetHost } from './patterns.js';
 import { decideMethod, decideName } from './policy.js';
 import { splice } from './splice.js';
+import { canHandOver, holdReads } from './tunnel-relay.js';
 
 export interface SocksFrontContext extends DialContext {
   readonly events: EventLog;
@@ -117,10 +118,14 @@ class Reader {
     });
   }
 
-  /** Stops reading; returns what was received after the handshake (sent before our reply). */
-  detach(): Buffer {
+  /**
+   * Stops reading; returns what was received after the handshake (sent before our reply).
+   * `hold`: stop the socket's reads at once, so later bytes wait in the kernel (native relay).
+   */
+  detach(hold: boolean): Buffer {
     this.socket.removeListener('data', this.#onData);
     this.socket.pause();
+    if (hold) holdReads(this.socket);
     this.#ended = true;
     return this.#buf;
   }
@@ -198,7 +203,7 @@ export function createSocksProxyServer(ctx: SocksFrontContext, credential: Proxy
     if (!name.allowed) return refuse(name);
     const byMode = decideMethod(ctx.policy, 'socks5', 'CONNECT');
     if (!byMode.allowed) return refuse(byMode);
-    const early = r.detach();
+    const early = r.detach(ctx.relay !== undefined);
     const outcome = await openTunnel(ctx, target, name, port);
     if (outcome.kind === 'blocked') return refuse(outcome.decision, outcome.address);
     if (outcome.kind === 'unreachable') {
@@ -210,10 +215,17 @@ export function createSocksProxyServer(ctx: SocksFrontContext, credential: Proxy
       upstream.destroy();
       return;
     }
+    if (ctx.relay?.failure !== undefined) {
+      // Fail closed: no tunnel without the relay that is meant to carry it.
+      upstream.destroy();
+      finish(socket, reply(SOCKS_REPLY.generalFailure));
+      return;
+    }
     socket.write(reply(SOCKS_REPLY.succeeded, { address: upstream.localAddress, port: upstream.localPort }));
     if (early.length > 0) upstream.write(early);
     stopTimer();
-    splice(socket, upstream, outcome.reader);
+    if (ctx.relay !== undefined && canHandOver(socket, upstream)) await ctx.relay.take(socket, upstream);
+    else splice(socket, upstream, outcome.reader);
   }
 
   const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {

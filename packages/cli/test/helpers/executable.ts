@@ -72,6 +72,10 @@ export function prepareExecutable(): PreparedExecutable {
   if (landlockHelper === undefined || landlockHelper === '') throw new Error('CODEX_LANDLOCK_HELPER_TEST_BINARY must be set (the Bazel test rule sets it)');
   fs.copyFileSync(landlockHelper, path.join(dir, 'codex-resources', 'codex-landlock-helper'));
   fs.chmodSync(path.join(dir, 'codex-resources', 'codex-landlock-helper'), 0o755);
+  const relay = process.env['CODEX_PROXY_RELAY_TEST_BINARY'];
+  if (relay === undefined || relay === '') throw new Error('CODEX_PROXY_RELAY_TEST_BINARY must be set (the Bazel test rule sets it)');
+  fs.copyFileSync(relay, path.join(dir, 'codex-resources', 'codex-proxy-relay'));
+  fs.chmodSync(path.join(dir, 'codex-resources', 'codex-proxy-relay'), 0o755);
   return { path: out, dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 

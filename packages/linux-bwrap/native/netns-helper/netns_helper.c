@@ -8,8 +8,9 @@
  * command: killed if the bridge dies (PR_SET_PDEATHSIG), every descriptor above 2 closed,
  * no_new_privs, the spec's seccomp program installed (it refuses new AF_UNIX sockets, so the
  * command cannot reach the bound proxy sockets itself), then execvp. The parent is the bridge: it
- * accepts on the listeners and pumps bytes both ways to the route's Unix socket (half-close on
- * EOF), until the command exits, then exits the way the command did.
+ * accepts on the listeners and relays each connection both ways to the route's Unix socket
+ * (splice_relay: splice(2), half-close on EOF), until the command exits, then exits the way the
+ * command did.
  *
  * Owns only this mechanism. It must never open a path out of the namespace other than the Unix
  * sockets the spec names, never run the command without the seccomp program, and never start the
@@ -22,7 +23,6 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "packages/linux-bwrap/native/common/helper_io.h"
+#include "packages/linux-bwrap/native/common/splice_relay.h"
 #include "packages/linux-bwrap/native/netns-helper/connect_supervisor.h"
 #include "packages/linux-bwrap/native/netns-helper/netns_helper.pb-c.h"
 
@@ -46,7 +47,6 @@
 #define MAX_SPEC_BYTES (1 << 20)
 #define MAX_ROUTES 64
 #define MAX_CONNECTIONS 1024
-#define BUF_SIZE (64 * 1024)
 #define MAX_BPF_INSNS 4096
 
 static void fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
@@ -67,28 +67,12 @@ struct route {
   socklen_t addr_len;
 };
 
-/* One direction of a connection: bytes read from `from`, not yet written to `to`. */
-struct pipe_dir {
-  char *buf;
-  size_t off, len;
-  int eof;      /* `from` reached EOF (or shut down its write side) */
-  int shut;     /* `to` got shutdown(SHUT_WR) */
-};
-
-struct conn {
-  int tcp, uds;
-  struct pipe_dir up;   /* tcp -> uds */
-  struct pipe_dir down; /* uds -> tcp */
-};
-
 #define MAX_UNIX_SOCKETS 64
 
 static struct route routes[MAX_ROUTES];
 static struct allowed_socket allowed[MAX_UNIX_SOCKETS];
 static size_t allowed_count;
 static size_t route_count;
-static struct conn *conns[MAX_CONNECTIONS];
-static size_t conn_count;
 
 static void read_spec(int fd, uint8_t **out, size_t *out_len) {
   if (helper_read_all(fd, MAX_SPEC_BYTES, out, out_len) < 0) {
@@ -219,19 +203,11 @@ static void exec_command(char **argv, const ProtobufCBinaryData *program, pid_t 
   _exit(err == ENOENT ? 127 : 126);
 }
 
-static void conn_free(size_t index) {
-  struct conn *c = conns[index];
-  close(c->tcp);
-  close(c->uds);
-  free(c->up.buf);
-  free(c->down.buf);
-  free(c);
-  conns[index] = conns[--conn_count];
-}
-
-static void accept_on(const struct route *r) {
+/* Accepts what is waiting on route `r`; each connection is relayed to a new connection to the
+ * route's Unix socket. */
+static void accept_on(struct splice_relay *relay, const struct route *r) {
   for (;;) {
-    if (conn_count == MAX_CONNECTIONS) return;
+    if (splice_relay_count(relay) == MAX_CONNECTIONS) return;
     int tcp = accept4(r->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (tcp < 0) return; /* EAGAIN, or a client that gave up */
     int uds = connect_uds(r);
@@ -241,52 +217,14 @@ static void accept_on(const struct route *r) {
       close(tcp);
       continue;
     }
-    struct conn *c = calloc(1, sizeof *c);
-    if (c != NULL) {
-      c->up.buf = malloc(BUF_SIZE);
-      c->down.buf = malloc(BUF_SIZE);
-    }
-    if (c == NULL || c->up.buf == NULL || c->down.buf == NULL) {
-      if (c != NULL) {
-        free(c->up.buf);
-        free(c->down.buf);
-        free(c);
-      }
-      close(tcp);
-      close(uds);
-      continue;
-    }
-    c->tcp = tcp;
-    c->uds = uds;
-    conns[conn_count++] = c;
+    /* On failure (no memory, no descriptors) both are closed: the client sees its connection end. */
+    if (splice_relay_add(relay, tcp, uds, 0) < 0) fprintf(stderr, PREFIX "cannot relay a connection: %s\n", strerror(errno));
   }
 }
 
-/* Moves what it can in one direction; returns -1 when the connection must be dropped. */
-static int pump(struct pipe_dir *d, int from, int to, short from_ev, short to_ev) {
-  if ((to_ev & POLLOUT) && d->len > d->off) {
-    ssize_t n = send(to, d->buf + d->off, d->len - d->off, MSG_NOSIGNAL);
-    if (n < 0 && errno != EAGAIN && errno != EINTR) return -1;
-    if (n > 0) d->off += (size_t)n;
-    if (d->off == d->len) d->off = d->len = 0;
-  }
-  if (!d->eof && d->len == 0 && (from_ev & (POLLIN | POLLHUP | POLLERR))) {
-    ssize_t n = recv(from, d->buf, BUF_SIZE, 0);
-    if (n < 0 && errno != EAGAIN && errno != EINTR) return -1;
-    if (n == 0) d->eof = 1;
-    if (n > 0) {
-      d->len = (size_t)n;
-      ssize_t w = send(to, d->buf, d->len, MSG_NOSIGNAL);
-      if (w < 0 && errno != EAGAIN && errno != EINTR) return -1;
-      if (w > 0) d->off = (size_t)w;
-      if (d->off == d->len) d->off = d->len = 0;
-    }
-  }
-  if (d->eof && d->len == 0 && !d->shut) {
-    shutdown(to, SHUT_WR);
-    d->shut = 1;
-  }
-  return 0;
+/* Listeners are paused while the relay is full, and resumed when a connection ends. */
+static void listeners_enable(struct splice_relay *relay, int enabled) {
+  for (size_t r = 0; r < route_count; r++) splice_relay_watch_enable(relay, routes[r].listen_fd, (uint32_t)(1 + r), enabled);
 }
 
 static void exit_like(int status) __attribute__((noreturn));
@@ -381,56 +319,52 @@ int main(int argc, char **argv) {
     if (devnull > 2) close(devnull);
   }
 
-  static struct pollfd pfd[1 + MAX_ROUTES + 2 * MAX_CONNECTIONS];
-  for (;;) {
-    size_t n = 0;
-    pfd[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-    for (size_t r = 0; r < route_count; r++)
-      pfd[n++] = (struct pollfd){ .fd = routes[r].listen_fd, .events = conn_count < MAX_CONNECTIONS ? POLLIN : 0 };
-    size_t base = n;
-    for (size_t c = 0; c < conn_count; c++) {
-      struct conn *k = conns[c];
-      short tcp_ev = 0, uds_ev = 0;
-      if (!k->up.eof && k->up.len == 0) tcp_ev |= POLLIN;
-      if (k->down.len > 0) tcp_ev |= POLLOUT;
-      if (!k->down.eof && k->down.len == 0) uds_ev |= POLLIN;
-      if (k->up.len > 0) uds_ev |= POLLOUT;
-      pfd[n++] = (struct pollfd){ .fd = k->tcp, .events = tcp_ev };
-      pfd[n++] = (struct pollfd){ .fd = k->uds, .events = uds_ev };
-    }
-    int rc = poll(pfd, n, -1);
-    if (rc < 0 && errno == EINTR) continue;
-    if (rc < 0) {
-      fprintf(stderr, PREFIX "poll: %s; stopping the command\n", strerror(errno));
+  /* Each relayed connection holds six descriptors (two sockets, two pipes). */
+  splice_relay_raise_nofile();
+  struct splice_relay *relay = splice_relay_new(MAX_CONNECTIONS, NULL, NULL);
+  if (relay == NULL || splice_relay_watch(relay, sfd, 0) < 0) {
+    fprintf(stderr, PREFIX "cannot start the relay: %s; stopping the command\n", strerror(errno));
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    return 1;
+  }
+  for (size_t r = 0; r < route_count; r++) {
+    if (splice_relay_watch(relay, routes[r].listen_fd, (uint32_t)(1 + r)) < 0) {
+      fprintf(stderr, PREFIX "cannot watch 127.0.0.1:%u: %s; stopping the command\n", routes[r].port, strerror(errno));
       kill(child, SIGKILL);
       waitpid(child, NULL, 0);
       return 1;
     }
-    if (pfd[0].revents) {
-      struct signalfd_siginfo si;
-      while (read(sfd, &si, sizeof si) > 0) {
-      }
-      int status;
-      pid_t w = waitpid(child, &status, WNOHANG);
-      if (w == child) {
-        while (conn_count > 0) conn_free(conn_count - 1);
-        exit_like(status);
+  }
+  int paused = 0;
+  for (;;) {
+    uint32_t ready[1 + MAX_ROUTES];
+    int n = splice_relay_wait(relay, -1, ready, 1 + MAX_ROUTES);
+    if (n < 0) {
+      fprintf(stderr, PREFIX "epoll_wait: %s; stopping the command\n", strerror(errno));
+      kill(child, SIGKILL);
+      waitpid(child, NULL, 0);
+      return 1;
+    }
+    for (int k = 0; k < n; k++) {
+      if (ready[k] == 0) {
+        struct signalfd_siginfo si;
+        while (read(sfd, &si, sizeof si) > 0) {
+        }
+        int status;
+        pid_t w = waitpid(child, &status, WNOHANG);
+        if (w == child) {
+          splice_relay_free(relay);
+          exit_like(status);
+        }
+      } else if (!paused) {
+        accept_on(relay, &routes[ready[k] - 1]);
       }
     }
-    /* Connections first (their pollfd slots match conns[] before accept adds to it). */
-    for (size_t c = conn_count; c-- > 0;) {
-      struct conn *k = conns[c];
-      short tcp_rev = pfd[base + 2 * c].revents, uds_rev = pfd[base + 2 * c + 1].revents;
-      if ((tcp_rev | uds_rev) & POLLNVAL) {
-        conn_free(c);
-        continue;
-      }
-      if (pump(&k->up, k->tcp, k->uds, tcp_rev, uds_rev) < 0 || pump(&k->down, k->uds, k->tcp, uds_rev, tcp_rev) < 0 ||
-          (k->up.shut && k->down.shut) || ((tcp_rev | uds_rev) & POLLERR)) {
-        conn_free(c);
-      }
+    int full = splice_relay_count(relay) == MAX_CONNECTIONS;
+    if (full != paused) {
+      listeners_enable(relay, !full);
+      paused = full;
     }
-    for (size_t r = 0; r < route_count; r++)
-      if (pfd[1 + r].revents & POLLIN) accept_on(&routes[r]);
   }
 }

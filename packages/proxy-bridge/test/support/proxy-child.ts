@@ -1,13 +1,21 @@
-// A managed proxy in its own process, for tests that kill the process that owns it: starts a
-// proxy with the JSON options in argv[2] ({ table, socketParentDir }), prints its endpoints as one
-// JSON line, then waits until it is killed.
+// A managed proxy in its own process, for tests that kill the process that owns it or run it as
+// another user: starts a proxy with the JSON options in argv[2] ({ table, socketParentDir,
+// tunnelRelay, resolve }), prints its endpoints as one JSON line, then waits until it is killed.
 import { compileNetworkPolicy, startManagedProxy } from '../../src/index.js';
 
 async function main(): Promise<void> {
-  const opts = JSON.parse(process.argv[2] ?? '{}') as { table?: Record<string, unknown>; socketParentDir?: string };
+  const opts = JSON.parse(process.argv[2] ?? '{}') as {
+    table?: Record<string, unknown>;
+    socketParentDir?: string;
+    tunnelRelay?: string;
+    resolve?: Record<string, string[]>;
+  };
+  const map = opts.resolve;
   const proxy = await startManagedProxy(compileNetworkPolicy(opts.table ?? {}), {
     transport: 'both',
     ...(opts.socketParentDir !== undefined ? { socketParentDir: opts.socketParentDir } : {}),
+    ...(opts.tunnelRelay !== undefined ? { tunnelRelay: { file: opts.tunnelRelay } } : {}),
+    ...(map !== undefined ? { resolve: async (host: string) => map[host] ?? [] } : {}),
   });
   process.stdout.write(`${JSON.stringify({ socketDir: proxy.socketDir, http: proxy.httpEndpoint, socks: proxy.socksEndpoint })}\n`);
   setInterval(() => undefined, 1 << 30);
