@@ -159,6 +159,36 @@ echo "bench: timing the deny-glob case ($rounds rounds)" >&2
   done
 )
 
+# --- proxy-only network: what the managed proxy adds to a run's start (issue 11) -----------------
+# The same network-enabled profile twice: plain (the host network) and with one allowed domain,
+# which runs behind the managed proxy in its own network namespace (proxy start, codex-netns-helper,
+# the bridge). Only ours: the Codex CLI starts its proxy only with a feature flag and a login.
+net_home="$cache/home-ours-net"
+mkdir -p "$net_home"
+cat >"$net_home/config.toml" <<'TOML'
+default_permissions = "netplain"
+[permissions.netplain]
+extends = ":read-only"
+[permissions.netplain.network]
+enabled = true
+[permissions.netproxy]
+extends = ":read-only"
+[permissions.netproxy.network]
+enabled = true
+domains = { "example.com" = "allow" }
+TOML
+ours_netplain="env CODEX_HOME=$net_home $ours sandbox -P netplain -- true"
+ours_netproxy="env CODEX_HOME=$net_home $ours sandbox -P netproxy -- true"
+CODEX_HOME="$net_home" "$ours" sandbox -P netproxy -- true
+echo "bench: timing a proxy-mode start ($rounds rounds)" >&2
+for round in $(seq "$rounds"); do
+  if [ $((round % 2)) -eq 1 ]; then
+    hf "round$round-net" ours-netplain "$ours_netplain" ours-netproxy "$ours_netproxy"
+  else
+    hf "round$round-net" ours-netproxy "$ours_netproxy" ours-netplain "$ours_netplain"
+  fi
+done
+
 echo "bench: in-process API" >&2
 NODE_PATH="$repo/node_modules" node "$repo/bench/inprocess.mjs" --repo "$repo" --src "$src" --cache "$cache" --bwrap "$bwrap" --work "$work" >"$results/inprocess.json"
 

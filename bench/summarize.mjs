@@ -63,6 +63,15 @@ for (const [label, key] of [['read-only', 'readOnly'], ['workspace-write', 'work
   const planCells = plan ? `${f(plan.median)} | ${(plan.median / ip.bareBwrap.median).toFixed(2)}x | ${f(ip[key].median - plan.median)}` : 'n/a | | ';
   lines.push(`| ${label} | ${f(ip[key].median)} | ${(ip[key].median / ip.bareBwrap.median).toFixed(2)}x | <= 1.5x | ${planCells} |`);
 }
+const netPlain = hf('ours-netplain');
+const netProxy = hf('ours-netproxy');
+lines.push(
+  '',
+  '| network-enabled `-- true` | this CLI (ms) | added by the managed proxy (ms) | target |',
+  '|---|---:|---:|---|',
+  `| host network (\`enabled = true\`) | ${f(netPlain.median)} | | |`,
+  `| proxy-only (one allowed domain: proxy, netns helper, bridge) | ${f(netProxy.median)} | ${f(netProxy.median - netPlain.median)} | <= 10 ms |`,
+);
 lines.push('', '| peak RSS (MB, median) | this CLI | Codex CLI | target |', '|---|---:|---:|---|');
 for (const mode of ['read-only', 'workspace']) {
   lines.push(`| ${mode === 'workspace' ? 'workspace-write' : mode} | ${f(rss(`ours-${mode}`))} | ${f(rss(`peer-${mode}`))} | <= 45 MB |`);
