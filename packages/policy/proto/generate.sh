@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Generates TypeScript for permission_profile.proto and netns_helper.proto with ts-proto into
-# OUT_DIR/permission_profile.ts and OUT_DIR/netns_helper.ts.
+# Generates TypeScript for permission_profile.proto and the helpers' specs (netns_helper.proto,
+# landlock_helper.proto, mask_helper.proto) with ts-proto into
+# OUT_DIR/<name>.ts each.
 # Usage: generate.sh OUT_DIR
 # The ts-proto plugin comes from the repository's node_modules: $CODEX_NODE_MODULES when set
 # (absolute path, as Bazel provides it), otherwise <repo>/node_modules relative to this script.
@@ -36,4 +37,5 @@ NODE_PATH="$node_modules${NODE_PATH:+:$NODE_PATH}" protoc \
   --proto_path="$script_dir" \
   "$script_dir/permission_profile.proto" \
   "$script_dir/netns_helper.proto" \
-  "$script_dir/landlock_helper.proto"
+  "$script_dir/landlock_helper.proto" \
+  "$script_dir/mask_helper.proto"

@@ -86,3 +86,4 @@ export {
 } from './command-environment.js';
 export { encodeNetnsHelperSpec, decodeNetnsHelperSpec, type AllowedUnixSocketSpec, type NetnsHelperSpec, type ProxyBridgeRouteSpec } from './netns-spec.js';
 export { encodeLandlockHelperSpec, decodeLandlockHelperSpec, type LandlockHelperSpec, type LandlockPathRuleSpec } from './landlock-spec.js';
+export { encodeMaskHelperSpec, decodeMaskHelperSpec, type MaskHelperSpec } from './mask-spec.js';

@@ -97,6 +97,14 @@ const char *helper_args_problem(int code, const char *bad, const char *usage, ch
   return buf;
 }
 
+void helper_close_range(int first, int last) {
+  if (last < first) return;
+#ifdef SYS_close_range
+  if (syscall(SYS_close_range, (unsigned)first, (unsigned)last, 0) == 0) return;
+#endif
+  for (long fd = first; fd <= last; fd++) close((int)fd);
+}
+
 void helper_close_from(int first) {
 #ifdef SYS_close_range
   if (syscall(SYS_close_range, (unsigned)first, ~0U, 0) == 0) return;

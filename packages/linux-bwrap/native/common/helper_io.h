@@ -1,7 +1,7 @@
 /*
- * What our helper binaries (codex-netns-helper, codex-landlock-helper) share: reading their spec
- * from a descriptor, parsing `--spec-fd N [--] COMMAND...`, and closing every descriptor above a
- * bound before exec. Must NOT print or exit: callers report failures in their own words.
+ * What our helper binaries (codex-netns-helper, codex-landlock-helper, codex-mask-helper) share:
+ * reading their spec from a descriptor, parsing `--spec-fd N [--] COMMAND...`, and closing
+ * descriptors before exec. Must NOT print or exit: callers report failures in their own words.
  */
 #ifndef CODEX_HELPER_IO_H
 #define CODEX_HELPER_IO_H
@@ -26,6 +26,9 @@ int helper_parse_args(int argc, char **argv, int *spec_fd, char ***command, cons
 
 /* The message for a non-zero helper_parse_args result, in `buf` (which it returns). */
 const char *helper_args_problem(int code, const char *bad, const char *usage, char *buf, size_t size);
+
+/* Closes every descriptor from first to last, both included (close_range, else one by one). */
+void helper_close_range(int first, int last);
 
 /* Closes every descriptor >= first (close_range, else one by one up to RLIMIT_NOFILE). */
 void helper_close_from(int first);

@@ -22,11 +22,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/landlock.h>
 #include <linux/openat2.h>
-#include <linux/securebits.h>
 #include <linux/seccomp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -40,6 +38,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "packages/linux-bwrap/native/common/helper_caps.h"
 #include "packages/linux-bwrap/native/common/helper_io.h"
 #include "packages/linux-bwrap/native/landlock-helper/landlock_helper.pb-c.h"
 
@@ -96,32 +95,14 @@ static void read_spec(int fd, uint8_t **out, size_t *out_len) {
   }
 }
 
-static int capabilities_left(void) {
-  struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
-  struct __user_cap_data_struct data[2];
-  memset(data, 0, sizeof data);
-  if (syscall(SYS_capget, &header, data) < 0) fail("capget: %s", strerror(errno));
-  return (data[0].effective | data[0].permitted | data[1].effective | data[1].permitted | data[0].inheritable | data[1].inheritable) != 0;
-}
-
-/* uid 0 keeps its uid but not its powers: an empty bounding set, no ambient capabilities, no
- * capabilities gained on execve (SECBIT_NOROOT), and empty sets now. */
+/* uid 0 keeps its uid but not its powers: an empty bounding set where it can be emptied, no
+ * ambient capabilities, no capabilities gained on execve (SECBIT_NOROOT), and empty sets now. */
 static void drop_capabilities(void) {
-  if (capabilities_left()) {
-    for (int cap = 0; cap <= 63; cap++) {
-      if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) < 0) break; /* past the last capability */
-      if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EPERM) fail("cannot drop capability %d from the bounding set: %s", cap, strerror(errno));
-    }
-    unsigned long bits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED |
-                         SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
-    if (prctl(PR_SET_SECUREBITS, bits, 0, 0, 0) < 0) fail("cannot set the securebits that keep uid 0 from regaining capabilities: %s", strerror(errno));
+  const char *what = NULL;
+  if (helper_drop_capabilities(0, &what) < 0) {
+    if (errno == 0) fail("%s; refusing to run it", what);
+    fail("%s: %s", what, strerror(errno));
   }
-  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) fail("cannot clear the ambient capabilities: %s", strerror(errno));
-  struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
-  struct __user_cap_data_struct data[2];
-  memset(data, 0, sizeof data);
-  if (syscall(SYS_capset, &header, data) < 0) fail("cannot drop capabilities: %s", strerror(errno));
-  if (capabilities_left()) fail("the command would keep capabilities; refusing to run it");
 }
 
 static int open_rule_path(const char *path) {
