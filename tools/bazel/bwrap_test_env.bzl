@@ -9,6 +9,8 @@ CODEX_BWRAP_TEST_DATA = [
     "//packages/linux-bwrap/native/landlock-helper:codex-landlock-helper",
     # The managed proxy's tunnel relay.
     "//packages/linux-bwrap/native/proxy-relay:codex-proxy-relay",
+    # Makes the deny masks of runs with many (G11).
+    "//packages/linux-bwrap/native/mask-helper:codex-mask-helper",
 ]
 
 CODEX_BWRAP_TEST_ENV = {
@@ -16,6 +18,7 @@ CODEX_BWRAP_TEST_ENV = {
     "CODEX_NETNS_HELPER_TEST_BINARY": "$ws/$(rootpath //packages/linux-bwrap/native/netns-helper:codex-netns-helper)",
     "CODEX_LANDLOCK_HELPER_TEST_BINARY": "$ws/$(rootpath //packages/linux-bwrap/native/landlock-helper:codex-landlock-helper)",
     "CODEX_PROXY_RELAY_TEST_BINARY": "$ws/$(rootpath //packages/linux-bwrap/native/proxy-relay:codex-proxy-relay)",
+    "CODEX_MASK_HELPER_TEST_BINARY": "$ws/$(rootpath //packages/linux-bwrap/native/mask-helper:codex-mask-helper)",
 }
 
 CODEX_BWRAP_TEST_ENV_FROM_FILES = {

@@ -19,7 +19,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const USAGE =
-  'usage: build-executable.mjs --entry <main.ts> --out <path> [--node <abs path>] [--bwrap-sha256 <hex>] [--netns-helper-sha256 <hex>] [--landlock-helper-sha256 <hex>] [--proxy-relay-sha256 <hex>] [--node-modules <abs dir>] [--tsconfig <path>] [--esbuild <path>] [--code-cache yes|no]';
+  'usage: build-executable.mjs --entry <main.ts> --out <path> [--node <abs path>] [--bwrap-sha256 <hex>] [--netns-helper-sha256 <hex>] [--landlock-helper-sha256 <hex>] [--proxy-relay-sha256 <hex>] [--mask-helper-sha256 <hex>] [--node-modules <abs dir>] [--tsconfig <path>] [--esbuild <path>] [--code-cache yes|no]';
 
 function fail(message) {
   process.stderr.write(`build-executable: ${message}\n${USAGE}\n`);
@@ -27,7 +27,7 @@ function fail(message) {
 }
 
 function parseArgs(argv) {
-  const known = new Set(['--entry', '--out', '--node', '--bwrap-sha256', '--netns-helper-sha256', '--landlock-helper-sha256', '--proxy-relay-sha256', '--node-modules', '--tsconfig', '--esbuild', '--code-cache']);
+  const known = new Set(['--entry', '--out', '--node', '--bwrap-sha256', '--netns-helper-sha256', '--landlock-helper-sha256', '--proxy-relay-sha256', '--mask-helper-sha256', '--node-modules', '--tsconfig', '--esbuild', '--code-cache']);
   const values = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -46,6 +46,9 @@ function parseArgs(argv) {
   }
   if (values['proxy-relay-sha256'] !== undefined && !/^[0-9a-fA-F]{64}$/.test(values['proxy-relay-sha256'])) {
     fail('--proxy-relay-sha256 must be exactly 64 hex characters');
+  }
+  if (values['mask-helper-sha256'] !== undefined && !/^[0-9a-fA-F]{64}$/.test(values['mask-helper-sha256'])) {
+    fail('--mask-helper-sha256 must be exactly 64 hex characters');
   }
   if (values['netns-helper-sha256'] !== undefined && !/^[0-9a-fA-F]{64}$/.test(values['netns-helper-sha256'])) {
     fail('--netns-helper-sha256 must be exactly 64 hex characters');
@@ -324,6 +327,7 @@ async function main() {
       __CODEX_NETNS_HELPER_SHA256__: args['netns-helper-sha256'] ? JSON.stringify(args['netns-helper-sha256'].toLowerCase()) : 'undefined',
       __CODEX_LANDLOCK_HELPER_SHA256__: args['landlock-helper-sha256'] ? JSON.stringify(args['landlock-helper-sha256'].toLowerCase()) : 'undefined',
       __CODEX_PROXY_RELAY_SHA256__: args['proxy-relay-sha256'] ? JSON.stringify(args['proxy-relay-sha256'].toLowerCase()) : 'undefined',
+      __CODEX_MASK_HELPER_SHA256__: args['mask-helper-sha256'] ? JSON.stringify(args['mask-helper-sha256'].toLowerCase()) : 'undefined',
     },
     plugins: [noFfiPlugin(), builtinsPlugin(createRequire(import.meta.url))],
     logLevel: 'warning',

@@ -30,7 +30,21 @@ function describePlan(plan: BackendPlan): string {
   }
   const launcher = plan.launcher === undefined ? 'bubblewrap' : `${plan.launcher.kind} bubblewrap ${plan.launcher.path}`;
   const seccomp = plan.seccompMode === 'none' ? 'no seccomp filter' : `seccomp filter "${plan.seccompMode}"`;
-  return `Linux: ${launcher}, ${seccomp}, ${plan.mountProc ? 'fresh /proc' : 'no fresh /proc'}`;
+  return `Linux: ${launcher}, ${seccomp}, ${plan.mountProc ? 'fresh /proc' : 'no fresh /proc'}${masksPart(plan)}`;
+}
+
+/** G11: which stage makes the deny masks (said whenever there are any). */
+function masksPart(plan: BackendPlan): string {
+  const masks = plan.masks;
+  if (masks === undefined || masks.count === 0) return '';
+  return masks.stage === 'codex-mask-helper' ? `, ${masks.helperMasks} deny masks made by codex-mask-helper` : `, deny masks made by bubblewrap`;
+}
+
+/** G11: the dry run's word on the deny masks: which stage makes them, and why. */
+function maskSections(plan: BackendPlan): Array<{ title: string; rows: string[] }> {
+  const masks = plan.masks;
+  if (masks === undefined || masks.count === 0) return [];
+  return [{ title: 'masks', rows: [masks.stage === 'bubblewrap' ? `made by bubblewrap: ${masks.reason}` : masks.reason] }];
 }
 
 /** LL6: no namespace here, so the row says what does keep the command off the network. */
@@ -91,7 +105,7 @@ export function openLinuxBackend(options: OpenLinuxBackendOptions): LinuxBackend
         description: describePlan(planned),
         denyGlobMatches: planned.denyGlobMatches,
         placeholders: planned.syntheticTargets.map((target) => target.path),
-        sections: [...landlockSections(planned), ...(planned.unixSockets === undefined ? [] : [{ title: 'unix', rows: planned.unixSockets.rows }])],
+        sections: [...landlockSections(planned), ...maskSections(planned), ...(planned.unixSockets === undefined ? [] : [{ title: 'unix', rows: planned.unixSockets.rows }])],
         ...(planned.mode === 'landlock' ? { network: landlockNetworkRow(planned) } : {}),
         ...(planned.unixSockets === undefined ? {} : { unixSockets: unixSocketsJson(planned.unixSockets.plan) }),
       };

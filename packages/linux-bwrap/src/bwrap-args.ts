@@ -1,7 +1,8 @@
 // The complete bwrap argv for one sandboxed command (L11, L13): which top-level shape applies,
 // namespaces, /proc, working directory, capability drop, which seccomp filter, then the command.
-// bwrap runs the command directly (no helper stage inside): bwrap's own PID 1 reaps, and the filter
-// is handed over with `--seccomp FD`. Owns these decisions only; the filesystem part is
+// bwrap runs the command directly, or through the inner stages: codex-mask-helper when it makes
+// the deny masks (G11), codex-netns-helper for proxy-only; bwrap's own PID 1 reaps, and the filter
+// is handed over with `--seccomp FD` (the netns helper installs it itself). Owns these decisions only; the filesystem part is
 // filesystem-args.ts, and it must NOT spawn anything, open descriptors or create files.
 
 import * as fs from 'node:fs';
@@ -9,6 +10,7 @@ import * as path from 'node:path';
 import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
 import { BwrapArgsError } from './errors.js';
 import { buildFilesystemArgs } from './filesystem-args.js';
+import { chooseMaskStage, maskStageArgs, withoutMasks, type MaskStageOptions, type MaskStagePlan } from './mask-stage.js';
 import type { SyntheticTarget } from './mount-rules.js';
 import type { SeccompMode } from './seccomp.js';
 import { buildProxyOnlyArgs, type ProxyOnlyOptions, type ProxyRoute } from './proxy-only-args.js';
@@ -61,6 +63,11 @@ export interface BwrapOptions {
    * command itself, so `--seccomp` is not given to bwrap.
    */
   proxyOnly?: ProxyOnlyOptions;
+  /**
+   * G11: codex-mask-helper may make the deny masks (when there are enough of them and it is
+   * usable here); absent: bubblewrap makes them all.
+   */
+  maskHelper?: MaskStageOptions;
 }
 
 export interface BwrapPlan {
@@ -71,6 +78,8 @@ export interface BwrapPlan {
   seccompMode: BwrapSeccompMode;
   /** proxy-only: the routes as the helper sees them (socket paths inside the sandbox). */
   proxyRoutes?: ProxyRoute[];
+  /** Which stage makes the deny masks, and the masks the helper makes. */
+  masks: MaskStagePlan;
 }
 
 /** Which filter a sandboxed command gets for a network mode (every sandboxed command gets one). */
@@ -119,12 +128,13 @@ export function buildBwrapArgs(policy: ResolvedSandboxPolicy, opts: BwrapOptions
   if (network !== 'proxy-only' && opts.proxyOnly !== undefined) {
     throw new BwrapArgsError(`proxy routes were given for ${network} network; they are used only with proxy-only`);
   }
-  if (opts.proxyOnly !== undefined) {
-    const fds = [opts.proxyOnly.helperFd, opts.proxyOnly.specFd];
-    fds.forEach((fd) => checkDescriptor(fd, 'proxy-only descriptor'));
-    if (new Set([...fds, opts.emptyDataFd, opts.seccompFd]).size !== 4) {
-      throw new BwrapArgsError('the helper, spec, seccomp and empty data descriptors must all differ');
-    }
+  const stageFds = [
+    ...(opts.proxyOnly === undefined ? [] : [opts.proxyOnly.helperFd, opts.proxyOnly.specFd]),
+    ...(opts.maskHelper === undefined ? [] : [opts.maskHelper.helperFd, opts.maskHelper.specFd]),
+  ];
+  stageFds.forEach((fd) => checkDescriptor(fd, 'helper descriptor'));
+  if (stageFds.length > 0 && new Set([...stageFds, opts.emptyDataFd, opts.seccompFd]).size !== stageFds.length + 2) {
+    throw new BwrapArgsError('the helpers\' descriptors, their specs\', the seccomp and the empty data descriptors must all differ');
   }
 
   let commandCwd: string;
@@ -147,7 +157,9 @@ export function buildBwrapArgs(policy: ResolvedSandboxPolicy, opts: BwrapOptions
     emptyDataFd: opts.emptyDataFd,
   });
 
-  const args = ['--new-session', '--die-with-parent', ...filesystem.args];
+  const stage = chooseMaskStage(filesystem.leafMasks, opts.maskHelper?.availability);
+  const helperStage = stage.plan.stage === 'codex-mask-helper' ? opts.maskHelper : undefined;
+  const args = ['--new-session', '--die-with-parent', ...(helperStage === undefined ? filesystem.args : withoutMasks(filesystem.args, stage.moved))];
   // Always explicit: bwrap skips its automatic user namespace when started as uid 0.
   // --disable-userns: the command cannot create user namespaces of its own (a nested namespace
   // gives it every capability there, the usual first step of a kernel exploit); the assert makes
@@ -158,13 +170,31 @@ export function buildBwrapArgs(policy: ResolvedSandboxPolicy, opts: BwrapOptions
   if (opts.mountProc) args.push('--proc', '/proc');
   else args.push('--tmpfs', '/proc');
   args.push('--chdir', commandCwd, '--cap-drop', 'ALL');
-  if (opts.proxyOnly !== undefined) {
-    // The helper installs the filter on the command only; bwrap's own would also bind the bridge.
-    const proxy = buildProxyOnlyArgs(opts.command, opts.proxyOnly);
-    args.push(...proxy.mounts, '--', ...proxy.command);
-    return { args, syntheticTargets: filesystem.syntheticTargets, seccompMode: opts.seccompFd === null ? 'none' : seccompMode, proxyRoutes: proxy.sandboxRoutes };
+  const shown = opts.seccompFd === null ? 'none' : seccompMode;
+  // The proxy-only stage (when there is one) runs after the mask helper.
+  const proxy = opts.proxyOnly === undefined ? undefined : buildProxyOnlyArgs(opts.command, opts.proxyOnly);
+  const next = proxy?.command ?? opts.command;
+  let command = [...next];
+  const mounts = [...(proxy?.mounts ?? [])];
+  if (helperStage !== undefined) {
+    // G11: the helper starts with these two capabilities (in the innermost user namespace) and
+    // drops every capability before it execs the next stage.
+    const masks = maskStageArgs(helperStage, opts.emptyDataFd, next);
+    args.push(...masks.caps);
+    mounts.push(...masks.mounts);
+    command = masks.command;
   }
-  if (opts.seccompFd !== null) args.push('--seccomp', String(opts.seccompFd));
-  args.push('--', ...opts.command);
-  return { args, syntheticTargets: filesystem.syntheticTargets, seccompMode: opts.seccompFd === null ? 'none' : seccompMode };
+  args.push(...mounts);
+  // proxy-only: the netns helper installs the filter on the command only; bwrap's own would also
+  // bind the bridge. Otherwise bwrap installs it before it execs the first stage (the mask helper
+  // needs no call the filters refuse).
+  if (proxy === undefined && opts.seccompFd !== null) args.push('--seccomp', String(opts.seccompFd));
+  args.push('--', ...command);
+  return {
+    args,
+    syntheticTargets: filesystem.syntheticTargets,
+    seccompMode: shown,
+    masks: stage.plan,
+    ...(proxy === undefined ? {} : { proxyRoutes: proxy.sandboxRoutes }),
+  };
 }

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { canonicalSpelling, depthOf, isWithin, type WritableRoot } from '@codex-sandbox/policy';
 import { BwrapArgsError } from './errors.js';
-import { Boundaries, FilesystemArgsBuilder, type MountedRoot, type SyntheticTarget } from './mount-rules.js';
+import { Boundaries, FilesystemArgsBuilder, type LeafMask, type MountedRoot, type SyntheticTarget } from './mount-rules.js';
 import {
   hasSymlinkComponent,
   isSameDirectory,
@@ -70,6 +70,8 @@ const WSL_PATHS: WslPaths = { interopDir: '/run/WSL', distroView: '/mnt/wslg/dis
 export interface FilesystemArgs {
   args: string[];
   syntheticTargets: SyntheticTarget[];
+  /** The deny masks in `args` that another stage could make instead (G11). */
+  leafMasks: LeafMask[];
 }
 
 /** Builds the filesystem arguments; throws BwrapArgsError when a rule cannot be enforced. */
@@ -219,7 +221,7 @@ export function buildFilesystemArgs(input: FilesystemArgsInput): FilesystemArgs 
     // The bind brings back what the masks above hid below it: mask those again.
     for (const p of masked) if (isStrictlyWithin(p, extra)) builder.deny(p);
   }
-  return { args, syntheticTargets: builder.syntheticTargets };
+  return { args, syntheticTargets: builder.syntheticTargets, leafMasks: builder.leafMasks };
 }
 
 /**

@@ -1,6 +1,6 @@
 // Finding, reading and verifying one of our own helper binaries in codex-resources (the netns
-// helper of proxy-only runs, the Landlock helper of the legacy backend), the way the bundled bwrap
-// is verified: the bytes are read once from one descriptor and their SHA-256 is compared with the
+// helper of proxy-only runs, the mask helper, the Landlock helper of the legacy backend), the way
+// the bundled bwrap is verified: the bytes are read once from one descriptor and their SHA-256 is compared with the
 // digest embedded at build time. The caller either copies exactly those bytes where it runs them
 // (bwrap's --ro-bind-data) or keeps the descriptor open and executes it through /proc/self/fd, so
 // a file swapped after the check never runs. Development builds (no digest embedded) skip the
@@ -23,6 +23,8 @@ export interface HelperBinary {
   verification: 'verified' | 'development';
   /** The descriptor the bytes were read from, when asked to keep it (close-on-exec). */
   fd?: number;
+  /** The file's identity when it was read (path, size, mtime, ctime, inode, device): a key for facts about it. */
+  fingerprint: string;
 }
 
 /** What distinguishes one helper from another. */
@@ -93,15 +95,30 @@ function readAll(kind: HelperBinaryKind, fd: number, file: string, stat: fs.Stat
 }
 
 export function loadHelperBinary(kind: HelperBinaryKind, opts: LoadHelperBinaryOptions): HelperBinary {
+  const found = loadHelperBinaryIfPresent(kind, opts);
+  if ('helper' in found) return found.helper;
+  throw new kind.error(`${kind.neededBy} needs codex-resources/${kind.resource} next to the front end; looked in ${found.where}`);
+}
+
+/**
+ * The same, but finding none is not an error (a library host without codex-resources, for a
+ * helper that only makes runs faster): `where` says where it was looked for, `missing` whether
+ * every candidate simply did not exist. A helper that is there but does not match its digest (or
+ * is not a regular file, or too large) still throws.
+ */
+export function loadHelperBinaryIfPresent(kind: HelperBinaryKind, opts: LoadHelperBinaryOptions): { helper: HelperBinary } | { where: string; missing: boolean } {
   const digest = opts.digest?.toLowerCase();
   if (digest !== undefined && !/^[0-9a-f]{64}$/.test(digest)) throw new kind.error(`${kind.description} digest ${digest} is not 64 hex characters`);
   const tried: string[] = [];
+  let missing = true;
   for (const candidate of candidates(kind, opts, digest === undefined)) {
     let fd: number;
     try {
       fd = fs.openSync(candidate, fs.constants.O_RDONLY | fs.constants.O_NOCTTY | fs.constants.O_NONBLOCK);
     } catch (error) {
-      tried.push(`${candidate} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') missing = false;
+      tried.push(`${candidate} (${code ?? (error as Error).message})`);
       continue;
     }
     let keep = false;
@@ -122,11 +139,11 @@ export function loadHelperBinary(kind: HelperBinaryKind, opts: LoadHelperBinaryO
         }
       }
       keep = opts.keepOpen === true;
-      return { path: candidate, bytes, verification, ...(keep ? { fd } : {}) };
+      const fingerprint = [candidate, stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino, stat.dev].join('|');
+      return { helper: { path: candidate, bytes, verification, fingerprint, ...(keep ? { fd } : {}) } };
     } finally {
       if (!keep) fs.closeSync(fd);
     }
   }
-  const where = tried.length > 0 ? tried.join(', ') : 'no location (no front-end path' + (digest === undefined ? ` and no $${kind.testBinaryEnv})` : ')');
-  throw new kind.error(`${kind.neededBy} needs codex-resources/${kind.resource} next to the front end; looked in ${where}`);
+  return { missing, where: tried.length > 0 ? tried.join(', ') : 'no location (no front-end path' + (digest === undefined ? ` and no $${kind.testBinaryEnv})` : ')') };
 }

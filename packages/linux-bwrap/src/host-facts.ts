@@ -1,9 +1,10 @@
 // Owns the facts about this host that one run depends on, each gathered once per sandbox object
 // (and, where they hold for a boot, once per boot through the probe cache): WSL1, which bubblewrap
 // runs the sandbox (launcher.ts decides, this remembers it per set of writable places), whether a
-// fresh /proc may be mounted and whether user namespaces work (preflight.ts probes, this asks the
-// cache first and records what the probes showed). It is the only module that reads or writes host
-// facts in the cache. Must NOT build the run's argv, open descriptors for it or run the command.
+// fresh /proc may be mounted, whether user namespaces work and whether codex-mask-helper works
+// (G11) (preflight.ts probes, this asks the cache first and records what the probes showed). It is
+// the only module that reads or writes host facts in the cache. Must NOT build the run's argv,
+// open descriptors for it or run the command.
 
 import * as fs from 'node:fs';
 
@@ -12,7 +13,9 @@ import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
 
 import type { BwrapNetworkMode } from './bwrap-args.js';
 import { chooseLauncher, type BundledBwrapOpener, type LauncherChoice, type LauncherSelection } from './launcher.js';
-import { probeProcMount, probeUserNamespaces } from './preflight.js';
+import type { MaskHelper } from './mask-helper.js';
+import type { MaskHelperAvailability } from './mask-stage.js';
+import { probeMaskHelper, probeProcMount, probeUserNamespaces } from './preflight.js';
 import { hostKey, identityKey, identityOfStat, type ProbeCache } from './probe-cache.js';
 import { Wsl1UnsupportedError } from './runtime-errors.js';
 import { USER_NAMESPACE_WARNING } from './warnings.js';
@@ -75,6 +78,7 @@ export class HostFactsGatherer {
   private readonly launchers = new Map<string, LauncherSelection>();
   private readonly memoProc = new Map<string, boolean>();
   private readonly memoUserNamespaces = new Map<string, boolean>();
+  private readonly memoMaskHelper = new Map<string, MaskHelperAvailability>();
   private wsl1: boolean | undefined;
 
   constructor(
@@ -221,6 +225,33 @@ export class HostFactsGatherer {
     this.cache.updateHost(identity, this.host, (facts) => {
       facts.landlockAbi = found.abi;
     });
+    return found;
+  }
+
+  /**
+   * G11: whether codex-mask-helper works in this launcher on this boot: from this object, the
+   * cache (keyed by the helper's fingerprint) or a probe, whose answer is cached; an inconclusive
+   * probe (timeout) is not cached and means bubblewrap makes the masks. A dry run never probes: it
+   * answers from what is known, else assumes the helper works (and says it was not probed).
+   */
+  async maskHelper(launcher: LauncherChoice, helper: MaskHelper, mountProc: boolean, dryRun: boolean, tmpDirs: readonly string[]): Promise<MaskHelperAvailability> {
+    const key = `${identityKey(launcher.identity)}\0${helper.fingerprint}`;
+    const known = this.memoMaskHelper.get(key);
+    if (known !== undefined) return known;
+    const cached = this.cache.hostFacts(launcher.identity, this.host)?.maskHelper;
+    if (cached !== undefined && cached.helper === helper.fingerprint) {
+      const found: MaskHelperAvailability = cached.ok ? { usable: true, probed: true } : { usable: false, reason: cached.reason ?? 'its probe failed' };
+      this.memoMaskHelper.set(key, found);
+      return found;
+    }
+    if (dryRun) return { usable: true, probed: false };
+    const outcome = await probeMaskHelper(launcher, helper.bytes, mountProc, tmpDirs);
+    if (outcome === undefined) return { usable: false, reason: 'its probe did not finish' };
+    this.cache.updateHost(launcher.identity, this.host, (facts) => {
+      facts.maskHelper = { helper: helper.fingerprint, ok: outcome.ok, ...(outcome.ok ? {} : { reason: outcome.reason }) };
+    });
+    const found: MaskHelperAvailability = outcome.ok ? { usable: true, probed: true } : { usable: false, reason: outcome.reason };
+    this.memoMaskHelper.set(key, found);
     return found;
   }
 

@@ -83,10 +83,23 @@ export class Boundaries {
   }
 }
 
+/**
+ * A deny mask of an existing path that nothing is mounted into or reopened below: an empty
+ * mode-000 read-only file, or an empty mode-000 read-only tmpfs. Its arguments are the
+ * `length` tokens from `start` in the argv; codex-mask-helper can make it instead (G11).
+ */
+export interface LeafMask {
+  path: string;
+  kind: 'file' | 'dir';
+  start: number;
+  length: number;
+}
+
 /** Collects the argv and the host-side targets while the rules below run. */
 export class FilesystemArgsBuilder {
   readonly args: string[] = [];
   readonly syntheticTargets: SyntheticTarget[] = [];
+  readonly leafMasks: LeafMask[] = [];
   private readonly allowedWrite: string[];
   private readonly writeMounts: string[];
   /** Read-only mounts made so far inside writable roots: nothing can be created below them. */
@@ -232,10 +245,14 @@ export class FilesystemArgsBuilder {
     }
     this.pinAncestors(denied);
     if (!state.stat.isDirectory()) {
-      this.args.push('--perms', '000', '--ro-bind-data', this.emptyDataFd, denied);
+      this.leafMask(denied, 'file', ['--perms', '000', '--ro-bind-data', this.emptyDataFd, denied]);
       return;
     }
     const reopened = (this.reopenedUnder.get(requested) ?? []).filter((grant) => statOrNull(grant.path) !== null);
+    if (reopened.length === 0) {
+      this.leafMask(denied, 'dir', ['--perms', '000', '--tmpfs', denied, '--remount-ro', denied]);
+      return;
+    }
     this.args.push('--perms', reopened.length > 0 ? '111' : '000', '--tmpfs', denied);
     const directories: string[] = [];
     const files: string[] = [];
@@ -254,6 +271,11 @@ export class FilesystemArgsBuilder {
       this.args.push('--ro-bind', target, target);
       if (this.isWritable(target)) this.readOnlyMounts.push(target);
     }
+  }
+
+  private leafMask(p: string, kind: LeafMask['kind'], tokens: readonly string[]): void {
+    this.leafMasks.push({ path: p, kind, start: this.args.length, length: tokens.length });
+    this.args.push(...tokens);
   }
 
   /**

@@ -1,7 +1,8 @@
-// Owns the two probe runs of bwrap that tell what the host allows, and reading their outcome: the
-// user-namespace probe (B7.3: the known "cannot create user namespaces" failures) and the /proc
-// preflight (L24: does the host let bwrap mount a fresh /proc in a new pid namespace?). Each call
-// spawns bwrap once and returns what it showed. Must NOT read or write the probe cache (host-facts.ts
+// Owns the probe runs of bwrap that tell what the host allows, and reading their outcome: the
+// user-namespace probe (B7.3: the known "cannot create user namespaces" failures), the /proc
+// preflight (L24: does the host let bwrap mount a fresh /proc in a new pid namespace?) and the
+// mask-helper probe (G11: can codex-mask-helper make masks in this bwrap, on this kernel?). Each
+// call spawns bwrap once and returns what it showed. Must NOT read or write the probe cache (host-facts.ts
 // asks it first and records the outcome), choose the launcher or run the user's command.
 
 import { spawn } from 'node:child_process';
@@ -9,8 +10,12 @@ import * as fs from 'node:fs';
 
 import type { ResolvedSandboxPolicy } from '@codex-sandbox/policy';
 
+import { encodeMaskHelperSpec } from '@codex-sandbox/policy';
+
 import { buildBwrapArgs, type BwrapNetworkMode } from './bwrap-args.js';
+import { unnamedDataFile } from './descriptors.js';
 import type { LauncherChoice } from './launcher.js';
+import { DIR_TEMPLATE_IN_SANDBOX, FILE_TEMPLATE_IN_SANDBOX, maskStageArgs } from './mask-stage.js';
 import { isUserNamespaceFailure } from './warnings.js';
 
 /** What a /proc preflight showed: the host lets bwrap mount a fresh /proc, or refuses it. */
@@ -31,15 +36,15 @@ export interface ProbeRun {
   stderr: string;
 }
 
-/** Runs bwrap with stdin/stdout on /dev/null and stderr captured (bounded); never throws. */
-function runProbe(launcher: LauncherChoice, args: readonly string[], timeoutMs: number): Promise<ProbeRun> {
+/** Runs bwrap with stdin/stdout on /dev/null and stderr captured (bounded), `fds` from 3 on; never throws. */
+function runProbe(launcher: LauncherChoice, args: readonly string[], timeoutMs: number, fds: readonly number[] = []): Promise<ProbeRun> {
   return new Promise((resolve) => {
     let stderr = '';
     let settled = false;
     let timedOut = false;
     const child = spawn(launcher.exec.file, [...args], {
       argv0: launcher.exec.argv0,
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'ignore', 'pipe', ...fds],
       detached: true,
     });
     const finish = (run: Omit<ProbeRun, 'stderr' | 'timedOut'>): void => {
@@ -158,4 +163,46 @@ export async function probeProcMount(launcher: LauncherChoice, network: BwrapNet
   if (run.exitCode === 0) return 'mount-proc';
   if (run.exitCode !== null && isProcMountRefusal(run.stderr)) return 'no-proc';
   return undefined;
+}
+
+const MASK_PROBE_TIMEOUT_MS = 10_000;
+const MASK_PROBE_DIR = '/dev/.codex-mask-probe';
+
+/** What the mask-helper probe showed; `undefined` from probeMaskHelper: inconclusive (timeout, spawn failure). */
+export type MaskProbeOutcome = { ok: true } | { ok: false; reason: string };
+
+/**
+ * G11: runs codex-mask-helper (`helperBytes`) the way a run would, masking one file and one
+ * directory bwrap made in its /dev, then `true`. Exit 0: the kernel and this bwrap support it. A
+ * failure carries the helper's (or bwrap's) last line.
+ */
+export async function probeMaskHelper(launcher: LauncherChoice, helperBytes: Uint8Array, mountProc: boolean, tmpDirs: readonly string[]): Promise<MaskProbeOutcome | undefined> {
+  const opened: number[] = [];
+  try {
+    const spec = encodeMaskHelperSpec({
+      fileTemplate: FILE_TEMPLATE_IN_SANDBOX,
+      dirTemplate: DIR_TEMPLATE_IN_SANDBOX,
+      fileMasks: [`${MASK_PROBE_DIR}/file`],
+      dirMasks: [`${MASK_PROBE_DIR}/dir`],
+      keepFds: [],
+    });
+    for (const bytes of [helperBytes, spec]) opened.push(unnamedDataFile(Buffer.from(bytes), tmpDirs));
+    for (let i = 0; i < 2; i += 1) opened.push(fs.openSync('/dev/null', 'r'));
+    // Descriptors 3 and 4: the helper and its spec; 5 and 6: empty data (bwrap >= 0.9 closes each after one use).
+    const stage = maskStageArgs({ helperFd: 3, specFd: 4 }, 6, [trueCommand()]);
+    const args = [
+      '--new-session', '--die-with-parent', '--ro-bind', '/', '/', '--dev', '/dev',
+      '--file', '5', `${MASK_PROBE_DIR}/file`, '--dir', `${MASK_PROBE_DIR}/dir`,
+      '--unshare-user', '--disable-userns', '--assert-userns-disabled', '--unshare-pid', '--unshare-net',
+      ...(mountProc ? ['--proc', '/proc'] : ['--tmpfs', '/proc']),
+      '--cap-drop', 'ALL', ...stage.caps, ...stage.mounts, '--', ...stage.command,
+    ];
+    const run = await runProbe(launcher, args, MASK_PROBE_TIMEOUT_MS, opened);
+    if (run.exitCode === 0) return { ok: true };
+    if (run.timedOut || run.spawnFailed) return undefined;
+    const last = run.stderr.trim().split('\n').pop() ?? '';
+    return { ok: false, reason: last === '' ? `the probe exited with status ${String(run.exitCode ?? run.signal)}` : last };
+  } finally {
+    for (const fd of opened) fs.closeSync(fd);
+  }
 }

@@ -1,5 +1,6 @@
 // Owns the on-disk cache of facts learned by running bwrap: the options its --help lists, whether
-// it can create user namespaces, and whether it may mount a fresh /proc. Facts about a binary are
+// it can create user namespaces, whether it may mount a fresh /proc, and whether our mask helper
+// works in it. Facts about a binary are
 // keyed by its identity (path, size, mtime, inode, device); facts about the host additionally by
 // boot id and uid, so a reboot, a different user or a replaced binary means probing again.
 // Must NOT run bwrap or decide anything from the facts; a corrupt or unwritable cache is treated as
@@ -34,6 +35,8 @@ export interface HostFacts {
   procMount?: Partial<Record<BwrapNetworkMode, ProcMountOutcome>>;
   /** For codex-landlock-helper: the kernel's Landlock ABI it reported (0: none). */
   landlockAbi?: number;
+  /** G11: whether codex-mask-helper (this file, by fingerprint) made masks in this bwrap. */
+  maskHelper?: { helper: string; ok: boolean; reason?: string };
 }
 
 export interface BinaryFacts {
@@ -114,6 +117,10 @@ function sanitizeBinaryFacts(value: unknown): BinaryFacts | undefined {
       if (raw['userNamespacesOk'] === true) host.userNamespacesOk = true;
       const abi = raw['landlockAbi'];
       if (typeof abi === 'number' && Number.isInteger(abi) && abi >= 0 && abi < 1000) host.landlockAbi = abi;
+      const mask = raw['maskHelper'];
+      if (isRecord(mask) && typeof mask['helper'] === 'string' && typeof mask['ok'] === 'boolean') {
+        host.maskHelper = { helper: mask['helper'], ok: mask['ok'], ...(typeof mask['reason'] === 'string' ? { reason: mask['reason'] } : {}) };
+      }
       const proc = raw['procMount'];
       if (isRecord(proc)) {
         host.procMount = Object.create(null) as Partial<Record<BwrapNetworkMode, ProcMountOutcome>>;

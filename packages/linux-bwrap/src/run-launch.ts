@@ -1,6 +1,7 @@
 // Owns the OS side of one run once it is planned: opening what bwrap reads (the unnamed seccomp and
-// status files, one /dev/null per data use, the proxy-only helper and spec), registering and
-// claiming the run's placeholders (placeholder-hold.ts keeps them for the sandbox object), spawning bwrap (or, when the policy restricts nothing, the
+// status files, one /dev/null per data use, the proxy-only and mask helpers and their specs),
+// registering and claiming the run's placeholders (placeholder-hold.ts keeps them for the sandbox
+// object), spawning bwrap (or, when the policy restricts nothing, the
 // command itself) in its own session, forwarding signals, waiting and passing the exit status
 // through, and closing everything it opened. Also writes the front end's message for a command that
 // cannot start. Must NOT decide anything about the run (run-plan.ts did) and must never start a
@@ -14,6 +15,7 @@ import { commandLookupExitCode, commandLookupMessage, type CommandLookupFailure 
 import { launchChild, toProcessGroupOf, type RunningChild, type StdioSlot } from '@codex-sandbox/process-launch';
 import { descriptorAtOrAbove, readStatusFile, unnamedDataFile, unnamedFileDirectories, unnamedStatusFile } from './descriptors.js';
 import { spawnWithoutInheritedDescriptors } from './inherited-descriptors.js';
+import type { MaskHelper } from './mask-helper.js';
 import type { NetnsHelper } from './netns-helper.js';
 import { checkRouteSockets } from './proxy-only-run.js';
 import type { PlaceholderHold } from './placeholder-hold.js';
@@ -30,6 +32,8 @@ export interface LaunchContext {
   placeholders: PlaceholderHold;
   /** codex-netns-helper, for proxy-only runs (loaded on first use). */
   netnsHelper: () => NetnsHelper;
+  /** codex-mask-helper, when the plan has it make the masks (G11; loaded while planning). */
+  maskHelper: () => MaskHelper;
   forwardSignals: boolean;
 }
 
@@ -89,7 +93,16 @@ export async function launchBwrap(req: LaunchRequest, prepared: PreparedRun, con
         proxyFds.push(fd);
       }
     }
-    const stdio: StdioSlot[] = [...stdioSlots(req.stdio), seccompFd ?? 'ignore', statusFd, ...proxyFds, ...dataFds];
+    const maskFds: number[] = [];
+    if (prepared.maskHelper !== undefined) {
+      for (const bytes of [context.maskHelper().bytes, prepared.maskHelper.spec]) {
+        const fd = unnamedDataFile(Buffer.from(bytes), unnamedDirs);
+        opened.push(fd);
+        maskFds.push(fd);
+      }
+    }
+    // The numbering run-plan.ts gave them: 3, 4, the netns helper's two, the mask helper's two, data.
+    const stdio: StdioSlot[] = [...stdioSlots(req.stdio), seccompFd ?? 'ignore', statusFd, ...proxyFds, ...maskFds, ...dataFds];
     let file = prepared.launcher.exec.file;
     if (prepared.launcher.heldFd !== undefined) {
       heldExec = descriptorAtOrAbove(prepared.launcher.heldFd, stdio.length);

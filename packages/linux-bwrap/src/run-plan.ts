@@ -1,6 +1,6 @@
 // Owns the plan of one sandboxed run, from the request and the host facts: the deny-glob matches
 // (scanned on the host now), the bwrap argv with its descriptor numbers, the seccomp program, the
-// proxy-only helper spec, what the front end binds read-only, and whether the program exists and
+// proxy-only and mask helpers' specs, what the front end binds read-only, and whether the program exists and
 // is visible in the sandbox's view. Decisions are pure but for reading filesystem metadata (the
 // argv depends on what exists). Must NOT spawn, open descriptors or create files (run-launch.ts
 // does), and must NOT probe the host (host-facts.ts did).
@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { encodeNetnsHelperSpec, lookUpCommand, type CommandLookupFailure } from '@codex-sandbox/policy';
+import { encodeMaskHelperSpec, encodeNetnsHelperSpec, lookUpCommand, type CommandLookupFailure } from '@codex-sandbox/policy';
 
 import { buildBwrapArgs, type BwrapNetworkMode } from './bwrap-args.js';
 import { expandDenyGlobs } from './deny-globs.js';
@@ -16,6 +16,7 @@ import { assignDataDescriptors, FIRST_DATA_FD, SECCOMP_FD, STATUS_FD } from './d
 import type { RunHostFacts } from './host-facts.js';
 import type { LandlockPlan } from './landlock-plan.js';
 import type { LauncherChoice } from './launcher.js';
+import { DIR_TEMPLATE_IN_SANDBOX, FILE_TEMPLATE_IN_SANDBOX, MASK_HELPER_MIN_MASKS, type MaskHelperAvailability, type MaskStagePlan } from './mask-stage.js';
 import { checkProxyRoutes, NETNS_DIR_IN_SANDBOX, type ProxyRoute } from './proxy-only-args.js';
 import { NETNS_HELPER_FD, NETNS_SPEC_FD, PROXY_ONLY_FIRST_DATA_FD } from './proxy-only-run.js';
 import type { PlaceholderTarget } from './registry.js';
@@ -54,6 +55,8 @@ export interface SandboxPlan {
   unixSockets?: { plan: UnixSocketPlan; rows: string[] };
   /** `landlock` runs: the ABI and the ruleset the helper applies. */
   landlock?: LandlockPlan;
+  /** bwrap runs (G11): which stage makes the deny masks, how many the helper makes, and why. */
+  masks?: Pick<MaskStagePlan, 'stage' | 'count' | 'helperMasks' | 'reason'>;
 }
 
 /** A planned bwrap run: what the launch needs besides the plan it shows. */
@@ -68,6 +71,8 @@ export interface PreparedRun {
   denyGlobMatches: string[];
   /** proxy-only: the encoded NetnsHelperSpec (routes + the command's seccomp program) and the host sockets. */
   proxyOnly?: { spec: Uint8Array; hostSockets: string[] };
+  /** G11: the encoded MaskHelperSpec, when codex-mask-helper makes the masks. */
+  maskHelper?: { spec: Uint8Array };
 }
 
 /** What the sandbox object adds to every plan. */
@@ -75,6 +80,16 @@ export interface PlanContext {
   /** Bound read-only in every sandbox: the state directory (or registry) and the front end's files. */
   extraReadOnlyBinds: readonly string[];
   protectedPaths: readonly string[];
+  /** G11: whether codex-mask-helper can make the masks (asked only when they may be many). */
+  maskHelper?: MaskHelperAvailability;
+}
+
+/**
+ * G11: at most this many masks can come from a run with these deny paths (each deny path is at
+ * most one mask): below the helper's threshold nobody need ask whether the helper is usable.
+ */
+export function mayNeedMaskHelper(req: Pick<SandboxRunRequest, 'policy'>, denyGlobMatches: readonly string[]): boolean {
+  return req.policy.unreadableRoots.length + denyGlobMatches.length >= MASK_HELPER_MIN_MASKS;
 }
 
 /** The plan of a run under a policy that restricts nothing: the command itself. */
@@ -109,20 +124,27 @@ export function planBwrapRun(
     throw new SandboxRequestError(`unixSockets were given for ${network} network; Unix-socket rules are enforced only with network: 'proxy-only'`);
   }
   const unixSockets = proxyRoutes === undefined ? undefined : planUnixSockets(req.unixSockets, NETNS_DIR_IN_SANDBOX);
-  const firstDataFd = proxyRoutes === undefined ? FIRST_DATA_FD : PROXY_ONLY_FIRST_DATA_FD;
+  // Descriptors: seccomp, status, [netns helper, its spec], [mask helper, its spec], empty data.
+  const afterProxy = proxyRoutes === undefined ? FIRST_DATA_FD : PROXY_ONLY_FIRST_DATA_FD;
+  const maskFds = { helperFd: afterProxy, specFd: afterProxy + 1 };
+  // Written for every empty-data use, renumbered below once it is known whether the mask helper's two come first.
+  const emptyDataToken = afterProxy + 2;
   const bwrapPlan = buildBwrapArgs(req.policy, {
     commandCwd: req.commandCwd,
     command: req.command,
     network,
     mountProc: facts.mountProc,
-    emptyDataFd: firstDataFd,
+    emptyDataFd: emptyDataToken,
     seccompFd: SECCOMP_FD,
     ...(proxyRoutes === undefined ? {} : { proxyOnly: { routes: proxyRoutes, helperFd: NETNS_HELPER_FD, specFd: NETNS_SPEC_FD, ...(unixSockets === undefined ? {} : { unixSockets }) } }),
+    ...(context.maskHelper === undefined ? {} : { maskHelper: { availability: context.maskHelper, ...maskFds } }),
     extraReadOnlyBinds: context.extraReadOnlyBinds,
     protectedPaths: context.protectedPaths,
     denyGlobMatches,
   });
-  const withData = assignDataDescriptors(bwrapPlan.args, firstDataFd, firstDataFd);
+  const masks = bwrapPlan.masks;
+  const byHelper = masks.stage === 'codex-mask-helper';
+  const withData = assignDataDescriptors(bwrapPlan.args, emptyDataToken, byHelper ? afterProxy + 2 : afterProxy);
   const args = ['--json-status-fd', String(STATUS_FD), ...withData.args];
   const filter = unixSockets === undefined ? undefined : unixSocketFilter(unixSockets);
   const program = bwrapPlan.seccompMode === 'none' ? undefined : buildSeccompProgram(bwrapPlan.seccompMode, process.arch, filter === undefined ? {} : { unixSockets: filter });
@@ -140,6 +162,18 @@ export function planBwrapRun(
       hostSockets: proxyRoutes.map((r) => r.socketPath),
     };
   }
+  const maskHelper = byHelper
+    ? {
+        spec: encodeMaskHelperSpec({
+          fileTemplate: FILE_TEMPLATE_IN_SANDBOX,
+          dirTemplate: DIR_TEMPLATE_IN_SANDBOX,
+          fileMasks: masks.fileMasks,
+          dirMasks: masks.dirMasks,
+          // The netns helper, the next stage, reads its spec from here.
+          keepFds: proxyRoutes === undefined ? [] : [NETNS_SPEC_FD],
+        }),
+      }
+    : undefined;
   const plan: SandboxPlan = {
     mode: 'bwrap',
     // The binary's path, also for a bundled one (executed through /proc/self/fd/N at run time).
@@ -150,12 +184,22 @@ export function planBwrapRun(
     syntheticTargets: bwrapPlan.syntheticTargets.map((t) => ({ path: t.path, kind: t.kind, preexisting: t.preexisting })),
     warnings: facts.warnings,
     denyGlobMatches,
+    masks: { stage: masks.stage, count: masks.count, helperMasks: masks.helperMasks, reason: masks.reason },
     ...(proxyRoutes === undefined
       ? {}
       : { proxyRoutes: proxyRoutes.map((r, i) => ({ ...r, socketInSandbox: bwrapPlan.proxyRoutes?.[i]?.socketPath ?? '' })) }),
     ...(unixSockets === undefined ? {} : { unixSockets: { plan: unixSockets, rows: describeUnixSocketPlan(unixSockets) } }),
   };
-  return { plan, launcher, args, dataDescriptorCount: withData.count, seccompProgram, denyGlobMatches, ...(proxyOnly === undefined ? {} : { proxyOnly }) };
+  return {
+    plan,
+    launcher,
+    args,
+    dataDescriptorCount: withData.count,
+    seccompProgram,
+    denyGlobMatches,
+    ...(proxyOnly === undefined ? {} : { proxyOnly }),
+    ...(maskHelper === undefined ? {} : { maskHelper }),
+  };
 }
 
 /**

@@ -2,11 +2,12 @@
 // resolve the request (run-request.ts) -> plan it: host facts gathered once (host-facts.ts), then
 // deny globs, argv, seccomp and proxy-only parts (run-plan.ts) -> launch, wait and clean up
 // (run-launch.ts). It holds what lives across runs: the state directory, the probe cache, the
-// placeholder registry, the host facts and the netns helper. Must NOT decide bwrap arguments or
+// placeholder registry, the host facts and the netns and mask helpers. Must NOT decide bwrap arguments or
 // seccomp rules, probe the host or spawn anything itself, and must never fall back to running a
 // command with less confinement than the policy asks for.
 
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { HostFactsGatherer } from './host-facts.js';
@@ -14,9 +15,12 @@ import type { BundledBwrapOpener, LauncherChoice } from './launcher.js';
 import { loadLandlockHelper, probeLandlockAbi, type LandlockHelper } from './landlock-helper.js';
 import { planLandlock } from './landlock-plan.js';
 import { landlockHelperArgs, launchLandlock } from './landlock-run.js';
+import { loadMaskHelper, type MaskHelper } from './mask-helper.js';
+import type { MaskHelperAvailability } from './mask-stage.js';
 import { loadNetnsHelper, type NetnsHelper } from './netns-helper.js';
 import { loadProxyRelay, type ProxyRelay } from './proxy-relay.js';
 import { defaultCacheDir, ProbeCache } from './probe-cache.js';
+import { unnamedFileDirectories } from './descriptors.js';
 import { PlaceholderHold } from './placeholder-hold.js';
 import { defaultRegistryDir, PlaceholderRegistry } from './registry.js';
 import { launchBwrap, launchDirect, reportCommandFailure } from './run-launch.js';
@@ -24,6 +28,7 @@ import {
   directPlan,
   frontEndFiles,
   hostCommandFailure,
+  mayNeedMaskHelper,
   planBwrapRun,
   sandboxCommandFailure,
   scanDenyGlobs,
@@ -77,6 +82,12 @@ export interface LinuxSandboxOptions {
   backend?: 'bwrap' | 'landlock';
   /** Supplies codex-landlock-helper for Landlock runs. Default: verified from codex-resources next to `frontEndPath`. */
   landlockHelper?: () => LandlockHelper;
+  /**
+   * G11: supplies codex-mask-helper, which makes the deny masks of runs with many of them; `null`:
+   * never use it (bubblewrap makes every mask). Default: verified from codex-resources next to
+   * `frontEndPath`, and bubblewrap makes them when it is not installed there.
+   */
+  maskHelper?: (() => MaskHelper) | null;
 }
 
 export interface LinuxSandbox {
@@ -101,6 +112,7 @@ class LinuxSandboxImpl implements LinuxSandbox {
   private readonly hostFacts: HostFactsGatherer;
   private netnsHelper: NetnsHelper | undefined;
   private proxyRelay: ProxyRelay | undefined;
+  private maskHelper: { helper: MaskHelper } | { absent: string } | undefined;
   private landlock: { helper: LandlockHelper; abi: number; reason?: string } | undefined;
 
   constructor(private readonly options: LinuxSandboxOptions) {
@@ -152,10 +164,22 @@ class LinuxSandboxImpl implements LinuxSandbox {
       dryRun,
     );
     const denyGlobMatches = await scanDenyGlobs(req);
+    const maskHelper = mayNeedMaskHelper(req, denyGlobMatches) ? await this.maskHelperAvailability(facts.launcher, facts.mountProc, dryRun) : undefined;
     return planBwrapRun(req, network, facts, denyGlobMatches, {
       extraReadOnlyBinds: this.keptReadOnly(),
       protectedPaths: this.options.protectedPaths ?? [],
+      ...(maskHelper === undefined ? {} : { maskHelper }),
     });
+  }
+
+  /** G11: codex-mask-helper, read and verified once per sandbox object, and whether it works here. */
+  private async maskHelperAvailability(launcher: LauncherChoice, mountProc: boolean, dryRun: boolean): Promise<MaskHelperAvailability> {
+    if (this.options.maskHelper === null) return { usable: false, reason: 'the sandbox was created without it' };
+    this.maskHelper ??= this.options.maskHelper !== undefined
+      ? { helper: this.options.maskHelper() }
+      : loadMaskHelper({ frontEndPath: this.options.frontEndPath ?? process.argv[1], env: this.env, memo: this.hostFacts.digests });
+    if (!('helper' in this.maskHelper)) return { usable: false, reason: this.maskHelper.absent };
+    return this.hostFacts.maskHelper(launcher, this.maskHelper.helper, mountProc, dryRun, unnamedFileDirectories(this.options.tmpDir ?? os.tmpdir()));
   }
 
   /** LL1-LL6: the Landlock plan; the ABI is asked of the verified helper once per sandbox object. */
@@ -215,6 +239,10 @@ class LinuxSandboxImpl implements LinuxSandbox {
       tmpDir: this.options.tmpDir,
       placeholders: this.placeholders,
       netnsHelper: () => this.loadHelper(),
+      maskHelper: () => {
+        if (this.maskHelper === undefined || !('helper' in this.maskHelper)) throw new SandboxRequestError('a plan that has codex-mask-helper make the masks needs the helper it was planned with');
+        return this.maskHelper.helper;
+      },
       forwardSignals,
     });
     return { exitCode, warnings: prepared.plan.warnings };

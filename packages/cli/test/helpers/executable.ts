@@ -76,6 +76,10 @@ export function prepareExecutable(): PreparedExecutable {
   if (relay === undefined || relay === '') throw new Error('CODEX_PROXY_RELAY_TEST_BINARY must be set (the Bazel test rule sets it)');
   fs.copyFileSync(relay, path.join(dir, 'codex-resources', 'codex-proxy-relay'));
   fs.chmodSync(path.join(dir, 'codex-resources', 'codex-proxy-relay'), 0o755);
+  const maskHelper = process.env['CODEX_MASK_HELPER_TEST_BINARY'];
+  if (maskHelper === undefined || maskHelper === '') throw new Error('CODEX_MASK_HELPER_TEST_BINARY must be set (the Bazel test rule sets it)');
+  fs.copyFileSync(maskHelper, path.join(dir, 'codex-resources', 'codex-mask-helper'));
+  fs.chmodSync(path.join(dir, 'codex-resources', 'codex-mask-helper'), 0o755);
   return { path: out, dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { PROTECTED_METADATA_NAMES, type ResolvedSandboxPolicy, type WritableRoot } from '@codex-sandbox/policy';
 
 import { bundleEntry } from './bundle.js';
-import { codexBwrapTestBinary, landlockHelperTestBinary, netnsHelperTestBinary, NOBODY_UID, publicTempDir, removeTree, systemBwrapPath } from './env.js';
+import { codexBwrapTestBinary, landlockHelperTestBinary, maskHelperTestBinary, netnsHelperTestBinary, NOBODY_UID, publicTempDir, removeTree, systemBwrapPath } from './env.js';
 import type { RunSpec } from './run-entry.js';
 
 export interface Variant {
@@ -29,6 +29,8 @@ export interface Fixture {
   netnsHelper: string;
   /** A 0755 copy of the Bazel-built codex-landlock-helper (legacy Landlock runs). */
   landlockHelper: string;
+  /** A 0755 copy of the Bazel-built codex-mask-helper (runs with many deny masks). */
+  maskHelper: string;
   dispose(): void;
 }
 
@@ -74,10 +76,13 @@ export function createFixture(): Fixture {
   const landlockHelper = path.join(root, 'codex-landlock-helper');
   fs.copyFileSync(landlockHelperTestBinary(), landlockHelper);
   fs.chmodSync(landlockHelper, 0o755);
+  const maskHelper = path.join(root, 'codex-mask-helper');
+  fs.copyFileSync(maskHelperTestBinary(), maskHelper);
+  fs.chmodSync(maskHelper, 0o755);
   if (variants.map((v) => v.name).join('\n') !== VARIANT_NAMES.join('\n')) {
     throw new Error(`the fixture's variants (${variants.map((v) => v.name).join(', ')}) are not VARIANT_NAMES`);
   }
-  return { root, entry, variants, netnsHelper, landlockHelper, dispose: () => removeTree(root) };
+  return { root, entry, variants, netnsHelper, landlockHelper, maskHelper, dispose: () => removeTree(root) };
 }
 
 let workspaceCounter = 0;

@@ -70,6 +70,15 @@ export function netnsHelperTestBinary(): string {
   return binary;
 }
 
+/** CODEX_MASK_HELPER_TEST_BINARY (the Bazel-built codex-mask-helper); missing is a test failure. */
+export function maskHelperTestBinary(): string {
+  const binary = process.env['CODEX_MASK_HELPER_TEST_BINARY'];
+  if (binary === undefined || binary === '' || !path.isAbsolute(binary)) {
+    throw new Error('CODEX_MASK_HELPER_TEST_BINARY must be the absolute path of the Bazel-built codex-mask-helper');
+  }
+  return binary;
+}
+
 export function landlockHelperTestBinary(): string {
   const binary = process.env['CODEX_LANDLOCK_HELPER_TEST_BINARY'];
   if (binary === undefined || binary === '' || !path.isAbsolute(binary)) {

@@ -11,8 +11,9 @@ import { bundledLauncher, systemLauncher, type LauncherChoice } from '../../src/
 import type { BwrapNetworkMode } from '../../src/bwrap-args.js';
 import { ProbeCache } from '../../src/probe-cache.js';
 import { defaultRegistryDir } from '../../src/registry.js';
-import { createLinuxSandbox } from '../../src/runner.js';
+import { createLinuxSandbox, type LinuxSandboxOptions } from '../../src/runner.js';
 import { loadLandlockHelper } from '../../src/landlock-helper.js';
+import { loadMaskHelper } from '../../src/mask-helper.js';
 import { loadNetnsHelper } from '../../src/netns-helper.js';
 import type { ProxyRoute } from '../../src/proxy-only-args.js';
 import type { UnixSocketRequest } from '../../src/unix-socket-plan.js';
@@ -48,6 +49,20 @@ export interface RunSpec {
   listBetweenRuns?: string;
   /** false: exit without sandbox.dispose() (the process-exit release must still clean up). */
   dispose?: boolean;
+  /** codex-mask-helper to use (development mode: not verified); null: never (bubblewrap makes every mask). Default: none installed. */
+  maskHelperPath?: string | null;
+}
+
+function maskHelperOption(spec: RunSpec): Pick<LinuxSandboxOptions, 'maskHelper'> {
+  const chosen = spec.maskHelperPath;
+  if (chosen === undefined || chosen === null) return { maskHelper: null };
+  return {
+    maskHelper: () => {
+      const found = loadMaskHelper({ frontEndPath: undefined, env: { CODEX_MASK_HELPER_TEST_BINARY: chosen }, digest: undefined });
+      if (!('helper' in found)) throw new Error(found.absent);
+      return found.helper;
+    },
+  };
 }
 
 function launcherFor(spec: RunSpec, cache: ProbeCache): LauncherChoice | undefined {
@@ -76,6 +91,7 @@ async function main(): Promise<number> {
     ...(spec.netnsHelperPath === undefined
       ? {}
       : { netnsHelper: () => loadNetnsHelper({ frontEndPath: undefined, env: { CODEX_NETNS_HELPER_TEST_BINARY: spec.netnsHelperPath }, digest: undefined }) }),
+    ...maskHelperOption(spec),
     ...(spec.landlockHelperPath === undefined
       ? {}
       : {
