@@ -87,10 +87,12 @@ static const char *syscall_problem(int err) {
   return err == ENOSYS ? "this kernel lacks the call (needs Linux 5.12 or later)" : strerror(err);
 }
 
-/* Opens `path` as O_PATH without following any symlink, on any component. */
+/* Opens `path` as O_PATH without following any symlink, on any component: a symlink anywhere,
+ * the last component included, fails with ELOOP (with O_NOFOLLOW, openat2 would return the link
+ * itself, and a mount can be attached onto a link). */
 static int open_exact(const char *path, const char *what) {
   if (path == NULL || path[0] != '/') fail("%s %s is not an absolute path", what, path == NULL ? "(none)" : path);
-  struct open_how how = { .flags = O_PATH | O_CLOEXEC | O_NOFOLLOW, .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+  struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
   long fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
   if (fd >= 0) return (int)fd;
   if (errno == ELOOP) fail("%s %s is a symlink now, or has one on its way (it had none when the run was planned)", what, path);
@@ -129,6 +131,7 @@ static void mask(int template, const char *path, int want_dir) {
   int target = open_exact(path, want_dir ? "the denied directory" : "the denied file");
   struct stat st;
   if (fstat(target, &st) < 0) fail("cannot inspect %s: %s", path, strerror(errno));
+  if (S_ISLNK(st.st_mode)) fail("%s is a symlink now (it had none when the run was planned)", path);
   if (want_dir != (S_ISDIR(st.st_mode) != 0)) fail("%s is %s now (it was %s when the run was planned)", path, want_dir ? "not a directory" : "a directory", want_dir ? "one" : "not");
   long tree = syscall(SYS_open_tree, template, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
   if (tree < 0) fail("cannot clone the mask for %s: %s", path, syscall_problem(errno));
