@@ -310,7 +310,8 @@ describe('many placeholders', () => {
       request(workspacePolicy(ws, { unreadableGlobs: [`${ws}/*.env`] }), ['sh', '-c', 'cat *.env 2>/dev/null; echo "cat=$?"; cat plain.txt'], {
         onSpawn: out.onSpawn,
       }),
-      { env: { PATH: path.join(work, 'no-bwrap-here') }, cacheDir: null, tmpDir: work, openBundled: () => openVerifiedBwrap(binary, { mode: 'release', sha256 }) },
+      // bubblewrap makes these masks (G11's helper is not used), one data descriptor each.
+      { env: { PATH: path.join(work, 'no-bwrap-here') }, cacheDir: null, tmpDir: work, maskHelper: null, openBundled: () => openVerifiedBwrap(binary, { mode: 'release', sha256 }) },
     );
     expect(result.exitCode).toBe(0);
     expect(out.stdout()).toBe('cat=1\nplain');
@@ -318,6 +319,7 @@ describe('many placeholders', () => {
       bwrap: systemLauncher(systemBwrapPath(), ProbeCache.disabled()),
       cacheDir: null,
       tmpDir: work,
+      maskHelper: null,
     });
     const dataFds = plan.argv.flatMap((arg, i) => (arg === '--ro-bind-data' ? [plan.argv[i + 1]] : []));
     expect(dataFds).toHaveLength(60);
