@@ -40,6 +40,13 @@ if [ -z "$ours" ]; then
   echo "bench: building $ours" >&2
   node "$repo/packages/cli/scripts/build-executable.mjs" --entry "$src/packages/cli/src/main.ts" \
     --tsconfig "$src/tsconfig.base.json" --node-modules "$repo/node_modules" --out "$ours"
+  # codex-mask-helper makes the deny-glob case's masks (docs/behaviour.md G11), beside the
+  # executable as in a release; built by Bazel as it ships (no convenience links in the checkout).
+  echo "bench: building codex-mask-helper" >&2
+  (cd "$repo" && bazel build --symlink_prefix=/ //packages/linux-bwrap/native/mask-helper:codex-mask-helper >&2)
+  mkdir -p "$(dirname "$ours")/codex-resources"
+  install -m 0755 "$(cd "$repo" && bazel info bazel-bin 2>/dev/null)/packages/linux-bwrap/native/mask-helper/codex-mask-helper-bin/codex-mask-helper" \
+    "$(dirname "$ours")/codex-resources/codex-mask-helper"
 fi
 ours="$(cd "$(dirname "$ours")" && pwd)/$(basename "$ours")"
 
@@ -147,6 +154,8 @@ glob_floor="$cache/bwrap-glob-masks.sh"
 chmod +x "$glob_floor"
 ours_glob="env CODEX_HOME=$cache/home-ours-glob $ours sandbox -P globbench -- true"
 peer_glob="env CODEX_HOME=$cache/home-peer-glob TMPDIR=$peer_tmp $peer sandbox -P globbench -- true"
+# Which stage makes our masks there (G11: codex-mask-helper when it is installed and works here).
+(cd "$glob_tree" && CODEX_HOME="$cache/home-ours-glob" "$ours" sandbox -P globbench --dry-run -- true | grep '^masks' >&2) || true
 echo "bench: timing the deny-glob case ($rounds rounds)" >&2
 (
   cd "$glob_tree"
