@@ -84,6 +84,23 @@ describe.each(USERS)('as %s', (_user, unprivileged) => {
     expect(fs.readFileSync(path.join(ws.work, 'sub/ro/r.txt'), 'utf8')).toBe('r');
   });
 
+  test('with many deny-glob hits the dry run (text and JSON) says codex-mask-helper makes the masks, and the run hides them', () => {
+    const files: Record<string, string> = { 'plain.txt': 'P' };
+    for (let i = 0; i < 40; i += 1) files[`d${i}/s.env`] = `S${i}`;
+    tree(files);
+    writeConfig(['default_permissions = "p"', '[permissions.p]', 'extends = ":read-only"', '[permissions.p.filesystem.":workspace_roots"]', '"**/*.env" = "none"', ''].join('\n'));
+    const dry = codex(['sandbox', '--dry-run', '--', 'true']);
+    expect(dry.stderr).toBe('');
+    expect(dry.stdout).toMatch(/^backend .*, 40 deny masks made by codex-mask-helper$/m);
+    expect(dry.stdout).toMatch(/^masks\s+40 deny masks, made by codex-mask-helper in the sandbox/m);
+    const json = JSON.parse(codex(['sandbox', '--dry-run', '--json', '--', 'true']).stdout) as { backend: string; argv: string[] };
+    expect(json.backend).toMatch(/40 deny masks made by codex-mask-helper$/);
+    expect(json.argv).toContain('/dev/.codex-masks/helper');
+    const real = codex(['sandbox', '--', 'sh', '-c', `${PROBE}p s0 'cat d0/s.env'; p s39 'cat d39/s.env'; p plain 'cat plain.txt'`]);
+    expect(real.stderr).toBe('');
+    expect(real.stdout.split('\n').filter(Boolean)).toEqual(['s0:denied', 's39:denied', 'plain:ok']);
+  });
+
   test('the dry run claims no more than the run enforces, and says what it cannot enforce', () => {
     const outside = path.join(ws.root, 'outside');
     fs.mkdirSync(outside, { mode: 0o755 });
