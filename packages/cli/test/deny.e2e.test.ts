@@ -88,7 +88,7 @@ describe.each(USERS)('as %s', (_user, unprivileged) => {
     const files: Record<string, string> = { 'plain.txt': 'P' };
     for (let i = 0; i < 40; i += 1) files[`d${i}/s.env`] = `S${i}`;
     tree(files);
-    writeConfig(['default_permissions = "p"', '[permissions.p]', 'extends = ":read-only"', '[permissions.p.filesystem.":workspace_roots"]', '"**/*.env" = "none"', ''].join('\n'));
+    writeConfig(['default_permissions = "p"', '[permissions.p]', 'extends = ":read-only"', '[permissions.p.filesystem]', 'glob_scan_max_depth = 3', '[permissions.p.filesystem.":workspace_roots"]', '"**/*.env" = "none"', ''].join('\n'));
     const dry = codex(['sandbox', '--dry-run', '--', 'true']);
     expect(dry.stderr).toBe('');
     expect(dry.stdout).toMatch(/^backend .*, 40 deny masks made by codex-mask-helper$/m);

@@ -180,6 +180,27 @@ describe.each(VARIANT_NAMES)('%s', (variantName) => {
     expect(lines(result.stdout)).toEqual(['r0:denied', 'sib:ok', 'bridge:GET http://allowed.test/x']);
   });
 
+  it('a helper whose probe fails is not used: bubblewrap makes the masks, and the failure is remembered', async () => {
+    // A stand-in that exits 1 at once, as a helper on a kernel without the mount API would.
+    const failing = path.join(fixture.root, 'failing-mask-helper');
+    if (!fs.existsSync(failing)) {
+      fs.copyFileSync('/bin/false', failing);
+      fs.chmodSync(failing, 0o755);
+    }
+    const ws = globWorkspace(variant);
+    const policy = readOnlyPolicy(ws, envGlob(ws));
+    const cacheDir = path.join(variant.home, `cache-failing-${path.basename(ws)}`);
+    fs.mkdirSync(cacheDir, { mode: 0o700 });
+    fs.chownSync(cacheDir, variant.uid, variant.uid);
+    const result = await runDriver(fixture, variant, { policy, command: ['sh', '-c', PROBE_PRELUDE + maskScript(false)], commandCwd: ws, env: { PATH: COMMAND_PATH }, maskHelperPath: failing, cacheDir });
+    expect(lines(result.stdout)).toEqual(expectedMasks());
+    const planned = await runDriver(fixture, variant, { policy, command: ['true'], commandCwd: ws, planOnly: true, maskHelperPath: failing, cacheDir });
+    const masks = (JSON.parse(planned.stdout) as SandboxPlan).masks;
+    expect(masks?.stage).toBe('bubblewrap');
+    expect(masks?.reason).toBe('codex-mask-helper cannot be used here: the probe exited with status 1');
+    expect(fs.readFileSync(path.join(cacheDir, 'bwrap-probes.json'), 'utf8')).toContain('"maskHelper":{');
+  });
+
   it('without the helper, or below the threshold, bubblewrap makes the masks, which hold the same', async () => {
     const ws = globWorkspace(variant);
     const policy = readOnlyPolicy(ws, envGlob(ws));
