@@ -24,6 +24,10 @@ export async function runCollecting(
     ...request,
     stdio,
     onSpawn(child) {
+      // A command may exit, or close its stdin, before it has read all of its input (`head -c 5`,
+      // `true`): the write then fails with EPIPE. That is the command's choice, as in a shell
+      // pipeline, not a failure of the run; unhandled, the error event would crash the host program.
+      child.stdin?.on('error', () => {});
       child.stdin?.end(input ?? '');
       collected = Promise.all([collect(child.stdout), collect(child.stderr)]);
     },

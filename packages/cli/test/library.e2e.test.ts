@@ -70,6 +70,21 @@ test("stdio 'pipe' collects output and feeds input", async () => {
   }
 });
 
+test("stdio 'pipe': a command that exits without reading its input is not an error of the run", async () => {
+  const sandbox = createSandbox({ cwd: ws.work, env: env() });
+  try {
+    // 4 MiB cannot sit in a pipe: the write is still going when the command exits and its stdin
+    // closes (EPIPE), which must not reject the run nor reach the host as an uncaught error.
+    const input = Buffer.alloc(4 * 1024 * 1024, 0x61);
+    const result = await sandbox.run(['sh', '-c', 'echo done; exit 3'], { stdio: 'pipe', input });
+    expect([result.exitCode, result.stdout?.toString()]).toEqual([3, 'done\n']);
+    const head = await sandbox.run(['head', '-c', '5'], { stdio: 'pipe', input });
+    expect([head.exitCode, head.stdout?.toString()]).toEqual([0, 'aaaaa']);
+  } finally {
+    sandbox.dispose();
+  }
+});
+
 test('config errors surface from createSandbox as typed errors', () => {
   fs.writeFileSync(path.join(ws.codexHome, 'config.toml'), 'sandbox_mode = 3\n');
   expect(() => createSandbox({ cwd: ws.work, env: env() })).toThrow(/sandbox_mode/);
