@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need on Debian 12, idempotently and quickly the second time:
-# Debian packages, pnpm at a pinned version, node_modules from the lockfile, and the pinned
-# bubblewrap source tarball (verified by SHA-256) for Bazel's --distdir.
+# Debian packages (with the arm64 cross toolchain and arm64 libraries, through dpkg multiarch),
+# pnpm at a pinned version, node_modules from the lockfile, the pinned bubblewrap source tarball
+# (verified by SHA-256) for Bazel's --distdir, and the Node.js binaries the release bundles wrap
+# (npm packages pinned by version and integrity, see release/node-binaries.txt).
 # It never edits the machine's apt sources; the archive's address is read from them.
 set -euo pipefail
 
@@ -28,6 +30,13 @@ APT_PACKAGES=(
   curl
   xz-utils
   ca-certificates
+  gcc-aarch64-linux-gnu  # release: codex-bwrap and our helpers for linux-arm64
+  libc6-dev-arm64-cross
+)
+# arm64 libraries the linux-arm64 release binaries link (dpkg multiarch; the apt sources are not touched).
+ARM64_PACKAGES=(
+  libcap-dev:arm64          # codex-bwrap links libcap
+  libprotobuf-c-dev:arm64   # libprotobuf-c.a, linked statically into codex-netns-helper
 )
 
 say() { printf 'setup: %s\n' "$*" >&2; }
@@ -44,6 +53,21 @@ install_apt_packages() {
   done
   ((${#missing[@]} == 0)) && return 0
   say "installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+install_arm64_libraries() {
+  local missing=()
+  local pkg
+  for pkg in "${ARM64_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  say "installing arm64 libraries for the linux-arm64 release: ${missing[*]}"
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    as_root dpkg --add-architecture arm64
+  fi
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
@@ -91,7 +115,32 @@ fetch_bubblewrap_source() {
   return 1
 }
 
+# The Node.js binaries the release bundles wrap: each line of release/node-binaries.txt is
+# "platform npm-package version sha512-integrity"; the package tarball lands in
+# third_party/distdir/node/ and is checked against the integrity digest (npm's own format).
+fetch_node_binaries() {
+  local dir="third_party/distdir/node"
+  mkdir -p "$dir"
+  local platform package version integrity file actual
+  while read -r platform package version integrity; do
+    [[ -z "$platform" || "$platform" == \#* ]] && continue
+    file="$dir/$package-$version.tgz"
+    if [[ ! -f "$file" ]]; then
+      say "fetching $package@$version (the Node.js of the $platform release bundle)"
+      (cd "$dir" && npm pack --silent "$package@$version" >/dev/null)
+    fi
+    actual="sha512-$(openssl dgst -sha512 -binary "$file" | base64 -w0)"
+    if [[ "$actual" != "$integrity" ]]; then
+      rm -f "$file"
+      say "$package@$version: integrity $actual is not the pinned $integrity"
+      return 1
+    fi
+  done <release/node-binaries.txt
+}
+
 install_apt_packages
+install_arm64_libraries
 install_pnpm
 install_node_modules
 fetch_bubblewrap_source
+fetch_node_binaries

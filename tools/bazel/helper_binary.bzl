@@ -6,7 +6,20 @@ before it uses the binary.
   :<name>             the cc_binary
   :codex-<name>       the executable as it ships (codex-<name>-bin/codex-<name>)
   :codex-<name>-sha256
+  :codex-<name>-linux-arm64         the same helper cross-built for the linux-arm64 release
+  :codex-<name>-linux-arm64-sha256
 """
+
+load("//tools/bazel:cross.bzl", "linux_arm64_c_binary")
+
+_COPTS = [
+    "-std=gnu11",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-Wno-unused-parameter",
+    "-Wno-missing-field-initializers",
+]
 
 def codex_helper_binary(name, src, proto = None, extra_srcs = [], deps = []):
     """Declares the helper's targets.
@@ -17,7 +30,9 @@ def codex_helper_binary(name, src, proto = None, extra_srcs = [], deps = []):
       proto: the .proto file's name in //packages/policy/proto (e.g. "landlock_helper.proto"), or
         None for a helper that reads no spec.
       extra_srcs: further C sources and headers of the helper.
-      deps: more cc_library targets (helper_io is always linked).
+      deps: more cc_library targets (helper_io is always linked); each is a library of
+        //packages/linux-bwrap/native/common named after its one source (X: X.c, X.h), which the
+        cross-built (linux-arm64) helper compiles directly.
     """
     srcs = [src] + extra_srcs
     linkopts = ["-pthread"]
@@ -36,14 +51,7 @@ def codex_helper_binary(name, src, proto = None, extra_srcs = [], deps = []):
         name = name,
         srcs = srcs,
         deps = ["//packages/linux-bwrap/native/common:helper_io"] + deps,
-        copts = [
-            "-std=gnu11",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-Wno-unused-parameter",
-            "-Wno-missing-field-initializers",
-        ],
+        copts = _COPTS,
         linkopts = linkopts,
     )
     native.genrule(
@@ -57,5 +65,19 @@ def codex_helper_binary(name, src, proto = None, extra_srcs = [], deps = []):
         name = "codex-%s-sha256" % name,
         srcs = [":codex-" + name],
         outs = ["codex-%s.sha256" % name],
+        cmd = "sha256sum $< | cut -d' ' -f1 > $@",
+    )
+    common = "//packages/linux-bwrap/native/common:"
+    linux_arm64_c_binary(
+        name = "codex-%s-linux-arm64" % name,
+        srcs = srcs + [common + "helper_io.c", common + "helper_io.h"] + [d + ext for d in deps for ext in [".c", ".h"]],
+        out = "codex-%s-linux-arm64-bin/codex-%s" % (name, name),
+        copts = _COPTS,
+        linkopts = linkopts,
+    )
+    native.genrule(
+        name = "codex-%s-linux-arm64-sha256" % name,
+        srcs = [":codex-%s-linux-arm64" % name],
+        outs = ["codex-%s-linux-arm64.sha256" % name],
         cmd = "sha256sum $< | cut -d' ' -f1 > $@",
     )

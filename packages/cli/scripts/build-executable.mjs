@@ -8,6 +8,10 @@
 //        [--node <abs path>]     (default: this Node, canonical; the only Node the executable runs)
 //        [--bwrap-sha256 <hex>] [--node-modules <abs path>] [--tsconfig <path>] [--esbuild <module path>]
 //        [--code-cache yes|no]   (default yes: train and embed a V8 code cache, see below)
+//   node packages/cli/scripts/build-executable.mjs --entry packages/cli/src/main.ts --bundle-out <path> [...]
+//        writes only the plain esbuild bundle (CommonJS, built-ins only), for other wrappers of the
+//        same program (release/: Node single-executable applications); no launcher, no code cache.
+//        [--bundle-inputs-out <path>] also writes the bundle's input files, one a line (licences).
 //
 // Must NOT depend on anything but Node and esbuild. It runs the program once, only to train the code
 // cache: `sandbox -- true` in an empty scratch home.
@@ -19,7 +23,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const USAGE =
-  'usage: build-executable.mjs --entry <main.ts> --out <path> [--node <abs path>] [--bwrap-sha256 <hex>] [--netns-helper-sha256 <hex>] [--landlock-helper-sha256 <hex>] [--proxy-relay-sha256 <hex>] [--mask-helper-sha256 <hex>] [--node-modules <abs dir>] [--tsconfig <path>] [--esbuild <path>] [--code-cache yes|no]';
+  'usage: build-executable.mjs --entry <main.ts> (--out <path> | --bundle-out <path>) [--node <abs path>] [--bwrap-sha256 <hex>] [--netns-helper-sha256 <hex>] [--landlock-helper-sha256 <hex>] [--proxy-relay-sha256 <hex>] [--mask-helper-sha256 <hex>] [--node-modules <abs dir>] [--tsconfig <path>] [--esbuild <path>] [--code-cache yes|no]';
 
 function fail(message) {
   process.stderr.write(`build-executable: ${message}\n${USAGE}\n`);
@@ -27,7 +31,7 @@ function fail(message) {
 }
 
 function parseArgs(argv) {
-  const known = new Set(['--entry', '--out', '--node', '--bwrap-sha256', '--netns-helper-sha256', '--landlock-helper-sha256', '--proxy-relay-sha256', '--mask-helper-sha256', '--node-modules', '--tsconfig', '--esbuild', '--code-cache']);
+  const known = new Set(['--entry', '--out', '--bundle-out', '--bundle-inputs-out', '--node', '--bwrap-sha256', '--netns-helper-sha256', '--landlock-helper-sha256', '--proxy-relay-sha256', '--mask-helper-sha256', '--node-modules', '--tsconfig', '--esbuild', '--code-cache']);
   const values = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -37,7 +41,8 @@ function parseArgs(argv) {
     values[arg.slice(2)] = value;
   }
   if (!values.entry) fail('--entry is required');
-  if (!values.out) fail('--out is required');
+  if (!values.out && !values['bundle-out']) fail('--out or --bundle-out is required');
+  if (values.out && values['bundle-out']) fail('--out and --bundle-out exclude each other');
   if (values['bwrap-sha256'] !== undefined && !/^[0-9a-fA-F]{64}$/.test(values['bwrap-sha256'])) {
     fail('--bwrap-sha256 must be exactly 64 hex characters');
   }
@@ -304,9 +309,8 @@ function checkOnlyBuiltinRequires(js) {
   if (outside.length > 0) throw new Error(`the bundle would load modules from disk at run time: ${[...new Set(outside)].join(', ')}`);
 }
 
-async function main() {
-  const args = parseArgs(process.argv.slice(2));
-  const node = chooseNode(args.node);
+/** The program as one esbuild bundle: CommonJS, pure ASCII, requiring only Node's built-ins. */
+async function bundleProgram(args) {
   const scriptDir = dirname(fileURLToPath(import.meta.url));
   const repoRoot = resolve(scriptDir, '..', '..', '..');
   const tsconfig = resolve(args.tsconfig ?? join(repoRoot, 'tsconfig.base.json'));
@@ -331,10 +335,27 @@ async function main() {
     },
     plugins: [noFfiPlugin(), builtinsPlugin(createRequire(import.meta.url))],
     logLevel: 'warning',
+    metafile: args['bundle-inputs-out'] !== undefined,
   });
+  if (args['bundle-inputs-out'] !== undefined) {
+    writeFileSync(resolve(args['bundle-inputs-out']), Object.keys(result.metafile.inputs).sort().map((input) => `${input}\n`).join(''));
+  }
   const js = result.outputFiles[0].text.replace(/^#!.*\n/, '');
   if (!/^[\x00-\x7f]*$/.test(js)) throw new Error('the bundle is not pure ASCII (the launcher decodes it as latin1)');
   checkOnlyBuiltinRequires(js);
+  return js;
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  if (args['bundle-out']) {
+    const out = resolve(args['bundle-out']);
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, await bundleProgram(args));
+    return;
+  }
+  const node = chooseNode(args.node);
+  const js = await bundleProgram(args);
   const out = resolve(args.out);
   mkdirSync(dirname(out), { recursive: true });
   const temporary = `${out}.tmp-${process.pid}`;
