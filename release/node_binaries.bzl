@@ -14,7 +14,7 @@ It never downloads: a missing tarball fails with the command that fetches it.
 def _lines(text):
     out = []
     for line in text.splitlines():
-        fields = line.split()
+        fields = [f for f in line.replace("\t", " ").split(" ") if f != ""]
         if len(fields) == 0 or fields[0].startswith("#"):
             continue
         if len(fields) != 4:
