@@ -133,6 +133,21 @@ def release_bundle(name, version, program, node, node_version, generator, node_l
         tools = ["@node//:bin/node"],
         tags = tags,
     )
+    native.sh_test(
+        name = name + "_structure_test",
+        size = "small",
+        srcs = ["test/structure_test.sh"],
+        args = [
+            "$(rootpath @node//:bin/node)",
+            "$(rootpath test/structure_test.mjs)",
+            "$(rootpath :%s)" % name,
+            name,
+            "$(rootpath %s)" % node_version,
+            "$(rootpath %s)" % node,
+        ],
+        data = [":" + name, "test/structure_test.mjs", "scripts/layout.mjs", node, node_version, "@node//:bin/node"],
+        tags = tags,
+    )
     _, test_args = _bundle_inputs(*(common + ("rootpath",)))
     native.sh_test(
         name = name + "_reproducible_test",
