@@ -133,6 +133,15 @@ def release_bundle(name, version, program, node, node_version, generator, node_l
         tools = ["@node//:bin/node"],
         tags = tags,
     )
+    # The npm package carrying this bundle (@codex-sandbox/cli-<name>).
+    native.genrule(
+        name = "npm-" + name,
+        srcs = [":" + name, "scripts/make-npm.mjs", "scripts/layout.mjs"],
+        outs = ["npm/codex-sandbox-cli-%s-%s.tgz" % (name, version)],
+        cmd = "$(execpath @node//:bin/node) $(execpath scripts/make-npm.mjs) platform --version %s --platform %s --archive $(execpath :%s) --out $@" % (version, name, name),
+        tools = ["@node//:bin/node"],
+        tags = tags,
+    )
     native.sh_test(
         name = name + "_structure_test",
         size = "small",
