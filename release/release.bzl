@@ -145,7 +145,7 @@ def release_bundle(name, version, program, node, node_version, generator, node_l
     native.sh_test(
         name = name + "_structure_test",
         size = "small",
-        srcs = ["test/structure_test.sh"],
+        srcs = ["test/run_node.sh"],
         args = [
             "$(rootpath @node//:bin/node)",
             "$(rootpath test/structure_test.mjs)",

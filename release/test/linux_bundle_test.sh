@@ -42,6 +42,9 @@ every_file_listed() {
 }
 check "SHA256SUMS lists exactly the bundle's files" every_file_listed
 
+version_matches() { [[ "$(clean_env "$codex" --version)" == "$(basename "$bundle" | sed 's/^codex-sandbox-//; s/-linux-x64$//')" ]]; }
+check "codex --version is the release version in the bundle's name (//release:VERSION = CLI_VERSION)" version_matches
+
 runs_from_elsewhere() {
   local out
   out="$(cd "$work/elsewhere" && clean_env "$codex" sandbox -- sh -c 'echo "in $(pwd) as $(id -u)"')"
