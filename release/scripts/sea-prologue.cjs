@@ -11,7 +11,8 @@
 // handler for the life of the process; the program forwards SIGUSR1 to the command during a run.
 // A SEA takes no Node flags, so the sh/JS executable's --inspect-port=0.0.0.1 for the few ms
 // before this statement is not available; the check below refuses a run whose inspector a
-// SIGUSR1 in those ms has already opened.
+// SIGUSR1 in those ms has already opened (Node opens it asynchronously: one still being opened
+// is not seen; release/README.md says so).
 process.on('SIGUSR1', () => {});
 
 (() => {
