@@ -7,9 +7,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const [bazelOutput, testlogs] = process.argv.slice(2);
-if (!bazelOutput || !testlogs) {
-  console.error('usage: summarize-tests.mjs BAZEL_OUTPUT_FILE BAZEL_TESTLOGS_DIR');
+// One pair per Bazel workspace whose tests were run (the main one, then examples/consumer).
+const pairs = process.argv.slice(2);
+if (pairs.length === 0 || pairs.length % 2 !== 0) {
+  console.error('usage: summarize-tests.mjs BAZEL_OUTPUT_FILE BAZEL_TESTLOGS_DIR [BAZEL_OUTPUT_FILE BAZEL_TESTLOGS_DIR]...');
   process.exit(2);
 }
 
@@ -32,6 +33,8 @@ function countCases(text) {
 const targetLine = /^(\/\/\S+)\s+(?:\(cached\)\s+)?(PASSED|FAILED|TIMEOUT|NO STATUS|SKIPPED|FLAKY|INCOMPLETE|REMOTE FAILURE|FAILED TO BUILD)\b/;
 let targets = 0;
 const skippedTargets = [];
+for (let pair = 0; pair < pairs.length; pair += 2) {
+const [bazelOutput, testlogs] = [pairs[pair], pairs[pair + 1]];
 for (const line of readFileSync(bazelOutput, 'utf8').split('\n')) {
   const m = line.match(targetLine);
   if (!m) continue;
@@ -59,6 +62,7 @@ for (const line of readFileSync(bazelOutput, 'utf8').split('\n')) {
     totals.failed += 1;
     problems.push(`${label}: ${status}, and its log reports no test cases`);
   }
+}
 }
 
 for (const p of problems) console.log(`problem: ${p}`);
