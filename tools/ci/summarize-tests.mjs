@@ -35,6 +35,7 @@ let targets = 0;
 const skippedTargets = [];
 for (let pair = 0; pair < pairs.length; pair += 2) {
 const [bazelOutput, testlogs] = [pairs[pair], pairs[pair + 1]];
+const targetsBefore = targets;
 for (const line of readFileSync(bazelOutput, 'utf8').split('\n')) {
   const m = line.match(targetLine);
   if (!m) continue;
@@ -62,6 +63,11 @@ for (const line of readFileSync(bazelOutput, 'utf8').split('\n')) {
     totals.failed += 1;
     problems.push(`${label}: ${status}, and its log reports no test cases`);
   }
+}
+// A workspace whose build failed before any test ran reports no targets: that is a failure too.
+if (pair > 0 && targets === targetsBefore) {
+  totals.failed += 1;
+  problems.push(`${bazelOutput}: bazel reported no test targets`);
 }
 }
 

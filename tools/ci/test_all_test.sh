@@ -24,7 +24,9 @@ case "\$PWD" in
   */examples/consumer)
     case "\$1" in
       info) echo "$work/consumer-testlogs" ;;
-      test) echo "//:consumer_test                                                    PASSED in 0.5s"; exit "\${FAKE_CONSUMER_STATUS:-0}" ;;
+      test)
+        [ -n "\${FAKE_CONSUMER_BROKEN:-}" ] && { echo "ERROR: Couldn't start the build. Unable to run tests"; exit 1; }
+        echo "//:consumer_test                                                    PASSED in 0.5s"; exit "\${FAKE_CONSUMER_STATUS:-0}" ;;
     esac
     exit 0
     ;;
@@ -68,6 +70,8 @@ status=0
 out="$(FAKE_CONSUMER_STATUS=3 PATH="$work/bin:$PATH" "$repo/tools/ci/test-all.sh" 2>&1)" || status=$?
 check "a failure in examples/consumer fails the run" "$([[ "$status" == 3 ]]; echo $?)" "status $status"
 check "the consumer's test is counted" "$(grep -q '^//:consumer_test ' <<<"$out"; echo $?)" "$out"
+out="$(FAKE_CONSUMER_BROKEN=1 PATH="$work/bin:$PATH" "$repo/tools/ci/test-all.sh" 2>&1)" || true
+check "a consumer workspace that ran no test counts as a failure" "$([[ "$(tail -n 1 <<<"$out")" == "6 passed, 1 failed, 2 skipped" ]]; echo $?)" "$(tail -n 1 <<<"$out")"
 
 if ((failures > 0)); then
   exit 1
