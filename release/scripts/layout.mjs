@@ -6,7 +6,7 @@
 export const PLATFORMS = ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64', 'win32-x64'];
 
 /** Resource files a Linux bundle carries in codex-resources/, besides the SEA. */
-export const LINUX_RESOURCES = ['bwrap', 'codex-netns-helper', 'codex-landlock-helper', 'codex-proxy-relay'];
+export const LINUX_RESOURCES = ['bwrap', 'codex-netns-helper', 'codex-landlock-helper', 'codex-proxy-relay', 'codex-mask-helper'];
 
 /** The postject fuse every Node 20 SEA binary carries; postject flips its last byte to 1. */
 export const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';

@@ -30,7 +30,7 @@ bin_linked() { [[ -x "$prefix/bin/codex" ]]; }
 check "the codex command is linked into the prefix's bin" bin_linked
 modes_kept() {
   local f
-  for f in codex codex-resources/codex-sea codex-resources/bwrap codex-resources/codex-netns-helper codex-resources/codex-landlock-helper codex-resources/codex-proxy-relay; do
+  for f in codex codex-resources/codex-sea codex-resources/bwrap codex-resources/codex-netns-helper codex-resources/codex-landlock-helper codex-resources/codex-proxy-relay codex-resources/codex-mask-helper; do
     [[ -f "$installed/$f" && -x "$installed/$f" ]] || { echo "not executable: $f" >&2; return 1; }
   done
 }

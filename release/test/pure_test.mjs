@@ -25,8 +25,8 @@ const throws = (fn, pattern) => {
 const D = (c) => c.repeat(64);
 
 for (const [platform, frontEnd, sea, resources] of [
-  ['linux-x64', 'codex', 'codex-resources/codex-sea', 4],
-  ['linux-arm64', 'codex', 'codex-resources/codex-sea', 4],
+  ['linux-x64', 'codex', 'codex-resources/codex-sea', 5],
+  ['linux-arm64', 'codex', 'codex-resources/codex-sea', 5],
   ['darwin-x64', 'codex', 'codex-resources/codex-sea', 0],
   ['darwin-arm64', 'codex', 'codex-resources/codex-sea', 0],
   ['win32-x64', 'codex.exe', 'codex.exe', 0],
