@@ -13,7 +13,7 @@ import type { StdioSlot } from '@codex-sandbox/process-launch';
 import { descriptorAtOrAbove, unnamedDataFile, unnamedFileDirectories } from './descriptors.js';
 import type { LandlockHelper } from './landlock-helper.js';
 import { landlockMasks, landlockRuleMask, type LandlockPlan } from './landlock-plan.js';
-import { startChild, stdioSlots, waitForwardingToGroup, type LaunchRequest } from './run-launch.js';
+import { startChild, startForwardingToGroup, stdioSlots, type LaunchRequest } from './run-launch.js';
 import { BwrapSpawnError } from './runtime-errors.js';
 import { buildSeccompProgram } from './seccomp.js';
 import { exitStatusOf } from './signals.js';
@@ -50,8 +50,9 @@ export async function launchLandlock(
   const stdio: StdioSlot[] = [...stdioSlots(req.stdio), specFd];
   const exec = descriptorAtOrAbove(helper.fd, stdio.length);
   try {
-    const child = await startChild(req, `/proc/self/fd/${exec.fd}`, 'codex-landlock-helper', landlockHelperArgs(req.command), stdio);
-    const end = await waitForwardingToGroup(child, options.forwardSignals);
+    const end = await startForwardingToGroup(options.forwardSignals, () =>
+      startChild(req, `/proc/self/fd/${exec.fd}`, 'codex-landlock-helper', landlockHelperArgs(req.command), stdio),
+    );
     if (end.kind === 'not-started') throw new BwrapSpawnError(`cannot start the Landlock helper ${helper.path}: ${end.message}`);
     return exitStatusOf(end.code, end.signal);
   } finally {

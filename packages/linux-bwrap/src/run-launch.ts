@@ -12,7 +12,7 @@ import * as os from 'node:os';
 
 import { commandLookupExitCode, commandLookupMessage, type CommandLookupFailure } from '@codex-sandbox/policy';
 
-import { launchChild, toProcessGroupOf, type RunningChild, type StdioSlot } from '@codex-sandbox/process-launch';
+import { forwardingBeforeSpawn, launchChild, toProcessGroupOf, type RunningChild, type StdioSlot } from '@codex-sandbox/process-launch';
 import { descriptorAtOrAbove, readStatusFile, unnamedDataFile, unnamedFileDirectories, unnamedStatusFile } from './descriptors.js';
 import { spawnWithoutInheritedDescriptors } from './inherited-descriptors.js';
 import type { MaskHelper } from './mask-helper.js';
@@ -22,7 +22,7 @@ import type { PlaceholderHold } from './placeholder-hold.js';
 import type { PreparedRun } from './run-plan.js';
 import type { SandboxRunRequest } from './run-request.js';
 import { BwrapSpawnError, SandboxRequestError } from './runtime-errors.js';
-import { exitStatusOf, initPidFromStatus, SandboxSignalTarget, signalForwarding } from './signals.js';
+import { exitStatusOf, initPidFromStatus, SandboxSignalTarget } from './signals.js';
 
 /** What the sandbox object lends a launch. */
 export interface LaunchContext {
@@ -140,12 +140,17 @@ async function spawnAndWait(
   req: LaunchRequest,
   forwardSignals: boolean,
 ): Promise<number> {
-  const child = await startChild(req, file, prepared.launcher.exec.argv0, prepared.args, stdio);
-  const target = new SandboxSignalTarget(child, readInitPid);
-  const stopForwarding = forwardSignals ? signalForwarding.add(target.send) : () => {};
-  const end = await child.ended;
-  target.finish();
-  stopForwarding();
+  const forwarding = forwardingBeforeSpawn(forwardSignals);
+  let end: Awaited<RunningChild['ended']>;
+  try {
+    const child = await startChild(req, file, prepared.launcher.exec.argv0, prepared.args, stdio);
+    const target = new SandboxSignalTarget(child, readInitPid);
+    forwarding.attach(target.send);
+    end = await child.ended;
+    target.finish();
+  } finally {
+    forwarding.stop();
+  }
   if (end.kind === 'not-started') throw new BwrapSpawnError(`cannot start bubblewrap ${prepared.launcher.path}: ${end.message}`);
   return exitStatusOf(end.code, end.signal);
 }
@@ -154,8 +159,7 @@ async function spawnAndWait(
 export async function launchDirect(req: LaunchRequest, forwardSignals: boolean): Promise<number> {
   const [program, ...args] = req.command;
   if (program === undefined) throw new SandboxRequestError('no command to run');
-  const child = await startChild(req, program, program, args, stdioSlots(req.stdio));
-  const end = await waitForwardingToGroup(child, forwardSignals);
+  const end = await startForwardingToGroup(forwardSignals, () => startChild(req, program, program, args, stdioSlots(req.stdio)));
   if (end.kind === 'not-started') {
     // What a shell reports: 127 for a missing command, 126 when it cannot be executed.
     writeToCommandStderr(`codex sandbox: ${program}: ${end.message}\n`, req.stdio);
@@ -164,12 +168,17 @@ export async function launchDirect(req: LaunchRequest, forwardSignals: boolean):
   return exitStatusOf(end.code, end.signal);
 }
 
-/** Waits for a child that leads its own process group, forwarding signals to the whole group. */
-export async function waitForwardingToGroup(child: RunningChild, forwardSignals: boolean): Promise<Awaited<RunningChild['ended']>> {
-  const stopForwarding = forwardSignals ? signalForwarding.add(toProcessGroupOf(child)) : () => {};
+/**
+ * Starts a child that leads its own process group and waits for it, forwarding signals to the
+ * whole group; the handlers are in place before the spawn (forwardingBeforeSpawn).
+ */
+export async function startForwardingToGroup(forwardSignals: boolean, start: () => Promise<RunningChild>): Promise<Awaited<RunningChild['ended']>> {
+  const forwarding = forwardingBeforeSpawn(forwardSignals);
   try {
+    const child = await start();
+    forwarding.attach(toProcessGroupOf(child));
     return await child.ended;
   } finally {
-    stopForwarding();
+    forwarding.stop();
   }
 }

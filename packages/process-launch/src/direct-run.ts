@@ -4,7 +4,7 @@
 // Must NOT decide that no sandbox is needed (the policy says so).
 import type { ChildProcess } from 'node:child_process';
 import { launchChild, standardStdio } from './child-launch.js';
-import { exitStatusOf, signalForwarding, toProcessGroupOf } from './signal-forwarding.js';
+import { exitStatusOf, forwardingBeforeSpawn, toProcessGroupOf } from './signal-forwarding.js';
 
 export interface DirectRunRequest {
   command: readonly string[];
@@ -20,10 +20,15 @@ export async function runDirect(request: DirectRunRequest): Promise<number> {
   if (program === undefined) return 127;
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(request.env)) if (value !== undefined) env[key] = value;
-  const child = launchChild({ file: program, argv0: program, args, cwd: request.cwd, env, stdio: standardStdio(request.stdio), detached: true, onSpawn: request.onSpawn });
-  const stop = signalForwarding.add(toProcessGroupOf(child));
-  const end = await child.ended;
-  stop();
+  const forwarding = forwardingBeforeSpawn(true);
+  let end: Awaited<ReturnType<typeof launchChild>['ended']>;
+  try {
+    const child = launchChild({ file: program, argv0: program, args, cwd: request.cwd, env, stdio: standardStdio(request.stdio), detached: true, onSpawn: request.onSpawn });
+    forwarding.attach(toProcessGroupOf(child));
+    end = await child.ended;
+  } finally {
+    forwarding.stop();
+  }
   if (end.kind === 'not-started') {
     if (request.stdio !== 'ignore' && request.stdio !== 'pipe') process.stderr.write(`codex sandbox: ${program}: ${end.message}\n`);
     return end.code === 'ENOENT' ? 127 : 126;

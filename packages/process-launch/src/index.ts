@@ -3,5 +3,5 @@
 // Linux (bubblewrap) and macOS (sandbox-exec) runners. test/public-api.test.ts pins this list.
 // Must NOT know about any sandbox: what to run and where signals go are the backends' business.
 export { launchChild, standardStdio, type ChildEnd, type ChildLaunch, type RunningChild, type StdioSlot } from './child-launch.js';
-export { exitStatusOf, signalForwarding, toProcessGroupOf, FORWARDED_SIGNALS } from './signal-forwarding.js';
+export { exitStatusOf, forwardingBeforeSpawn, signalForwarding, toProcessGroupOf, FORWARDED_SIGNALS, type EarlyForwarding } from './signal-forwarding.js';
 export { runDirect, type DirectRunRequest } from './direct-run.js';

@@ -64,6 +64,38 @@ class SignalForwarding {
 
 export const signalForwarding = new SignalForwarding();
 
+/** Forwarding installed before its child exists; see forwardingBeforeSpawn. */
+export interface EarlyForwarding {
+  /** From now on signals go to `target`; those that arrived before are delivered to it first, in order. */
+  attach(target: (signal: NodeJS.Signals) => void): void;
+  /** Removes this run's handlers (the process-wide ones go when no run is left). */
+  stop(): void;
+}
+
+/**
+ * Installs the front end's handlers before the child is started. Installed after, a signal in the
+ * window between the spawn and the handlers (a Ctrl-C right as the command starts, which may
+ * already have printed) would hit the default action and kill the front end, and the command would
+ * die with it (bwrap's --die-with-parent) instead of getting the signal. `enabled` false installs
+ * nothing (a library host that forwards signals itself).
+ */
+export function forwardingBeforeSpawn(enabled: boolean): EarlyForwarding {
+  if (!enabled) return { attach() {}, stop() {} };
+  const pending: NodeJS.Signals[] = [];
+  let current: ((signal: NodeJS.Signals) => void) | undefined;
+  const stop = signalForwarding.add((signal) => {
+    if (current === undefined) pending.push(signal);
+    else current(signal);
+  });
+  return {
+    attach(target) {
+      current = target;
+      for (const signal of pending.splice(0)) target(signal);
+    },
+    stop,
+  };
+}
+
 
 /**
  * Forwards a signal to the process group a child leads (it was started in its own session), or to

@@ -35,3 +35,35 @@ test('SIGUSR1 reaches the forwarding target during a run and is ignored after it
   expect(JSON.parse(result.stdout)).toEqual({ seen: ['SIGUSR1', 'SIGUSR2', 'SIGWINCH'], url: 'undefined' });
   expect(result.status).toBe(0);
 });
+
+test('forwardingBeforeSpawn: a SIGINT before the child exists does not kill the front end and reaches the child once attached', () => {
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  const bundle = path.join(dir, 'signals.cjs');
+  esbuild.buildSync({ entryPoints: [path.join(__dirname, '..', 'src', 'signal-forwarding.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: bundle, logLevel: 'error' });
+  const host = `
+    const { forwardingBeforeSpawn } = require(${JSON.stringify(bundle)});
+    const seen = [];
+    const forwarding = forwardingBeforeSpawn(true);
+    // The window between spawning and attaching: without the early handlers, SIGINT's default
+    // action would end this process here with status 130.
+    process.kill(process.pid, 'SIGINT');
+    process.kill(process.pid, 'SIGTERM');
+    setTimeout(() => {
+      forwarding.attach((signal) => seen.push('child:' + signal));
+      process.kill(process.pid, 'SIGHUP');
+      setTimeout(() => {
+        forwarding.stop();
+        const disabled = forwardingBeforeSpawn(false);
+        const listeners = process.listenerCount('SIGINT');
+        disabled.attach(() => seen.push('never'));
+        disabled.stop();
+        process.stdout.write(JSON.stringify({ seen, listenersAfterStop: listeners }));
+      }, 300);
+    }, 300);
+  `;
+  const result = spawnSync(process.execPath, ['-e', host], { encoding: 'utf8', timeout: 60_000 });
+  expect(result.stderr).toBe('');
+  expect([result.status, result.signal]).toEqual([0, null]);
+  // Queued in arrival order, delivered at attach; later ones directly; nothing installed when disabled.
+  expect(JSON.parse(result.stdout)).toEqual({ seen: ['child:SIGINT', 'child:SIGTERM', 'child:SIGHUP'], listenersAfterStop: 0 });
+});

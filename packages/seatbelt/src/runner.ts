@@ -3,7 +3,7 @@
 // the front end's signals forwarded to its process group, its status passed on as a shell would
 // (C6, C7), and --log-denials around it (M15). Must NOT build or change the policy (plan.ts does).
 import type { ChildProcess } from 'node:child_process';
-import { exitStatusOf, launchChild, signalForwarding, standardStdio, toProcessGroupOf } from '@codex-sandbox/process-launch';
+import { exitStatusOf, forwardingBeforeSpawn, launchChild, standardStdio, toProcessGroupOf } from '@codex-sandbox/process-launch';
 import { startDenialLogger, type Denial } from './denial-log.js';
 import { SeatbeltRunError } from './errors.js';
 import { SANDBOX_EXEC_PATH, type SeatbeltPlan } from './plan.js';
@@ -35,21 +35,26 @@ export function launchEnvironment(env: Readonly<Record<string, string | undefine
 /** Runs `executable` with the plan's arguments. Only tests pass another executable than sandbox-exec. */
 export async function launchPlanned(request: SeatbeltRunRequest, executable: string): Promise<SeatbeltRunResult> {
   const logger = request.logDenials === true ? await startDenialLogger() : undefined;
-  const child = launchChild({
-    file: executable,
-    argv0: executable,
-    args: request.plan.argv.slice(1),
-    cwd: request.cwd,
-    env: launchEnvironment(request.env, request.plan),
-    stdio: standardStdio(request.stdio),
-    // Own session: a terminal's SIGINT reaches only the front end, which forwards it once.
-    detached: true,
-    onSpawn: request.onSpawn,
-  });
-  if (child.pid !== undefined) logger?.track(child.pid);
-  const stopForwarding = signalForwarding.add(toProcessGroupOf(child));
-  const end = await child.ended;
-  stopForwarding();
+  const forwarding = forwardingBeforeSpawn(true);
+  let end: Awaited<ReturnType<typeof launchChild>['ended']>;
+  try {
+    const child = launchChild({
+      file: executable,
+      argv0: executable,
+      args: request.plan.argv.slice(1),
+      cwd: request.cwd,
+      env: launchEnvironment(request.env, request.plan),
+      stdio: standardStdio(request.stdio),
+      // Own session: a terminal's SIGINT reaches only the front end, which forwards it once.
+      detached: true,
+      onSpawn: request.onSpawn,
+    });
+    if (child.pid !== undefined) logger?.track(child.pid);
+    forwarding.attach(toProcessGroupOf(child));
+    end = await child.ended;
+  } finally {
+    forwarding.stop();
+  }
   const denials = await logger?.finish();
   if (end.kind === 'not-started') throw new SeatbeltRunError(`cannot start ${executable}: ${end.message}`);
   return { exitCode: exitStatusOf(end.code, end.signal), ...(denials !== undefined ? { denials } : {}) };
