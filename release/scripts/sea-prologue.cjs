@@ -26,7 +26,17 @@ process.on('SIGUSR1', () => {});
     refuse('the Node.js inspector of this process is open (a SIGUSR1 reached it before the program started); refusing to run');
   }
   if (process.platform === 'win32') {
-    // codex.exe is the SEA itself: it is the front end (no launcher can run before Node here).
+    // codex.exe is the SEA itself: it is the front end (no launcher can run before Node here), so
+    // the variables that make Node or OpenSSL run other code at start (--require and --inspect in
+    // NODE_OPTIONS, an IPC channel, OpenSSL engines and providers) have already acted on this very
+    // process when they are set. Fail closed: refuse and name them, rather than run a front end
+    // that may not be ours. (Variables that only slow Node down, NODE_EXTRA_CA_CERTS, are let be.)
+    const acting = ['NODE_OPTIONS', 'NODE_CHANNEL_FD', 'NODE_REPL_EXTERNAL_MODULE', 'OPENSSL_CONF', 'OPENSSL_CONF_INCLUDE', 'OPENSSL_ENGINES', 'OPENSSL_MODULES'].filter(
+      (name) => process.env[name] !== undefined,
+    );
+    if (acting.length > 0) {
+      refuse(`${acting.join(', ')} ${acting.length === 1 ? 'is' : 'are'} set, and on Windows codex.exe cannot keep ${acting.length === 1 ? 'it' : 'them'} from its own Node.js before it starts; unset ${acting.length === 1 ? 'it' : 'them'} to run codex sandbox (the command would not get ${acting.length === 1 ? 'it' : 'them'} either)`);
+    }
     process.argv[1] = process.execPath;
     return;
   }
