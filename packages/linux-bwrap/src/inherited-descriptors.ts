@@ -23,6 +23,39 @@ export function fdinfoSaysCloseOnExec(text: string): boolean | undefined {
   return (parseInt(match[1], 8) & O_CLOEXEC_FLAG) !== 0;
 }
 
+/** `pos:` and `flags:` are the first two lines of every fdinfo file (what follows can be long: an epoll's watch list). */
+const FDINFO_HEAD_BYTES = 128;
+const fdinfoBuffer = Buffer.alloc(FDINFO_HEAD_BYTES);
+
+/**
+ * The start of /proc/self/fdinfo/NAME (open, one read, close: this runs for every descriptor twice
+ * per one-shot run, where readFileSync's fstat, second read and buffer per file were most of the
+ * scan's cost); undefined when the descriptor closed meanwhile. A head cut inside the flags line
+ * cannot match the flags pattern (fdinfoSaysCloseOnExec needs the line's end), so it is re-read whole.
+ */
+function fdinfoHead(name: string): string | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(`/proc/self/fdinfo/${name}`, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const n = fs.readSync(fd, fdinfoBuffer, 0, FDINFO_HEAD_BYTES, null);
+    const head = fdinfoBuffer.toString('latin1', 0, n);
+    if (n < FDINFO_HEAD_BYTES || /^flags:.*\n/m.test(head)) return head;
+  } catch {
+    return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+  try {
+    return fs.readFileSync(`/proc/self/fdinfo/${name}`, 'latin1');
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Descriptors >= 3 of this process that a child would inherit (no close-on-exec), ascending. Read
  * from /proc/self/fdinfo; a descriptor that closes while we look is skipped. Throws
@@ -39,12 +72,8 @@ export function inheritableDescriptors(): number[] {
   for (const name of names) {
     const fd = Number(name);
     if (!Number.isInteger(fd) || fd < 3) continue;
-    let text: string;
-    try {
-      text = fs.readFileSync(`/proc/self/fdinfo/${name}`, 'latin1');
-    } catch {
-      continue; // Closed meanwhile (the directory listing's own descriptor is one).
-    }
+    const text = fdinfoHead(name);
+    if (text === undefined) continue; // Closed meanwhile (the directory listing's own descriptor is one).
     if (fdinfoSaysCloseOnExec(text) === false) result.push(fd);
   }
   return result.sort((a, b) => a - b);
