@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,4 +113,23 @@ void helper_close_from(int first) {
   struct rlimit rl;
   long max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY ? (long)rl.rlim_cur : 65536;
   for (long fd = first; fd < max; fd++) close((int)fd);
+}
+
+void helper_fail(const char *prefix, const char *suffix, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs(prefix, stderr);
+  vfprintf(stderr, fmt, ap);
+  fputs(suffix, stderr);
+  va_end(ap);
+  exit(1);
+}
+
+void helper_args_or_fail(int argc, char **argv, const char *prefix, const char *suffix, const char *usage, int *spec_fd, char ***command) {
+  const char *bad = NULL;
+  int parsed = helper_parse_args(argc, argv, spec_fd, command, &bad);
+  if (parsed != 0) {
+    char problem[512];
+    helper_fail(prefix, suffix, "%s", helper_args_problem(parsed, bad, usage, problem, sizeof problem));
+  }
 }

@@ -1,7 +1,8 @@
 /*
- * What our helper binaries (codex-netns-helper, codex-landlock-helper, codex-mask-helper) share:
- * reading their spec from a descriptor, parsing `--spec-fd N [--] COMMAND...`, and closing
- * descriptors before exec. Must NOT print or exit: callers report failures in their own words.
+ * What our helper binaries (codex-netns-helper, codex-landlock-helper, codex-mask-helper,
+ * codex-proxy-relay) share: reading their spec from a descriptor, parsing `--spec-fd N [--]
+ * COMMAND...`, closing descriptors before exec, and the one way they refuse (helper_fail). Must NOT
+ * print or exit anywhere else: callers word their failures themselves.
  */
 #ifndef CODEX_HELPER_IO_H
 #define CODEX_HELPER_IO_H
@@ -26,6 +27,13 @@ int helper_parse_args(int argc, char **argv, int *spec_fd, char ***command, cons
 
 /* The message for a non-zero helper_parse_args result, in `buf` (which it returns). */
 const char *helper_args_problem(int code, const char *bad, const char *usage, char *buf, size_t size);
+
+/* Writes `prefix`, the formatted message and `suffix` to stderr and exits with status 1: how every
+ * helper refuses (each passes its own prefix, such as "codex sandbox: landlock: "). */
+void helper_fail(const char *prefix, const char *suffix, const char *fmt, ...) __attribute__((noreturn, format(printf, 3, 4)));
+
+/* helper_parse_args, refusing through helper_fail with the usage on a problem. */
+void helper_args_or_fail(int argc, char **argv, const char *prefix, const char *suffix, const char *usage, int *spec_fd, char ***command);
 
 /* Closes every descriptor from first to last, both included (close_range, else one by one). */
 void helper_close_range(int first, int last);

@@ -72,16 +72,7 @@ struct path_beneath_attr {
 /* Rights a rule on a non-directory may carry (the kernel refuses others with EINVAL). */
 #define FILE_RIGHTS ((1ULL << 0) | (1ULL << 1) | (1ULL << 2) | (1ULL << 14) | (1ULL << 15))
 
-static void fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void fail(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fputs(PREFIX, stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-  va_end(ap);
-  exit(1);
-}
+#define fail(...) helper_fail(PREFIX, "\n", __VA_ARGS__)
 
 static long kernel_abi(void) {
   long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
@@ -148,12 +139,7 @@ int main(int argc, char **argv) {
   }
   int spec_fd;
   char **command;
-  const char *bad = NULL;
-  int parsed = helper_parse_args(argc, argv, &spec_fd, &command, &bad);
-  if (parsed != 0) {
-    char problem[512];
-    fail("%s", helper_args_problem(parsed, bad, "codex-landlock-helper --abi | --spec-fd N -- COMMAND [ARG...]", problem, sizeof problem));
-  }
+  helper_args_or_fail(argc, argv, PREFIX, "\n", "codex-landlock-helper --abi | --spec-fd N -- COMMAND [ARG...]", &spec_fd, &command);
 
   uint8_t *raw;
   size_t raw_len;

@@ -72,16 +72,7 @@
 #define SYS_openat2 437
 #endif
 
-static void fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void fail(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fputs(PREFIX, stderr);
-  vfprintf(stderr, fmt, ap);
-  fputs("; refusing to run\n", stderr);
-  va_end(ap);
-  exit(1);
-}
+#define fail(...) helper_fail(PREFIX, "; refusing to run\n", __VA_ARGS__)
 
 static const char *syscall_problem(int err) {
   return err == ENOSYS ? "this kernel lacks the call (needs Linux 5.12 or later)" : strerror(err);
@@ -186,12 +177,7 @@ static void close_all_but(const uint32_t *keep, size_t n) {
 int main(int argc, char **argv) {
   int spec_fd;
   char **command;
-  const char *bad = NULL;
-  int parsed = helper_parse_args(argc, argv, &spec_fd, &command, &bad);
-  if (parsed != 0) {
-    char problem[512];
-    fail("%s", helper_args_problem(parsed, bad, "codex-mask-helper --spec-fd N -- COMMAND [ARG...]", problem, sizeof problem));
-  }
+  helper_args_or_fail(argc, argv, PREFIX, "; refusing to run\n", "codex-mask-helper --spec-fd N -- COMMAND [ARG...]", &spec_fd, &command);
   uint8_t *raw;
   size_t raw_len;
   if (helper_read_all(spec_fd, MAX_SPEC_BYTES, &raw, &raw_len) < 0) {

@@ -49,16 +49,7 @@
 #define MAX_CONNECTIONS 1024
 #define MAX_BPF_INSNS 4096
 
-static void fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void fail(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fputs(PREFIX, stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-  va_end(ap);
-  exit(1);
-}
+#define fail(...) helper_fail(PREFIX, "\n", __VA_ARGS__)
 
 struct route {
   int listen_fd;
@@ -248,12 +239,7 @@ static const int FORWARDED[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGU
 int main(int argc, char **argv) {
   int spec_fd;
   char **command;
-  const char *bad = NULL;
-  int parsed = helper_parse_args(argc, argv, &spec_fd, &command, &bad);
-  if (parsed != 0) {
-    char problem[512];
-    fail("%s", helper_args_problem(parsed, bad, "codex-netns-helper --spec-fd N -- COMMAND [ARG...]", problem, sizeof problem));
-  }
+  helper_args_or_fail(argc, argv, PREFIX, "\n", "codex-netns-helper --spec-fd N -- COMMAND [ARG...]", &spec_fd, &command);
 
   /* Not dumpable: the command runs as the same user and must not reach into this process. */
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) fail("prctl(PR_SET_DUMPABLE): %s", strerror(errno));

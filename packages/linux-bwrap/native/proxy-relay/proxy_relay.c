@@ -41,16 +41,7 @@
 /* A tunnel whose first side arrived waits here for its second (Node sends them back to back). */
 #define MAX_HALF 64
 
-static void fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void fail(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fputs(PREFIX, stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-  va_end(ap);
-  exit(1);
-}
+#define fail(...) helper_fail(PREFIX, "\n", __VA_ARGS__)
 
 static char inbuf[MAX_LINE];
 static size_t inlen;
