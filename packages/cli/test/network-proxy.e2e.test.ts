@@ -12,6 +12,7 @@ import * as path from 'node:path';
 
 import { PROXY_ENV_KEYS } from '@codex-sandbox/proxy-bridge';
 
+import { listenLoopback, namedAnswer, namedOrigin } from './helpers/origins.js';
 import { makeWorkspace, prepareExecutable, type PreparedExecutable } from './helpers/executable.js';
 
 jest.setTimeout(120_000);
@@ -23,23 +24,18 @@ let tlsPort = 0;
 let bulkPort = 0;
 const closers: Array<() => void> = [];
 
-function listen(server: net.Server): Promise<number> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
-}
-
 beforeAll(async () => {
   exe = prepareExecutable();
-  const answer = (name: string) => (req: http.IncomingMessage, res: http.ServerResponse) => res.end(`${name}:${req.method} ${req.url}\n`);
-  const allowed = http.createServer(answer('allowed'));
-  const denied = http.createServer(answer('denied'));
-  allowedPort = await listen(allowed);
-  deniedPort = await listen(denied);
+  const allowed = namedOrigin('allowed');
+  const denied = namedOrigin('denied');
+  allowedPort = await listenLoopback(allowed);
+  deniedPort = await listenLoopback(denied);
   const certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'codex-tls-'));
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
     '-keyout', path.join(certDir, 'key.pem'), '-out', path.join(certDir, 'cert.pem')], { stdio: 'ignore' });
-  const tls = https.createServer({ key: fs.readFileSync(path.join(certDir, 'key.pem')), cert: fs.readFileSync(path.join(certDir, 'cert.pem')) }, answer('tls'));
+  const tls = https.createServer({ key: fs.readFileSync(path.join(certDir, 'key.pem')), cert: fs.readFileSync(path.join(certDir, 'cert.pem')) }, namedAnswer('tls'));
   fs.rmSync(certDir, { recursive: true, force: true });
-  tlsPort = await listen(tls);
+  tlsPort = await listenLoopback(tls);
   // Streams until the client goes away (a download that outlasts the relay in the test below).
   const chunk = Buffer.alloc(1 << 16, 0x62);
   const bulk = http.createServer((_req, res) => {
@@ -50,7 +46,7 @@ beforeAll(async () => {
     };
     pump();
   });
-  bulkPort = await listen(bulk);
+  bulkPort = await listenLoopback(bulk);
   closers.push(() => allowed.close(), () => denied.close(), () => tls.close(), () => bulk.close());
 });
 afterAll(() => {

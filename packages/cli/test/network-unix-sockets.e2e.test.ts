@@ -8,6 +8,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 
+import { listenLoopback, namedOrigin } from './helpers/origins.js';
 import { makeWorkspace, prepareExecutable, type PreparedExecutable } from './helpers/executable.js';
 
 jest.setTimeout(120_000);
@@ -17,17 +18,12 @@ let allowedPort = 0;
 let deniedPort = 0;
 const closers: Array<() => void> = [];
 
-function listenTcp(server: net.Server): Promise<number> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
-}
-
 beforeAll(async () => {
   exe = prepareExecutable();
-  const answer = (name: string) => (req: http.IncomingMessage, res: http.ServerResponse) => res.end(`${name}:${req.method} ${req.url}\n`);
-  const allowed = http.createServer(answer('allowed'));
-  const denied = http.createServer(answer('denied'));
-  allowedPort = await listenTcp(allowed);
-  deniedPort = await listenTcp(denied);
+  const allowed = namedOrigin('allowed');
+  const denied = namedOrigin('denied');
+  allowedPort = await listenLoopback(allowed);
+  deniedPort = await listenLoopback(denied);
   closers.push(() => allowed.close(), () => denied.close());
 });
 afterAll(() => {
