@@ -243,6 +243,29 @@ async function loadEsbuild(explicit, nodeModules) {
 const LAZY_BUILTINS = new Set(['crypto', 'child_process']);
 const BUILTIN_NAMESPACE = 'codex-builtin';
 
+// The same for bundled CommonJS packages that only a rare path calls, so that importing them costs
+// nothing until then: `tldts-icann` (the public-suffix list, ~2 ms and a garbage collection to
+// evaluate) is only asked about wildcard `network.domains` patterns (proxy-bridge patterns.ts). Only
+// ES imports are deferred; the wrapper's own `require` resolves to the bundled package as usual.
+const LAZY_PACKAGES = new Set(['tldts-icann']);
+const LAZY_PACKAGE_NAMESPACE = 'codex-lazy-package';
+
+/** An ES module that loads `specifier` on first use: lazy getters, and wrappers for functions. */
+function lazyModuleSource(specifier, real) {
+  const names = Object.keys(real).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
+  const lines = [`let real;`, `const load = () => (real ??= require(${JSON.stringify(specifier)}));`, `const lazy = {};`];
+  lines.push(`for (const name of ${JSON.stringify(names)}) Object.defineProperty(lazy, name, { enumerable: true, get: () => load()[name] });`);
+  lines.push(`export default lazy;`);
+  for (const name of names) {
+    lines.push(
+      typeof real[name] === 'function'
+        ? `export function ${name}(...args) { const f = load().${name}; return new.target ? Reflect.construct(f, args) : f.apply(real, args); }`
+        : `export const ${name} = /* @__PURE__ */ (() => load().${name})();`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
 function builtinsPlugin(require) {
   const builtins = new Set(require('node:module').builtinModules.filter((name) => !name.startsWith('_')));
   return {
@@ -258,28 +281,34 @@ function builtinsPlugin(require) {
         return { path: name, namespace: BUILTIN_NAMESPACE };
       });
       build.onLoad({ filter: /.*/, namespace: BUILTIN_NAMESPACE }, (args) => {
-        const specifier = JSON.stringify(`node:${args.path}`);
-        const real = require(`node:${args.path}`);
+        const specifier = `node:${args.path}`;
+        const real = require(specifier);
+        if (LAZY_BUILTINS.has(args.path)) return { loader: 'js', contents: lazyModuleSource(specifier, real) };
         const names = Object.keys(real).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
-        const lines = [];
-        if (LAZY_BUILTINS.has(args.path)) {
-          lines.push(`let real;`, `const load = () => (real ??= require(${specifier}));`);
-          lines.push(`const lazy = {};`);
-          lines.push(`for (const name of ${JSON.stringify(names)}) Object.defineProperty(lazy, name, { enumerable: true, get: () => load()[name] });`);
-          lines.push(`export default lazy;`);
-          for (const name of names) {
-            lines.push(
-              typeof real[name] === 'function'
-                ? `export function ${name}(...args) { const f = load().${name}; return new.target ? Reflect.construct(f, args) : f.apply(real, args); }`
-                : `export const ${name} = /* @__PURE__ */ (() => load().${name})();`,
-            );
-          }
-        } else {
-          lines.push(`const real = require(${specifier});`, `export default real;`);
-          for (const name of names) lines.push(`export const ${name} = /* @__PURE__ */ (() => real.${name})();`);
-        }
+        const lines = [`const real = require(${JSON.stringify(specifier)});`, `export default real;`];
+        for (const name of names) lines.push(`export const ${name} = /* @__PURE__ */ (() => real.${name})();`);
         return { loader: 'js', contents: lines.join('\n') + '\n' };
       });
+    },
+  };
+}
+
+function lazyPackagesPlugin(require) {
+  return {
+    name: 'lazy-packages',
+    setup(build) {
+      build.onResolve({ filter: /^[a-z@][\w./@-]*$/ }, async (args) => {
+        if (!LAZY_PACKAGES.has(args.path) || args.kind !== 'import-statement' || args.namespace === LAZY_PACKAGE_NAMESPACE) return undefined;
+        // The real file, to list its exports at build time; the wrapper requires it by name from the same place.
+        const resolved = await build.resolve(args.path, { kind: 'require-call', resolveDir: args.resolveDir, namespace: 'file' });
+        if (resolved.errors.length > 0) return { errors: resolved.errors };
+        return { path: args.path, namespace: LAZY_PACKAGE_NAMESPACE, pluginData: { file: resolved.path, resolveDir: args.resolveDir } };
+      });
+      build.onLoad({ filter: /.*/, namespace: LAZY_PACKAGE_NAMESPACE }, (args) => ({
+        loader: 'js',
+        contents: lazyModuleSource(args.path, require(args.pluginData.file)),
+        resolveDir: args.pluginData.resolveDir,
+      }));
     },
   };
 }
@@ -333,7 +362,7 @@ async function bundleProgram(args) {
       __CODEX_PROXY_RELAY_SHA256__: args['proxy-relay-sha256'] ? JSON.stringify(args['proxy-relay-sha256'].toLowerCase()) : 'undefined',
       __CODEX_MASK_HELPER_SHA256__: args['mask-helper-sha256'] ? JSON.stringify(args['mask-helper-sha256'].toLowerCase()) : 'undefined',
     },
-    plugins: [noFfiPlugin(), builtinsPlugin(createRequire(import.meta.url))],
+    plugins: [noFfiPlugin(), lazyPackagesPlugin(createRequire(import.meta.url)), builtinsPlugin(createRequire(import.meta.url))],
     logLevel: 'warning',
     metafile: args['bundle-inputs-out'] !== undefined,
   });
