@@ -39,6 +39,8 @@ export interface ManagedRoute {
   listenPort: number;
   socketPath: string;
   kind: 'HTTP' | 'SOCKS5';
+  /** Always true: the session's proxy listens on the socket until the run ends (the helper need not probe it). */
+  heldOpen: true;
 }
 
 type Table = Readonly<Record<string, unknown>>;
@@ -165,9 +167,9 @@ export function routesFor(plan: ManagedNetworkPlan, commandEnv: Readonly<Record<
     throw new ProxyRouteError(`proxy variable ${first?.envKey ?? ''} cannot be routed into the sandbox: ${first?.reason ?? ''}`, first?.envKey);
   }
   return routing.endpoints.map((endpoint) => {
-    if (endpoint.host === '127.0.0.1' && endpoint.port === plan.httpPort) return { listenPort: endpoint.port, socketPath: sockets.http, kind: 'HTTP' };
+    if (endpoint.host === '127.0.0.1' && endpoint.port === plan.httpPort) return { listenPort: endpoint.port, socketPath: sockets.http, kind: 'HTTP', heldOpen: true };
     if (endpoint.host === '127.0.0.1' && endpoint.port === plan.socksPort && sockets.socks !== undefined) {
-      return { listenPort: endpoint.port, socketPath: sockets.socks, kind: 'SOCKS5' };
+      return { listenPort: endpoint.port, socketPath: sockets.socks, kind: 'SOCKS5', heldOpen: true };
     }
     throw new ProxyRouteError(`proxy endpoint ${endpoint.host}:${endpoint.port} is not one of the managed proxy's listeners; refusing to run`);
   });

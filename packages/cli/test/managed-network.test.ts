@@ -51,14 +51,14 @@ describe('environment and routes', () => {
     expect(proxyEnvAdditions(plan({})).find((a) => a.name === 'ALL_PROXY')).toEqual({ name: 'ALL_PROXY', value: 'socks5h://127.0.0.1:8081', reason: 'the managed network proxy' });
   });
 
-  it('routes: one per listener, to the matching socket (in the order the sorted variables name them)', () => {
+  it('routes: one per listener, to the matching socket (in the order the sorted variables name them), held open by the session (no probe)', () => {
     const p = plan({});
     expect(routesFor(p, applyProxyEnv(p, {}), SOCKETS)).toEqual([
-      { listenPort: 8081, socketPath: SOCKETS.socks, kind: 'SOCKS5' },
-      { listenPort: 3128, socketPath: SOCKETS.http, kind: 'HTTP' },
+      { listenPort: 8081, socketPath: SOCKETS.socks, kind: 'SOCKS5', heldOpen: true },
+      { listenPort: 3128, socketPath: SOCKETS.http, kind: 'HTTP', heldOpen: true },
     ]);
     expect(routesFor(plan({ enable_socks5: false }), applyProxyEnv(plan({ enable_socks5: false }), {}), SOCKETS)).toEqual([
-      { listenPort: 3128, socketPath: SOCKETS.http, kind: 'HTTP' },
+      { listenPort: 3128, socketPath: SOCKETS.http, kind: 'HTTP', heldOpen: true },
     ]);
   });
 

@@ -14,6 +14,12 @@ export interface ProxyRoute {
   listenPort: number;
   /** Absolute host path of the Unix socket (the managed proxy's) the listener forwards to. */
   socketPath: string;
+  /**
+   * The caller holds this socket's listener open for the whole run (a front end's own managed
+   * proxy): the helper does not probe it before starting the command. Absent: it connects once and
+   * refuses the run when nobody listens (a proxy that died, a stale socket file).
+   */
+  heldOpen?: boolean;
 }
 
 /** Where the helper and the bound sockets live inside the sandbox: bwrap's private /dev tmpfs. */
@@ -70,7 +76,7 @@ export function buildProxyOnlyArgs(command: readonly string[], opts: ProxyOnlyOp
     const inside = routeSocketInSandbox(index);
     // Read-only is enough to connect(2); the command cannot use it anyway (no AF_UNIX sockets).
     mounts.push('--ro-bind', route.socketPath, inside);
-    return { listenPort: route.listenPort, socketPath: inside };
+    return { listenPort: route.listenPort, socketPath: inside, ...(route.heldOpen === true ? { heldOpen: true } : {}) };
   });
   // Only the helper connects there (N16); the command names the socket by its host path.
   if (opts.unixSockets !== undefined) mounts.push(...unixSocketMounts(opts.unixSockets));

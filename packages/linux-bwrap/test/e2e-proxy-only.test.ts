@@ -311,6 +311,28 @@ print('concurrent', len(ok), all(ok))
     expect(result.stderr).toBe(`codex sandbox: network bridge: cannot reach the proxy socket /dev/.codex-netns/route-0.sock: Connection refused\n`);
   });
 
+  it('a route held open by its caller is not probed: the command starts, and a connection the dead socket cannot take is closed', async () => {
+    const { socketPath } = await socketServer(variant);
+    const server = servers[servers.length - 1];
+    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    execFileSync('python3', ['-c', 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', socketPath]);
+    fs.chownSync(socketPath, variant.uid, variant.uid);
+    const client = [
+      'import socket',
+      "s = socket.create_connection(('127.0.0.1', 3128), timeout=5)",
+      "s.sendall(b'GET http://example.test/ HTTP/1.1\\r\\nHost: example.test\\r\\n\\r\\n')",
+      'try:',
+      "    print('started', 'closed' if s.recv(1024) == b'' else 'answered')",
+      'except ConnectionResetError:',
+      "    print('started', 'closed')",
+    ].join('\n');
+    const spec = proxySpec(variant, ['python3', '-c', client], socketPath);
+    const result = await runDriver(fixture, variant, { ...spec, proxyRoutes: [{ listenPort: 3128, socketPath, heldOpen: true }] });
+    expect(result.stdout).toBe('started closed\n');
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe(`codex sandbox: network bridge: cannot reach the proxy socket /dev/.codex-netns/route-0.sock: Connection refused\n`);
+  });
+
   it('exit status and signals pass through the helper; nothing is left running after the run', async () => {
     const { socketPath } = await socketServer(variant);
     expect((await runDriver(fixture, variant, proxySpec(variant, ['sh', '-c', 'exit 7'], socketPath))).code).toBe(7);

@@ -57,6 +57,21 @@ describe('codex-netns-helper refuses before starting the command', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toBe(`codex sandbox: network bridge: cannot reach the proxy socket ${missing}: No such file or directory\n`);
   });
+
+  it('a route held open by the front end is not probed: the same missing socket does not stop the command', () => {
+    // In a network namespace of its own (as bwrap runs it), so that port 3128 is free.
+    const missing = path.join(dir, 'missing.sock');
+    const spec = encodeNetnsHelperSpec({ routes: [{ listenPort: 3128, socketPath: missing, heldOpen: true }], seccompProgram: PROGRAM });
+    const file = path.join(dir, 'spec.bin');
+    fs.writeFileSync(file, spec);
+    const fd = fs.openSync(file, 'r');
+    try {
+      const result = spawnSync('unshare', ['--user', '--map-root-user', '--net', '--', netnsHelperTestBinary(), '--spec-fd', '3', '--', 'sh', '-c', 'echo ran'], { stdio: ['ignore', 'pipe', 'pipe', fd], encoding: 'utf8' });
+      expect({ status: result.status, stdout: result.stdout, stderr: result.stderr }).toEqual({ status: 0, stdout: 'ran\n', stderr: '' });
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
 });
 
 describe('loadNetnsHelper', () => {

@@ -10,6 +10,11 @@ export interface ProxyBridgeRouteSpec {
   listenPort: number;
   /** Absolute path, as the sandbox sees it, of the Unix socket the listener forwards to. */
   socketPath: string;
+  /**
+   * The front end holds this socket's listener open for the whole run (its managed proxy), so the
+   * helper does not probe it first; absent or false: it probes, and refuses the run if nobody listens.
+   */
+  heldOpen?: boolean;
 }
 
 /** One host Unix socket the command may connect to (N16). */
@@ -88,7 +93,7 @@ function checkSpec(spec: NetnsHelperSpec): void {
 export function encodeNetnsHelperSpec(spec: NetnsHelperSpec): Uint8Array {
   checkSpec(spec);
   return pb.NetnsHelperSpec.encode({
-    routes: spec.routes.map((r) => ({ listenPort: r.listenPort, socketPath: r.socketPath })),
+    routes: spec.routes.map((r) => ({ listenPort: r.listenPort, socketPath: r.socketPath, heldOpen: r.heldOpen === true })),
     seccompProgram: Buffer.from(spec.seccompProgram),
     ...(spec.connectSupervision === undefined
       ? {}
@@ -104,7 +109,7 @@ export function decodeNetnsHelperSpec(bytes: Uint8Array): NetnsHelperSpec {
     throw new WireError(`netns helper spec: not a NetnsHelperSpec message: ${(error as Error).message}`);
   }
   const spec: NetnsHelperSpec = {
-    routes: m.routes.map((r) => ({ listenPort: r.listenPort, socketPath: r.socketPath })),
+    routes: m.routes.map((r) => ({ listenPort: r.listenPort, socketPath: r.socketPath, ...(r.heldOpen ? { heldOpen: true } : {}) })),
     seccompProgram: m.seccompProgram,
     ...(m.connectSupervision === undefined
       ? {}

@@ -12,6 +12,15 @@ describe('NetnsHelperSpec', () => {
     expect(Array.from(decoded.seccompProgram)).toEqual(Array.from(PROGRAM));
   });
 
+  it('round-trips a route held open by the front end (no probe); absent or false stays absent', () => {
+    const spec = { routes: [{ listenPort: 3128, socketPath: '/a', heldOpen: true }, { listenPort: 8081, socketPath: '/b', heldOpen: false }, { listenPort: 1, socketPath: '/c' }], seccompProgram: PROGRAM };
+    expect(decodeNetnsHelperSpec(encodeNetnsHelperSpec(spec)).routes).toEqual([
+      { listenPort: 3128, socketPath: '/a', heldOpen: true },
+      { listenPort: 8081, socketPath: '/b' },
+      { listenPort: 1, socketPath: '/c' },
+    ]);
+  });
+
   it('round-trips the connect supervision (allowed Unix sockets); absent stays absent', () => {
     const unixSockets = [{ names: ['/run/a.sock', '/var/run/a.sock'], socketPath: '/dev/.codex-netns/unix-0.sock' }];
     const routes = [{ listenPort: 3128, socketPath: '/r' }];

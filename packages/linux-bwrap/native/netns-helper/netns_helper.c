@@ -54,6 +54,7 @@
 struct route {
   int listen_fd;
   uint16_t port;
+  int held_open; /* the front end holds the listener open: no probe (NetnsHelperSpec held_open) */
   struct sockaddr_un addr;
   socklen_t addr_len;
 };
@@ -110,10 +111,14 @@ static void setup_routes(const Codex__Sandbox__V1__NetnsHelperSpec *spec) {
     r->addr.sun_family = AF_UNIX;
     memcpy(r->addr.sun_path, path, plen + 1);
     r->addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen + 1);
-    /* No endpoint, no run: refuse now rather than let the command meet a dead route. */
-    int probe = connect_uds(r);
-    if (probe < 0) fail("cannot reach the proxy socket %s: %s", path, strerror(errno));
-    close(probe);
+    /* No endpoint, no run: refuse now rather than let the command meet a dead route. A socket the
+     * front end holds open for the run needs no probe (it would only cost the proxy a connection). */
+    r->held_open = in->held_open;
+    if (!r->held_open) {
+      int probe = connect_uds(r);
+      if (probe < 0) fail("cannot reach the proxy socket %s: %s", path, strerror(errno));
+      close(probe);
+    }
 
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) fail("socket(AF_INET): %s", strerror(errno));
