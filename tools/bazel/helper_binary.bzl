@@ -14,6 +14,8 @@ load("//tools/bazel:cross.bzl", "linux_arm64_c_binary")
 
 _COPTS = [
     "-std=gnu11",
+    # Optimised whatever the compilation mode: the helpers ship as built here.
+    "-O2",
     "-Wall",
     "-Wextra",
     "-Werror",
@@ -35,7 +37,9 @@ def codex_helper_binary(name, src, proto = None, extra_srcs = [], deps = []):
         cross-built (linux-arm64) helper compiles directly.
     """
     srcs = [src] + extra_srcs
-    linkopts = ["-pthread"]
+    # --as-needed: Bazel's C++ toolchain links libstdc++ and libm into every binary, and loading
+    # them costs each start of a helper ~0.3 ms; C helpers need neither.
+    linkopts = ["-pthread", "-Wl,--as-needed"]
     if proto != None:
         stem = proto[:-len(".proto")]
         label = "//packages/policy:proto/" + proto
