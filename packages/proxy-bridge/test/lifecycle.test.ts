@@ -2,7 +2,7 @@
 // run's proxy (only its owner, or whoever holds the per-run credential), what a killed owner
 // leaves for the next start to sweep, and 200 concurrent connections.
 import { spawn, execFile } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -137,6 +137,19 @@ describe('close()', () => {
 });
 
 describe('who can reach a run proxy', () => {
+  test('close() removes the socket directory also when something else was put in it (and when a socket is gone already)', async () => {
+    const parent = publicDir();
+    const p = await fx.proxy(TABLE, { socketParentDir: parent });
+    const dir = p.socketDir ?? '';
+    mkdirSync(join(dir, 'extra'));
+    writeFileSync(join(dir, 'extra', 'file'), 'x');
+    rmSync(p.socksEndpoint?.unixSocketPath ?? '');
+    await p.close();
+    expect(existsSync(dir)).toBe(false);
+    expect(readdirSync(parent)).toEqual([]);
+    rmSync(parent, { recursive: true, force: true });
+  });
+
   test('the socket directory is private (0700, ours) and the sockets 0600', async () => {
     const p = await fx.proxy(TABLE, { socketParentDir: publicDir() });
     const dir = statSync(p.socketDir ?? '');
