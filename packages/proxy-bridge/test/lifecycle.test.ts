@@ -236,6 +236,36 @@ describe('a killed owner', () => {
   });
 });
 
+describe('start-up', () => {
+  test('Unix-socket listeners start without loading the cluster module, and answer', async () => {
+    const parent = fx.tempDir();
+    const entry = bundleEntry(join(__dirname, 'support', 'proxy-child.ts'), parent, 'proxy-child');
+    const child = spawn(process.execPath, [entry, JSON.stringify({ table: TABLE, socketParentDir: parent, transport: 'unix' })], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    fx.add({ close: async () => (child.kill('SIGKILL'), await exited) });
+    const line = await new Promise<string>((r, j) => {
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('\n')) r(out);
+      });
+      child.once('exit', (code) => j(new Error(`child exited ${code}`)));
+    });
+    const info = JSON.parse(line) as { http: { unixSocketPath: string }; cluster: string[] };
+    expect(info.cluster).toEqual([]);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const s = connect({ path: info.http.unixSocketPath });
+      let got = '';
+      s.on('data', (c: Buffer) => (got += c.toString()));
+      s.on('end', () => resolve(got));
+      s.on('error', reject);
+      s.write('GET http://blocked.example/ HTTP/1.1\r\nHost: blocked.example\r\nConnection: close\r\n\r\n');
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 403 /);
+    expect(answer).toMatch(/x-proxy-error: blocked-by-allowlist/i);
+  });
+});
+
 describe('load', () => {
   test('200 concurrent CONNECT tunnels, 200 concurrent SOCKS5 tunnels and 200 concurrent requests, with no error', async () => {
     const o = fx.add(await startOrigin());
