@@ -13,8 +13,8 @@
 //        same program (release/: Node single-executable applications); no launcher, no code cache.
 //        [--bundle-inputs-out <path>] also writes the bundle's input files, one a line (licences).
 //
-// Must NOT depend on anything but Node and esbuild. It runs the program once, only to train the code
-// cache: `sandbox -- true` in an empty scratch home.
+// Must NOT depend on anything but Node and esbuild. It runs the program, only to train the code
+// cache: `sandbox -- true` in scratch homes (TRAINING_CONFIGS); CODEX_TRAIN_DEBUG=1 shows their output.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -141,9 +141,16 @@ const RUN_PROGRAM =
 // has no --disable-sigusr1.
 const KEEP_SIGUSR1 = 'process.on("SIGUSR1", () => {});';
 const LOADER = `${KEEP_SIGUSR1} ${COMPILE_PROGRAM} ${RUN_PROGRAM}`;
-// The training run: the same compile, then the cache is taken when the program calls process.exit.
-const TRAINER = (out) =>
-  `${KEEP_SIGUSR1} ${COMPILE_PROGRAM} const exit = process.exit; process.exit = (code) => { fs.writeFileSync(${JSON.stringify(out)}, script.createCachedData()); exit(code); }; ${RUN_PROGRAM}`;
+// The training run: the same compile, then the program is run once per round (each a fresh
+// evaluation of the same script, so what one round compiled stays compiled for the next) with the
+// round's CODEX_HOME, and the cache is taken when the last round calls process.exit; the earlier
+// rounds' calls only start the next round. (The rounds differ by configuration, not by arguments:
+// the program checks process.argv against /proc/self/cmdline.)
+const TRAINER = (out, homes) =>
+  `${KEEP_SIGUSR1} ${COMPILE_PROGRAM} const homes = ${JSON.stringify(homes)}; let round = 0; const exit = process.exit;` +
+  ` const runRound = () => { process.env.CODEX_HOME = homes[round]; ${RUN_PROGRAM} };` +
+  ` process.exit = (code) => { round += 1; if (round < homes.length) { setImmediate(runRound); return; } fs.writeFileSync(${JSON.stringify(out)}, script.createCachedData()); exit(code); };` +
+  ' runRound();';
 
 // Variables Node acts on at start that would slow down or alter the front end's own process: the
 // launcher moves each into CODEX_SANDBOX_STASHED_<NAME> and packages/cli/src/launcher-env.ts puts it
@@ -186,24 +193,46 @@ function launcherLine(node) {
 }
 if (LOADER.includes("'")) throw new Error('build-executable: LOADER must not contain a single quote');
 
+// What the training runs, `sandbox -- true` in one process, once per configuration: the default
+// read-only run, a workspace-write run (its placeholders and their registry) and a run behind the
+// managed proxy (config, the proxy, the netns helper's plan). Each path's functions are then in the
+// cache; without the last, a proxy-mode start compiled ~18 M instructions' worth of them from
+// source, and adding them made the read-only run no slower (callgrind: the same count within
+// run-to-run noise).
+const TRAINING_CONFIGS = {
+  'home-read-only': '',
+  'home-workspace': 'default_permissions = ":workspace"\n',
+  'home-proxy': 'default_permissions = "proxy"\n[permissions.proxy]\nextends = ":read-only"\n[permissions.proxy.network]\nenabled = true\ndomains = { "example.com" = "allow" }\n',
+};
+
 /**
- * Runs the program once, as `sandbox -- true` in an empty home, and returns the code cache V8 made
- * of it: argument parsing, config, policy, planning and the launch of bwrap, the functions every
- * run needs (a dry run, the earlier training, left the launch out: about 6 M instructions of lazy
- * compiling per run). Where bwrap cannot run (a build sandbox), the run fails after planning and the
- * cache holds what it reached. It runs under NODE_FLAGS, as the launcher does (a cache made under
- * other flags would be rejected).
+ * Runs the program once per TRAINING_CONFIGS home and returns the code cache V8 made
+ * of them: argument parsing, config, policy, planning and the launch of bwrap, the functions runs
+ * need (a dry run, the earlier training, left the launch out: about 6 M instructions of lazy
+ * compiling per run). Where bwrap cannot run (a build sandbox), each run fails after planning and
+ * the cache holds what it reached. It runs under NODE_FLAGS, as the launcher does (a cache made
+ * under other flags would be rejected).
  */
 function trainCodeCache(programFile, node) {
   const scratch = mkdtempSync(join(tmpdir(), 'codex-code-cache-'));
   try {
     const out = join(scratch, 'cache');
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: scratch, CODEX_HOME: scratch, XDG_CACHE_HOME: join(scratch, 'cache-home'), TMPDIR: scratch };
-    spawnSync(node, [...NODE_FLAGS, '-e', TRAINER(out), programFile, 'sandbox', '--', 'true'], {
-      cwd: scratch,
-      env,
-      stdio: 'ignore',
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: scratch, XDG_CACHE_HOME: join(scratch, 'cache-home'), TMPDIR: scratch };
+    const homes = Object.entries(TRAINING_CONFIGS).map(([name, config]) => {
+      const home = join(scratch, name);
+      mkdirSync(home);
+      writeFileSync(join(home, 'config.toml'), config);
+      return home;
     });
+    const workspace = join(scratch, 'workspace');
+    mkdirSync(workspace);
+    const trained = spawnSync(node, [...NODE_FLAGS, '-e', TRAINER(out, homes), programFile, 'sandbox', '--', 'true'], {
+      cwd: workspace,
+      env,
+      stdio: process.env.CODEX_TRAIN_DEBUG ? 'inherit' : 'ignore',
+      timeout: 120_000,
+    });
+    if (trained.error !== undefined) throw new Error(`the training run of the program failed: ${trained.error.message}`);
     if (!existsSync(out)) throw new Error('the training run of the program made no code cache (did the program start?)');
     return readFileSync(out);
   } finally {
