@@ -266,10 +266,15 @@ async function loadEsbuild(explicit, nodeModules) {
 // dependency's top-level require included):
 // - `crypto` costs several ms to load and is only needed for hashing (bundled-bwrap digests);
 // - `child_process` pulls in net and stream (~5 ms) and a run does not need it: bwrap is started
-//   through Node's process handle (linux-bwrap's child-launch.ts); probes and rg still use it.
+//   through Node's process handle (linux-bwrap's child-launch.ts); probes and rg still use it;
+// - `http` (~1 ms) and `dns/promises` (~0.5 ms): the managed proxy needs them only once the command
+//   sends a request through it (proxy-bridge http-proxy.ts makes its HTTP front on the first
+//   connection, dial.ts resolves names per request).
 // Their default export is an object of lazy getters and their function exports are wrappers that
-// load the real module on first call. Export names are taken from this Node at build time.
-const LAZY_BUILTINS = new Set(['crypto', 'child_process']);
+// load the real module on first call. Export names are taken from this Node at build time. A class
+// must be reached through the default export (`http.Agent` after `import http from 'node:http'`):
+// a wrapper can be called and constructed but not extended, and is no `instanceof` target.
+const LAZY_BUILTINS = new Set(['crypto', 'child_process', 'http', 'dns/promises']);
 const BUILTIN_NAMESPACE = 'codex-builtin';
 
 // The same for bundled CommonJS packages that only a rare path calls, so that importing them costs

@@ -3,8 +3,14 @@
 // connected. Blocked: 403 with `x-proxy-error`; allowed but unreachable: 502; missing or wrong
 // per-run credential on a credential-guarded listener: 407. Must NOT listen or clean up (server.ts
 // owns the lifecycle) nor decide policy (policy.ts).
-import { Agent, createServer, request as httpRequest, type ClientRequestArgs, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { Socket } from 'node:net';
+//
+// node:http is touched only once a client connects: the listener is a plain net.Server that hands
+// each connection to an http.Server made on the first one. A run whose command never speaks HTTP
+// through the proxy (most runs) then never loads node:http (~1 ms of a proxy-mode start, with the
+// executable's lazy built-ins: packages/cli/scripts/build-executable.mjs).
+import http from 'node:http';
+import type { ClientRequestArgs, IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import { createServer as createNetServer, Socket, type Server } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { proxyAuthorizationMatches, type ProxyCredential } from './credential.js';
 import { connectAny, connectUpstream, openTunnel, resolveAndCheck, type Blocked, type DialContext } from './dial.js';
@@ -48,20 +54,31 @@ interface CheckedArgs extends ClientRequestArgs {
   checkedAddresses?: readonly IpAddress[];
 }
 
+type Dial = (opts: CheckedArgs) => Promise<Socket>;
+
 /** Pools keep-alive connections; a new connection goes to exactly the addresses the policy checked. */
-class CheckedAgent extends Agent {
-  readonly #dial: (opts: CheckedArgs) => Promise<Socket>;
-  constructor(dial: (opts: CheckedArgs) => Promise<Socket>) {
-    super({ keepAlive: true, maxFreeSockets: 64, timeout: 30_000, scheduling: 'lifo' });
-    this.#dial = dial;
-  }
-  override createConnection(options: ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
-    this.#dial(options as CheckedArgs).then(
-      (socket) => callback?.(null, socket),
-      (err: unknown) => callback?.(err instanceof Error ? err : new Error(String(err)), undefined as unknown as Duplex),
-    );
-    return undefined;
-  }
+function checkedAgentClass() {
+  return class CheckedAgent extends http.Agent {
+    readonly #dial: Dial;
+    constructor(dial: Dial) {
+      super({ keepAlive: true, maxFreeSockets: 64, timeout: 30_000, scheduling: 'lifo' });
+      this.#dial = dial;
+    }
+    override createConnection(options: ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
+      this.#dial(options as CheckedArgs).then(
+        (socket) => callback?.(null, socket),
+        (err: unknown) => callback?.(err instanceof Error ? err : new Error(String(err)), undefined as unknown as Duplex),
+      );
+      return undefined;
+    }
+  };
+}
+
+let CheckedAgent: ReturnType<typeof checkedAgentClass> | undefined;
+
+function checkedAgent(dial: Dial): InstanceType<typeof http.Agent> {
+  CheckedAgent ??= checkedAgentClass();
+  return new CheckedAgent(dial);
 }
 
 export interface HttpProxyServer {
@@ -74,10 +91,24 @@ function plainBody(message: string): string {
   return `${message}\n`;
 }
 
-/** Creates the HTTP proxy server (not listening). `credential` undefined: no credential asked (private Unix socket). */
+/**
+ * Creates the HTTP proxy server (not listening): a net.Server whose connections go to the HTTP
+ * front, made on the first one. `credential` undefined: no credential asked (private Unix socket).
+ */
 export function createHttpProxyServer(ctx: HttpFrontContext, credential: ProxyCredential | undefined): HttpProxyServer {
-  const direct = new CheckedAgent((opts) => connectAny(ctx, opts.checkedAddresses ?? [], Number(opts.port)));
-  const viaUpstream = new CheckedAgent(async () => {
+  let front: { server: HttpServer; destroy: () => void } | undefined;
+  // As http.Server's own listener would make them: half-open capable (a tunnel relays a half-close).
+  const server = createNetServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
+    front ??= createHttpFront(ctx, credential);
+    // The documented way to give an http.Server a connection it did not accept itself.
+    front.server.emit('connection', socket);
+  });
+  return { server, destroyAgents: () => front?.destroy() };
+}
+
+function createHttpFront(ctx: HttpFrontContext, credential: ProxyCredential | undefined): { server: HttpServer; destroy: () => void } {
+  const direct = checkedAgent((opts) => connectAny(ctx, opts.checkedAddresses ?? [], Number(opts.port)));
+  const viaUpstream = checkedAgent(async () => {
     const upstream = ctx.upstream?.http;
     if (upstream === undefined) throw new Error('no upstream proxy');
     return connectUpstream(ctx, upstream);
@@ -160,7 +191,7 @@ export function createHttpProxyServer(ctx: HttpFrontContext, credential: ProxyCr
     const options: CheckedArgs = useUpstream
       ? { agent: viaUpstream, host: upstream.host, port: upstream.port, method, path: url.href, headers: upstream.authorization === undefined ? headers : [...headers, 'Proxy-Authorization', upstream.authorization] }
       : { agent: direct, host: targetText(target), port, method, path: `${url.pathname}${url.search}`, headers, checkedAddresses: addresses };
-    const out = httpRequest(options);
+    const out = http.request(options);
     out.on('response', (up) => {
       if (useUpstream && up.statusCode === 407) {
         // The upstream proxy refused our configured credential: nothing the client could fix.
@@ -255,7 +286,10 @@ export function createHttpProxyServer(ctx: HttpFrontContext, credential: ProxyCr
     else splice(client, outcome.socket, outcome.reader);
   }
 
-  const server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000, noDelay: true });
+  const server = http.createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000, noDelay: true });
+  // What listen() would do: start the timer that enforces headersTimeout on its connections (an
+  // http.Server sets it up on 'listening'); unref'd, and stopped by close() in destroy().
+  server.emit('listening');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     onRequest(req, res).catch((err: unknown) => {
       if (!res.headersSent) sendText(res, 500, `proxy error: ${err instanceof Error ? err.message : String(err)}`);
@@ -271,9 +305,12 @@ export function createHttpProxyServer(ctx: HttpFrontContext, credential: ProxyCr
   });
   return {
     server,
-    destroyAgents: () => {
+    destroy: () => {
       direct.destroy();
       viaUpstream.destroy();
+      // Never listened itself (its connections come from the listener): close() only stops its
+      // timers, and reports that it was not running.
+      server.close(() => undefined);
     },
   };
 }
