@@ -73,7 +73,8 @@ export interface BackendRequest {
   mountProc?: boolean;
   /** `proxy-only` (with `proxyRoutes`): the managed network proxy is the only way out. */
   network?: 'proxy-only';
-  proxyRoutes?: ReadonlyArray<{ listenPort: number; socketPath: string }>;
+  /** `heldOpen`: the session's proxy listens there for the whole run (the bridge need not probe it, N12.1). */
+  proxyRoutes?: ReadonlyArray<{ listenPort: number; socketPath: string; heldOpen?: boolean }>;
   /** With `proxy-only`: the Unix sockets the command may connect to (N15-N17); Linux only. */
   unixSockets?: { allowAll: false; allow: readonly string[]; deny: readonly string[] } | { allowAll: true; hiddenDirectories: readonly string[] };
   /** macOS: `--allow-unix-socket` paths (absolute). */

@@ -75,6 +75,24 @@ function unixSocketsJson(plan: UnixSocketPlan): NonNullable<PlannedLaunch['unixS
   return { mode: 'none', allowed: [], hidden: [] };
 }
 
+/** The linux-bwrap request for a backend request: the same run, in linux-bwrap's terms. */
+export function linuxRunRequest(request: BackendRequest) {
+  return {
+    policy: request.policy,
+    command: request.command,
+    commandCwd: request.cwd,
+    env: request.env,
+    stdio: request.stdio ?? 'inherit',
+    ...(request.onSpawn !== undefined ? { onSpawn: request.onSpawn } : {}),
+    ...(request.mountProc !== undefined ? { mountProc: request.mountProc } : {}),
+    ...(request.network !== undefined ? { network: request.network } : {}),
+    ...(request.proxyRoutes !== undefined
+      ? { proxyRoutes: request.proxyRoutes.map((r) => ({ listenPort: r.listenPort, socketPath: r.socketPath, ...(r.heldOpen === true ? { heldOpen: true } : {}) })) }
+      : {}),
+    ...(request.unixSockets !== undefined ? { unixSockets: request.unixSockets } : {}),
+  } as const;
+}
+
 export function openLinuxBackend(options: OpenLinuxBackendOptions): LinuxBackend {
   // Warnings arrive through the callback before bwrap starts, so they precede the command's output.
   const sandbox = createLinuxSandbox({
@@ -84,18 +102,7 @@ export function openLinuxBackend(options: OpenLinuxBackendOptions): LinuxBackend
     protectedPaths: options.protectedPaths,
     ...(options.backend === undefined ? {} : { backend: options.backend }),
   });
-  const toRequest = (request: BackendRequest) => ({
-    policy: request.policy,
-    command: request.command,
-    commandCwd: request.cwd,
-    env: request.env,
-    stdio: request.stdio ?? 'inherit',
-    ...(request.onSpawn !== undefined ? { onSpawn: request.onSpawn } : {}),
-    ...(request.mountProc !== undefined ? { mountProc: request.mountProc } : {}),
-    ...(request.network !== undefined ? { network: request.network } : {}),
-    ...(request.proxyRoutes !== undefined ? { proxyRoutes: request.proxyRoutes.map((r) => ({ listenPort: r.listenPort, socketPath: r.socketPath })) } : {}),
-    ...(request.unixSockets !== undefined ? { unixSockets: request.unixSockets } : {}),
-  });
+  const toRequest = linuxRunRequest;
   return {
     tunnelRelayFile: () => sandbox.proxyRelayFile(),
     async plan(request) {
