@@ -1,7 +1,7 @@
 // The managed proxy's lifecycle with real sockets: what close() leaves (nothing), who can reach a
 // run's proxy (only its owner, or whoever holds the per-run credential), what a killed owner
 // leaves for the next start to sweep, and 200 concurrent connections.
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { connect, type Socket } from 'node:net';
@@ -10,6 +10,7 @@ import { ProxyStartError } from '../src/errors.js';
 import { compileNetworkPolicy } from '../src/policy.js';
 import { startManagedProxy, sweepStaleSocketDirs } from '../src/server.js';
 import { bundleEntry } from './support/bundle.js';
+import { startProxyChild } from './support/proxy-child-process.js';
 import { Fixture } from './support/fixture.js';
 import {
   basic,
@@ -205,18 +206,8 @@ describe('a killed owner', () => {
     const parent = fx.tempDir();
     const entry = bundleEntry(join(__dirname, 'support', 'proxy-child.ts'), parent, 'proxy-child');
     const startChild = async (): Promise<{ pid: number; socketDir: string; kill: () => Promise<void> }> => {
-      const child = spawn(process.execPath, [entry, JSON.stringify({ table: TABLE, socketParentDir: parent })], { stdio: ['ignore', 'pipe', 'inherit'] });
-      const line = await new Promise<string>((r, j) => {
-        let out = '';
-        child.stdout.on('data', (c: Buffer) => {
-          out += c.toString();
-          if (out.includes('\n')) r(out);
-        });
-        child.once('exit', (code) => j(new Error(`child exited ${code}`)));
-      });
-      const info = JSON.parse(line) as { socketDir: string };
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      return { pid: child.pid ?? 0, socketDir: info.socketDir, kill: async () => (child.kill('SIGKILL'), await exited) };
+      const child = await startProxyChild([process.execPath, entry, JSON.stringify({ table: TABLE, socketParentDir: parent })]);
+      return { pid: child.pid, socketDir: child.info.socketDir, kill: () => child.kill() };
     };
     const dead = await startChild();
     const live = await startChild();
@@ -240,18 +231,9 @@ describe('start-up', () => {
   test('Unix-socket listeners start without loading the cluster module, and answer', async () => {
     const parent = fx.tempDir();
     const entry = bundleEntry(join(__dirname, 'support', 'proxy-child.ts'), parent, 'proxy-child');
-    const child = spawn(process.execPath, [entry, JSON.stringify({ table: TABLE, socketParentDir: parent, transport: 'unix' })], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    fx.add({ close: async () => (child.kill('SIGKILL'), await exited) });
-    const line = await new Promise<string>((r, j) => {
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => {
-        out += c.toString();
-        if (out.includes('\n')) r(out);
-      });
-      child.once('exit', (code) => j(new Error(`child exited ${code}`)));
-    });
-    const info = JSON.parse(line) as { http: { unixSocketPath: string }; cluster: string[] };
+    const child = await startProxyChild([process.execPath, entry, JSON.stringify({ table: TABLE, socketParentDir: parent, transport: 'unix' })]);
+    fx.add({ close: () => child.kill() });
+    const { info } = child;
     expect(info.cluster).toEqual([]);
     const answer = await new Promise<string>((resolve, reject) => {
       const s = connect({ path: info.http.unixSocketPath });

@@ -3,12 +3,13 @@
 // half-close and resets pass through, 200 tunnels at once work, a killed relay cuts its tunnels,
 // refuses later ones and says so, and nothing is left running after close(), after the relay's
 // owner is killed, or as uid 65534.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { bundleEntry } from './support/bundle.js';
+import { startProxyChild } from './support/proxy-child-process.js';
 import { Fixture } from './support/fixture.js';
 import { connectTunnel, echoThrough, mapResolver, readAll, readUntil, socksConnect, startEcho, viaUnix, type Via } from './support/net.js';
 
@@ -231,31 +232,21 @@ describe.each([
     const e = fx.add(await startEcho());
     const options = JSON.stringify({ table: TABLE, socketParentDir: dir, tunnelRelay: relay, resolve: { 'allowed.example': ['127.0.0.1'] } });
     const argv = uid === 0 ? [process.execPath, entry, options] : ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--', process.execPath, entry, options];
-    const child = spawn(argv[0] ?? '', argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    fx.add({ close: async () => (child.kill('SIGKILL'), await exited) });
-    const line = await new Promise<string>((r, j) => {
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => {
-        out += c.toString();
-        if (out.includes('\n')) r(out);
-      });
-      child.once('exit', (code) => j(new Error(`proxy child exited ${code}`)));
-    });
-    const info = JSON.parse(line) as { http: { unixSocketPath: string } };
+    const child = await startProxyChild(argv);
+    fx.add({ close: () => child.kill() });
+    const { info } = child;
     const t = await connectTunnel({ socketPath: info.http.unixSocketPath }, `allowed.example:${e.port}`);
     expect(t.status).toBe(200);
     const data = randomBytes(8 << 20);
     t.socket.write(data);
     expect(sha(await readUntil(t.socket, (b) => b.length >= data.length))).toBe(sha(data));
     // The proxy is the setpriv'd process itself (setpriv execs node).
-    const proxyPid = child.pid ?? 0;
+    const proxyPid = child.pid;
     const relays = relaysOf(proxyPid);
     expect(relays).toHaveLength(1);
     expect(execFileSync('ps', ['-o', 'uid=', '-p', String(relays[0])], { encoding: 'utf8' }).trim()).toBe(String(uid));
     const cut = new Promise<void>((r) => t.socket.once('close', () => r()));
-    child.kill('SIGKILL');
-    await exited;
+    await child.kill();
     await cut;
     await until('the relay to die with its proxy', () => {
       try {
