@@ -298,13 +298,18 @@ print('concurrent', len(ok), all(ok))
     expect(result.stderr).toBe(`ERROR: SandboxRequestError: proxy route socket ${missing} cannot be used: ENOENT; is the proxy running?\n`);
   });
 
-  it('a route socket nobody listens on refuses the run: the helper never starts the command', async () => {
+  /** A stale socket file (a proxy that died): bound once, never listened on, never unlinked. */
+  async function staleSocket(): Promise<string> {
     const { socketPath } = await socketServer(variant);
     const server = servers[servers.length - 1];
     await new Promise<void>((resolve) => server?.close(() => resolve()));
-    // A stale socket file (a proxy that died): bound once, never listened on, never unlinked.
     execFileSync('python3', ['-c', 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', socketPath]);
     fs.chownSync(socketPath, variant.uid, variant.uid);
+    return socketPath;
+  }
+
+  it('a route socket nobody listens on refuses the run: the helper never starts the command', async () => {
+    const socketPath = await staleSocket();
     const result = await runDriver(fixture, variant, proxySpec(variant, ['sh', '-c', 'echo ran'], socketPath));
     expect(result.stdout).toBe('');
     expect(result.code).toBe(1);
@@ -312,11 +317,7 @@ print('concurrent', len(ok), all(ok))
   });
 
   it('a route held open by its caller is not probed: the command starts, and a connection the dead socket cannot take is closed', async () => {
-    const { socketPath } = await socketServer(variant);
-    const server = servers[servers.length - 1];
-    await new Promise<void>((resolve) => server?.close(() => resolve()));
-    execFileSync('python3', ['-c', 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', socketPath]);
-    fs.chownSync(socketPath, variant.uid, variant.uid);
+    const socketPath = await staleSocket();
     const client = [
       'import socket',
       "s = socket.create_connection(('127.0.0.1', 3128), timeout=5)",
