@@ -270,7 +270,7 @@ async function loadEsbuild(explicit, nodeModules) {
 // - `http` (~1 ms) and `dns/promises` (~0.5 ms): the managed proxy needs them only once the command
 //   sends a request through it (proxy-bridge http-proxy.ts makes its HTTP front on the first
 //   connection, dial.ts resolves names per request).
-// Their default export is an object of lazy getters and their function exports are wrappers that
+// Their default export is a proxy of the real module and their function exports are wrappers that
 // load the real module on first call. Export names are taken from this Node at build time. A class
 // must be reached through the default export (`http.Agent` after `import http from 'node:http'`):
 // a wrapper can be called and constructed but not extended, and is no `instanceof` target.
@@ -284,11 +284,18 @@ const BUILTIN_NAMESPACE = 'codex-builtin';
 const LAZY_PACKAGES = new Set(['tldts-icann']);
 const LAZY_PACKAGE_NAMESPACE = 'codex-lazy-package';
 
-/** An ES module that loads `specifier` on first use: lazy getters, and wrappers for functions. */
+/**
+ * An ES module that loads `specifier` on first use: the default export is a proxy of the real
+ * module (made at once; its getters would be one defineProperty per export at every start), and
+ * each function export a wrapper.
+ */
 function lazyModuleSource(specifier, real) {
   const names = Object.keys(real).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
-  const lines = [`let real;`, `const load = () => (real ??= require(${JSON.stringify(specifier)}));`, `const lazy = {};`];
-  lines.push(`for (const name of ${JSON.stringify(names)}) Object.defineProperty(lazy, name, { enumerable: true, get: () => load()[name] });`);
+  const lines = [`let real;`, `const load = () => (real ??= require(${JSON.stringify(specifier)}));`];
+  lines.push(
+    'const lazy = new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load(), ownKeys: () => Reflect.ownKeys(load()),' +
+      ' getOwnPropertyDescriptor: (_, key) => { const d = Reflect.getOwnPropertyDescriptor(load(), key); return d === undefined ? undefined : { ...d, configurable: true }; } });',
+  );
   lines.push(`export default lazy;`);
   for (const name of names) {
     lines.push(

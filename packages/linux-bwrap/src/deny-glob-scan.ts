@@ -250,7 +250,8 @@ interface Listed {
   notUtf8?: Buffer;
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+// Made on the first listing: a TextDecoder costs its construction to every run, most of which scan nothing.
+let strictUtf8: InstanceType<typeof TextDecoder> | undefined;
 
 /** NUL-separated `./a/b` entries (both tools print paths under `.`) as `a/b`. */
 function listedEntries(stdout: Buffer): Listed[] {
@@ -258,7 +259,7 @@ function listedEntries(stdout: Buffer): Listed[] {
   try {
     // One decode for the whole listing: a tree is nearly always all UTF-8, and decoding per entry
     // costs more than the scan itself on a large one.
-    text = strictUtf8.decode(stdout);
+    text = (strictUtf8 ??= new TextDecoder('utf-8', { fatal: true })).decode(stdout);
   } catch {
     text = undefined;
   }
