@@ -27,7 +27,8 @@ async function startHygiene(programName: string): Promise<number | undefined> {
     return error.exitCode;
   }
   const { closeInheritedDescriptors } = await import('@codex-sandbox/linux-bwrap');
-  closeInheritedDescriptors();
+  // This process is ours and loads no native code: what it opens from here on is close-on-exec.
+  closeInheritedDescriptors({ ownsProcess: true });
   return undefined;
 }
 

@@ -24,7 +24,7 @@ export {
 } from './runtime-errors.js';
 export { hidingRule, visibilityRules } from './visibility.js';
 export { splitDenyGlob } from './deny-globs.js';
-export { closeInheritedDescriptors, inheritableDescriptors, loadCloseOnExecControl } from './inherited-descriptors.js';
+export { closeInheritedDescriptors, inheritableDescriptors, loadCloseOnExecControl, type CloseInheritedOptions } from './inherited-descriptors.js';
 export { loadLandlockHelper, LandlockHelperError, type LandlockHelper, type LoadLandlockHelperOptions } from './landlock-helper.js';
 export { LandlockUnsupportedError, type LandlockPlan, type LandlockRule } from './landlock-plan.js';
 export { loadNetnsHelper, NetnsHelperError, type LoadNetnsHelperOptions, type NetnsHelper } from './netns-helper.js';
