@@ -4,6 +4,7 @@
 // child. We cannot pass the exact bytes through, so such input is refused, naming what it was.
 // Pure checks on bytes and strings, plus `checkProcessInput`, which reads this process's raw
 // command line and environment from /proc. Must NOT print or exit.
+import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import { firstInvalidUtf8Offset } from '@codex-sandbox/policy';
 import { InvalidTextError } from './errors.js';
@@ -81,8 +82,12 @@ export function checkProcessInput(argvCount: number): void {
   if (words.length < argvCount) {
     throw new InvalidTextError(`/proc/self/cmdline has ${words.length} words, fewer than the ${argvCount} arguments Node.js reports; cannot check them`, 1);
   }
-  checkRawArguments(words.slice(words.length - argvCount));
-  checkRawEnvironment(splitNul(environ));
+  // Valid input is the rule: one native check of the whole (NUL is valid UTF-8, and no UTF-8
+  // sequence contains a 0x00 byte, so the whole is valid exactly when every word is). Only input
+  // that fails it is checked word by word, to name the one at fault (and, for the command line, to
+  // leave Node's own words before ours out).
+  if (!isUtf8(cmdline)) checkRawArguments(words.slice(words.length - argvCount));
+  if (!isUtf8(environ)) checkRawEnvironment(splitNul(environ));
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
