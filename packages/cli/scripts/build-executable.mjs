@@ -279,22 +279,28 @@ const BUILTIN_NAMESPACE = 'codex-builtin';
 
 // The same for bundled CommonJS packages that only a rare path calls, so that importing them costs
 // nothing until then: `tldts-icann` (the public-suffix list, ~2 ms and a garbage collection to
-// evaluate) is only asked about wildcard `network.domains` patterns (proxy-bridge patterns.ts). Only
-// ES imports are deferred; the wrapper's own `require` resolves to the bundled package as usual.
-const LAZY_PACKAGES = new Set(['tldts-icann']);
+// evaluate) is only asked about wildcard `network.domains` patterns (proxy-bridge patterns.ts);
+// `picomatch` (~0.15 ms: its constants, utils, scanner and parser) only compiles deny globs, which
+// most profiles do not have. Only ES imports are deferred; the wrapper's own `require` resolves to
+// the bundled package as usual.
+const LAZY_PACKAGES = new Set(['tldts-icann', 'picomatch']);
 const LAZY_PACKAGE_NAMESPACE = 'codex-lazy-package';
 
 /**
  * An ES module that loads `specifier` on first use: the default export is a proxy of the real
  * module (made at once; its getters would be one defineProperty per export at every start), and
- * each function export a wrapper.
+ * each function export a wrapper. A module that is itself a function (`module.exports = picomatch`)
+ * gets a callable proxy: its target is an arrow function, which has no non-configurable own
+ * property (a `prototype`) that the descriptor trap's `configurable: true` would contradict.
  */
 function lazyModuleSource(specifier, real) {
   const names = Object.keys(real).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
   const lines = [`let real;`, `const load = () => (real ??= require(${JSON.stringify(specifier)}));`];
+  const callable = typeof real === 'function';
   lines.push(
-    'const lazy = new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load(), ownKeys: () => Reflect.ownKeys(load()),' +
-      ' getOwnPropertyDescriptor: (_, key) => { const d = Reflect.getOwnPropertyDescriptor(load(), key); return d === undefined ? undefined : { ...d, configurable: true }; } });',
+    `const lazy = new Proxy(${callable ? '() => {}' : '{}'}, { get: (_, key) => load()[key], has: (_, key) => key in load(), ownKeys: () => Reflect.ownKeys(load()),` +
+      ' getOwnPropertyDescriptor: (_, key) => { const d = Reflect.getOwnPropertyDescriptor(load(), key); return d === undefined ? undefined : { ...d, configurable: true }; }' +
+      `${callable ? ', apply: (_, self, args) => Reflect.apply(load(), self, args)' : ''} });`,
   );
   lines.push(`export default lazy;`);
   for (const name of names) {
