@@ -5,11 +5,13 @@
 // a quarter of the front end's CPU time in a `codex sandbox -- true` run (bench, side by side:
 // 51 vs 76 ms user time, 94 vs 99 ms median wall time on a quiet moment, far more under load).
 // Otherwise, or when the binding is not there or not the shape expected, child_process.spawn does
-// the same job. This is the only module that touches the private binding.
+// the same job (private-binding.ts reaches the binding).
 // Must NOT decide what to run, which descriptors to pass, or how signals map to exit statuses.
 
 import { spawn, type ChildProcess, type StdioNull, type StdioPipe } from 'node:child_process';
 import * as os from 'node:os';
+
+import { privateBinding } from './private-binding.js';
 import type { Stream } from 'node:stream';
 
 /** One slot of the child's descriptor table. */
@@ -80,16 +82,9 @@ let processHandleClass: ProcessHandleConstructor | null | undefined;
 function processHandle(): ProcessHandleConstructor | null {
   if (processHandleClass !== undefined) return processHandleClass;
   processHandleClass = null;
-  const pending = process.execArgv.includes('--pending-deprecation') || process.env['NODE_PENDING_DEPRECATION'] === '1';
-  const binding = (process as unknown as { binding?: (name: string) => unknown }).binding;
-  if (pending || typeof binding !== 'function') return null;
-  try {
-    const Process = (binding.call(process, 'process_wrap') as { Process?: unknown }).Process;
-    if (typeof Process === 'function' && typeof (Process.prototype as Partial<ProcessHandle>).spawn === 'function') {
-      processHandleClass = Process as ProcessHandleConstructor;
-    }
-  } catch {
-    // Not exposed by this Node: child_process it is.
+  const Process = (privateBinding('process_wrap') as { Process?: unknown } | undefined)?.Process;
+  if (typeof Process === 'function' && typeof (Process.prototype as Partial<ProcessHandle>).spawn === 'function') {
+    processHandleClass = Process as ProcessHandleConstructor;
   }
   return processHandleClass;
 }

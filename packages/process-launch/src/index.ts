@@ -5,3 +5,4 @@
 export { launchChild, standardStdio, type ChildEnd, type ChildLaunch, type RunningChild, type StdioSlot } from './child-launch.js';
 export { exitStatusOf, forwardingBeforeSpawn, signalForwarding, toProcessGroupOf, FORWARDED_SIGNALS, type EarlyForwarding } from './signal-forwarding.js';
 export { runDirect, type DirectRunRequest } from './direct-run.js';
+export { privateBinding, type PrivateBindingName } from './private-binding.js';

@@ -2,5 +2,5 @@
 import * as api from '../src/index.js';
 
 test('the exported runtime names', () => {
-  expect(Object.keys(api).sort()).toEqual(['FORWARDED_SIGNALS', 'exitStatusOf', 'forwardingBeforeSpawn', 'launchChild', 'runDirect', 'signalForwarding', 'standardStdio', 'toProcessGroupOf']);
+  expect(Object.keys(api).sort()).toEqual(['FORWARDED_SIGNALS', 'exitStatusOf', 'forwardingBeforeSpawn', 'launchChild', 'privateBinding', 'runDirect', 'signalForwarding', 'standardStdio', 'toProcessGroupOf']);
 });
