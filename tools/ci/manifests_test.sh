@@ -25,7 +25,7 @@ cp -rL package.json packages tools "$scratch/repo/"
   cd "$scratch/repo"
   sed -i 's|"dependencies": {|"dependencies": {\n    "@codex-sandbox/seatbelt": "workspace:*",|' packages/policy/package.json
   sed -i '/"@codex-sandbox\/bundled-bwrap"/d' packages/linux-bwrap/package.json
-  sed -i 's|    deps = \[\],|    deps = ["//packages/policy"],|' packages/proxy-bridge/BUILD.bazel
+  sed -i 's|    deps = \["//packages/process-launch"\],|    deps = ["//packages/process-launch", "//packages/policy"],|' packages/proxy-bridge/BUILD.bazel
   sed -i '/"\/\/packages\/bundled-bwrap",/d' packages/cli/BUILD.bazel
   echo "import 'left-pad';" >>packages/policy/test/types.test.ts
 )

@@ -269,12 +269,14 @@ async function loadEsbuild(explicit, nodeModules) {
 //   through Node's process handle (linux-bwrap's child-launch.ts); probes and rg still use it;
 // - `http` (~1 ms) and `dns/promises` (~0.5 ms): the managed proxy needs them only once the command
 //   sends a request through it (proxy-bridge http-proxy.ts makes its HTTP front on the first
-//   connection, dial.ts resolves names per request).
+//   connection, dial.ts resolves names per request);
+// - `net` (~1.5 ms with stream): the managed proxy listens on its Unix sockets through the pipe
+//   handle and makes its servers on the first connection (proxy-bridge unix-listener.ts).
 // Their default export is a proxy of the real module and their function exports are wrappers that
 // load the real module on first call. Export names are taken from this Node at build time. A class
 // must be reached through the default export (`http.Agent` after `import http from 'node:http'`):
 // a wrapper can be called and constructed but not extended, and is no `instanceof` target.
-const LAZY_BUILTINS = new Set(['crypto', 'child_process', 'http', 'dns/promises']);
+const LAZY_BUILTINS = new Set(['crypto', 'child_process', 'http', 'dns/promises', 'net']);
 const BUILTIN_NAMESPACE = 'codex-builtin';
 
 // The same for bundled CommonJS packages that only a rare path calls, so that importing them costs

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { PROXY_ENV_KEYS } from '@codex-sandbox/proxy-bridge';
 
 import { listenLoopback, namedAnswer, namedOrigin } from './helpers/origins.js';
-import { makeWorkspace, prepareExecutable, type PreparedExecutable } from './helpers/executable.js';
+import { launcherCommand, makeWorkspace, prepareExecutable, type PreparedExecutable } from './helpers/executable.js';
 
 jest.setTimeout(120_000);
 
@@ -328,5 +328,44 @@ describe('dry run, refusals and bad input', () => {
     const result = await start(['sandbox', '--', 'true'], false, tmpFor(false)).done;
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/`permissions\.web\.network\.domains\."\*"` is not a valid host pattern/);
+  });
+});
+
+describe('start-up', () => {
+  /**
+   * The launcher's program with a report at exit of whether Node's `net` module was loaded, run
+   * by the launcher's Node directly (the environment is the test's own, with nothing to stash).
+   */
+  async function runReportingNet(command: string[], tmp: string): Promise<Result> {
+    const launcher = launcherCommand(exe.path);
+    const reporting = launcher.program.replace(
+      / const mod = /,
+      ' process.on("exit", () => fs.writeSync(2, "net loaded: " + process.moduleLoadList.includes("NativeModule net") + "\\n")); const mod = ',
+    );
+    const child = spawn(launcher.node, [...launcher.flags, '-e', reporting, exe.path, 'sandbox', '--', ...command], {
+      cwd: ws.work,
+      env: { PATH: '/usr/bin:/bin', HOME: ws.root, CODEX_HOME: ws.codexHome, TMPDIR: tmp },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    return new Promise<Result>((resolve) => child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr })));
+  }
+
+  it('node:net is loaded only once the command connects to the proxy: a run that sends nothing does without it', async () => {
+    writeConfig(profile());
+    const tmp = tmpFor(false);
+    // The first run in a new HOME probes bwrap through child_process (which loads net); the probe
+    // cache spares every later run.
+    expect((await runReportingNet(['true'], tmp)).status).toBe(0);
+    const quiet = await runReportingNet(['true'], tmp);
+    expect(quiet.status).toBe(0);
+    expect(quiet.stderr).toBe('net loaded: false\n');
+    const talking = await runReportingNet(['curl', '-sS', `http://localhost:${allowedPort}/a`], tmp);
+    expect(talking.stdout).toBe('allowed:GET /a\n');
+    expect(talking.status).toBe(0);
+    expect(talking.stderr).toBe('net loaded: true\n');
   });
 });

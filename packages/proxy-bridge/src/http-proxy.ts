@@ -10,7 +10,7 @@
 // executable's lazy built-ins: packages/cli/scripts/build-executable.mjs).
 import http from 'node:http';
 import type { ClientRequestArgs, IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
-import { createServer as createNetServer, Socket, type Server } from 'node:net';
+import net, { type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { proxyAuthorizationMatches, type ProxyCredential } from './credential.js';
 import { connectAny, connectUpstream, openTunnel, resolveAndCheck, type Blocked, type DialContext } from './dial.js';
@@ -98,7 +98,7 @@ function plainBody(message: string): string {
 export function createHttpProxyServer(ctx: HttpFrontContext, credential: ProxyCredential | undefined): HttpProxyServer {
   let front: { server: HttpServer; destroy: () => void } | undefined;
   // As http.Server's own listener would make them: half-open capable (a tunnel relays a half-close).
-  const server = createNetServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
+  const server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
     front ??= createHttpFront(ctx, credential);
     // The documented way to give an http.Server a connection it did not accept itself.
     front.server.emit('connection', socket);
@@ -234,7 +234,7 @@ function createHttpFront(ctx: HttpFrontContext, credential: ProxyCredential | un
     client.on('error', () => client.destroy());
     // With the native relay, nothing more the client sends is read here (it waits in the kernel
     // for the relay; splice() resumes reading if the tunnel stays in this process).
-    if (ctx.relay !== undefined && client instanceof Socket) holdReads(client);
+    if (ctx.relay !== undefined && client instanceof net.Socket) holdReads(client);
     if (!authorized(req)) {
       writeRaw(client, '407 Proxy Authentication Required', 'this proxy needs the per-run credential (Proxy-Authorization: Basic)', 'proxy-authenticate: Basic realm="codex-sandbox"\r\n');
       return;
@@ -282,7 +282,7 @@ function createHttpFront(ctx: HttpFrontContext, credential: ProxyCredential | un
     }
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     if (head.length > 0) outcome.socket.write(head);
-    if (ctx.relay !== undefined && client instanceof Socket && canHandOver(client, outcome.socket)) await ctx.relay.take(client, outcome.socket);
+    if (ctx.relay !== undefined && client instanceof net.Socket && canHandOver(client, outcome.socket)) await ctx.relay.take(client, outcome.socket);
     else splice(client, outcome.socket, outcome.reader);
   }
 

@@ -16,6 +16,7 @@ import type { NetworkPolicy } from './policy.js';
 import type { Env } from './routes.js';
 import { createSocksProxyServer } from './socks-proxy.js';
 import { TunnelRelay, type TunnelRelayFile } from './tunnel-relay.js';
+import { listenUnix, type UnixListener } from './unix-listener.js';
 import { upstreamConfigFromEnv, type UpstreamConfig } from './upstream.js';
 
 export type ProxyTransport = 'unix' | 'tcp' | 'both';
@@ -147,40 +148,15 @@ function makeSocketDir(explicitParent: string | undefined): string {
   return dir;
 }
 
-/** net.Server's own listen step, under the name Node keeps for it ("legacy alias" of setupListenHandle). */
-interface ListenStep {
-  _pipeName?: string;
-  _listen2?: (address: string, port: number, addressType: number, backlog: number) => void;
-}
-
-/**
- * Listens on a Unix socket path without `server.listen()`'s detour through the cluster module:
- * Node 20 loads `cluster` (and with it child_process) on every first listen only to ask whether
- * this is a cluster worker, a question `exclusive: true` makes moot: ~0.9 ms of every proxy-mode
- * start. What is left is exactly what listen() does for an exclusive pipe; a Node without the
- * step takes the public path.
- */
-function listenOnPath(server: Server, socketPath: string, done: () => void): void {
-  const step = server as unknown as ListenStep;
-  if (typeof step._listen2 !== 'function') {
-    server.listen({ path: socketPath, exclusive: true }, done);
-    return;
-  }
-  server.once('listening', done);
-  step._pipeName = socketPath;
-  step._listen2(socketPath, -1, -1, 511);
-}
-
-function listen(server: Server, where: { path: string } | { port: number }): Promise<void> {
+/** Listens on 127.0.0.1:port (the Unix socket paths go through unix-listener.ts). */
+function listenTcp(server: Server, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => reject(err);
     server.once('error', onError);
-    const done = (): void => {
+    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => {
       server.removeListener('error', onError);
       resolve();
-    };
-    if ('path' in where) listenOnPath(server, where.path, done);
-    else server.listen({ host: '127.0.0.1', port: where.port, exclusive: true }, done);
+    });
   });
 }
 
@@ -232,6 +208,7 @@ export async function startManagedProxy(policy: NetworkPolicy, options: ManagedP
   };
   const credential = useTcp ? generateCredential() : undefined;
   const servers: Server[] = [];
+  const unixListeners: UnixListener[] = [];
   const agents: Array<() => void> = [];
   const makeHttp = (cred: ProxyCredential | undefined): Server => {
     const h = createHttpProxyServer({ ...dial, events }, cred);
@@ -254,7 +231,7 @@ export async function startManagedProxy(policy: NetworkPolicy, options: ManagedP
       closing = true;
       // The relay first: killing it cuts every tunnel it holds.
       await relay?.close();
-      const stopping = servers.map(closeServer);
+      const stopping = [...unixListeners.map((listener) => listener.close()), ...servers.map(closeServer)];
       // Resolve only once every handle is really gone, so that "closed" means nothing is left.
       const gone = [...open].map((socket) => new Promise<void>((resolve) => (socket.closed ? resolve() : socket.once('close', () => resolve()))));
       for (const socket of open) socket.destroy();
@@ -283,21 +260,22 @@ export async function startManagedProxy(policy: NetworkPolicy, options: ManagedP
     if (useUnix) {
       socketDir = makeSocketDir(options.socketParentDir);
       httpUnix = join(socketDir, 'http.sock');
-      await listen(register(makeHttp(undefined)), { path: httpUnix });
+      // The servers are made on the first connection (unix-listener.ts).
+      unixListeners.push(await listenUnix(httpUnix, () => register(makeHttp(undefined))));
       chmodSync(httpUnix, 0o600);
       if (policy.enableSocks5) {
         socksUnix = join(socketDir, 'socks.sock');
-        await listen(register(makeSocks(undefined)), { path: socksUnix });
+        unixListeners.push(await listenUnix(socksUnix, () => register(makeSocks(undefined))));
         chmodSync(socksUnix, 0o600);
       }
     }
     if (useTcp) {
       const h = register(makeHttp(credential));
-      await listen(h, { port: httpPort });
+      await listenTcp(h, httpPort);
       httpTcp = (h.address() as { port: number }).port;
       if (policy.enableSocks5) {
         const s = register(makeSocks(credential));
-        await listen(s, { port: socksPort });
+        await listenTcp(s, socksPort);
         socksTcp = (s.address() as { port: number }).port;
       }
     }

@@ -3,7 +3,7 @@
 // IPv4 or IPv6, decided by the policy before anything is connected. Blocked: reply 0x02 (not
 // allowed by ruleset); unreachable: 0x04 / 0x05; BIND and UDP ASSOCIATE: 0x07. Must NOT listen
 // or clean up (server.ts) nor decide policy (policy.ts).
-import { createServer, type Server, type Socket } from 'node:net';
+import net, { type Server, type Socket } from 'node:net';
 import { credentialMatches, type ProxyCredential } from './credential.js';
 import { openTunnel, type Blocked, type DialContext } from './dial.js';
 import { blockedEvent, type EventLog } from './events.js';
@@ -228,7 +228,7 @@ export function createSocksProxyServer(ctx: SocksFrontContext, credential: Proxy
     else splice(socket, upstream, outcome.reader);
   }
 
-  const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
     socket.on('error', () => socket.destroy());
     // Bounds the whole handshake, name resolution and connect included.
     const timer = setTimeout(() => socket.destroy(), ctx.handshakeTimeoutMs);

@@ -294,6 +294,9 @@ export function socketHandles(): Record<string, number> {
     } else if (h instanceof Socket && !h.destroyed) {
       const name = (h as unknown as { _handle?: { constructor?: { name?: string } } })._handle?.constructor?.name;
       kind = name === 'Pipe' ? 'unix-socket' : 'tcp-socket';
+    } else if ((h as { constructor?: { name?: string } } | null)?.constructor?.name === 'Pipe') {
+      // A listening pipe handle with no net.Server around it (unix-listener.ts, until a client comes).
+      kind = 'unix-server';
     }
     if (kind !== undefined) out[kind] = (out[kind] ?? 0) + 1;
   }
