@@ -248,6 +248,25 @@ describe('start-up', () => {
   });
 });
 
+describe('start-up without the private pipe binding', () => {
+  test('with --pending-deprecation the listeners take net.Server\'s own path (no warning to print), and answer', async () => {
+    const parent = fx.tempDir();
+    const entry = bundleEntry(join(__dirname, 'support', 'proxy-child.ts'), parent, 'proxy-child');
+    const child = await startProxyChild([process.execPath, '--pending-deprecation', '--throw-deprecation', entry, JSON.stringify({ table: TABLE, socketParentDir: parent, transport: 'unix' })]);
+    fx.add({ close: () => child.kill() });
+    expect(child.info.cluster).toEqual([]);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const s = connect({ path: child.info.http.unixSocketPath });
+      let got = '';
+      s.on('data', (c: Buffer) => (got += c.toString()));
+      s.on('end', () => resolve(got));
+      s.on('error', reject);
+      s.write('GET http://blocked.example/ HTTP/1.1\r\nHost: blocked.example\r\nConnection: close\r\n\r\n');
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 403 /);
+  });
+});
+
 describe('load', () => {
   test('200 concurrent CONNECT tunnels, 200 concurrent SOCKS5 tunnels and 200 concurrent requests, with no error', async () => {
     const o = fx.add(await startOrigin());
