@@ -227,6 +227,18 @@ describe('a killed owner', () => {
   });
 });
 
+/** The whole answer to one request for a host the table does not allow, sent over the HTTP proxy's Unix socket. */
+function blockedRequestAnswer(socketPath: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const s = connect({ path: socketPath });
+    let got = '';
+    s.on('data', (c: Buffer) => (got += c.toString()));
+    s.on('end', () => resolve(got));
+    s.on('error', reject);
+    s.write('GET http://blocked.example/ HTTP/1.1\r\nHost: blocked.example\r\nConnection: close\r\n\r\n');
+  });
+}
+
 describe('start-up', () => {
   test('Unix-socket listeners start without loading the cluster module, and answer', async () => {
     const parent = fx.tempDir();
@@ -235,14 +247,7 @@ describe('start-up', () => {
     fx.add({ close: () => child.kill() });
     const { info } = child;
     expect(info.cluster).toEqual([]);
-    const answer = await new Promise<string>((resolve, reject) => {
-      const s = connect({ path: info.http.unixSocketPath });
-      let got = '';
-      s.on('data', (c: Buffer) => (got += c.toString()));
-      s.on('end', () => resolve(got));
-      s.on('error', reject);
-      s.write('GET http://blocked.example/ HTTP/1.1\r\nHost: blocked.example\r\nConnection: close\r\n\r\n');
-    });
+    const answer = await blockedRequestAnswer(info.http.unixSocketPath);
     expect(answer).toMatch(/^HTTP\/1\.1 403 /);
     expect(answer).toMatch(/x-proxy-error: blocked-by-allowlist/i);
   });
@@ -255,14 +260,7 @@ describe('start-up without the private pipe binding', () => {
     const child = await startProxyChild([process.execPath, '--pending-deprecation', '--throw-deprecation', entry, JSON.stringify({ table: TABLE, socketParentDir: parent, transport: 'unix' })]);
     fx.add({ close: () => child.kill() });
     expect(child.info.cluster).toEqual([]);
-    const answer = await new Promise<string>((resolve, reject) => {
-      const s = connect({ path: child.info.http.unixSocketPath });
-      let got = '';
-      s.on('data', (c: Buffer) => (got += c.toString()));
-      s.on('end', () => resolve(got));
-      s.on('error', reject);
-      s.write('GET http://blocked.example/ HTTP/1.1\r\nHost: blocked.example\r\nConnection: close\r\n\r\n');
-    });
+    const answer = await blockedRequestAnswer(child.info.http.unixSocketPath);
     expect(answer).toMatch(/^HTTP\/1\.1 403 /);
   });
 });
